@@ -1,0 +1,233 @@
+"""Settings from the environment and `.env` (pydantic-settings).
+
+Every variable is documented in `.env.example`; `tests/test_docs.py` fails when one is missing there.
+A bad value stops start-up with `SettingsError`, whose message names the variable and what is
+expected, so an IT person never has to read a pydantic traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+# What each setting expects, in the words used when a value is refused.
+EXPECTED = {
+    "database_url": "a SQLAlchemy database URL such as sqlite:///outreach.db or "
+    "postgresql+psycopg://user:password@host/dbname",
+    "timezone": "an IANA time zone name such as Asia/Makassar",
+    "locale": "a locale code such as id or en",
+    "public_base_url": "an http(s) URL such as https://outreach.example.org",
+    "x_api_url": "an http(s) URL such as https://api.x.com",
+    "graph_api_url": "an http(s) URL such as https://graph.facebook.com",
+    "instagram_private_api_url": "an http(s) URL such as https://i.instagram.com",
+    "templates_dir": "an existing folder",
+    "schedules_dir": "an existing folder",
+    "announce_window_days": "a whole number of days, 0 or more",
+    "missed_after_hours": "a number of hours greater than 0",
+    "lease_seconds": "a whole number of seconds, 5 or more",
+    "log_level": "one of DEBUG, INFO, WARNING, ERROR",
+    "hashtags": "hashtags separated by commas or spaces, such as #PerpustakaanKotaBontang #BukuBaru",
+}
+
+
+class SettingsError(Exception):
+    """A setting has a value the service cannot use."""
+
+
+def _http_url(value: str | None) -> str | None:
+    if value in (None, ""):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("not an http(s) URL")
+    return value.rstrip("/")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="OUTREACH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite:///outreach.db"
+    timezone: str = "Asia/Makassar"
+    locale: str = "id"
+    secret_key: SecretStr | None = None
+    public_base_url: str | None = None
+    templates_dir: Path | None = None
+    schedules_dir: Path | None = None
+    x_api_url: str = "https://api.x.com"
+    graph_api_url: str = "https://graph.facebook.com"
+    instagram_private_api_url: str = "https://i.instagram.com"
+
+    library_name: str = "Perpustakaan Kota Bontang"
+    opac_url: str | None = None
+    hashtags: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["#PerpustakaanKotaBontang", "#BukuBaru"]
+    )
+    announce_window_days: int = 30
+    missed_after_hours: float = 6.0
+    lease_seconds: int = 60
+    log_level: str = "INFO"
+
+    # One-library set-up: credentials from the environment define the accounts.
+    x_consumer_key: SecretStr | None = None
+    x_consumer_secret: SecretStr | None = None
+    x_access_token: SecretStr | None = None
+    x_access_token_secret: SecretStr | None = None
+    facebook_page_id: str | None = None
+    facebook_page_token: SecretStr | None = None
+    instagram_user_id: str | None = None
+    instagram_access_token: SecretStr | None = None
+    instagram_username: str | None = None
+    instagram_session: SecretStr | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError("not a database URL") from exc
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(f"unsupported database {url.get_backend_name()!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone") from exc
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        try:
+            Locale.parse(value.replace("-", "_"))
+        except (UnknownLocaleError, ValueError) as exc:
+            raise ValueError("unknown locale") from exc
+        return value.replace("-", "_")
+
+    @field_validator("public_base_url", "x_api_url", "graph_api_url", "instagram_private_api_url")
+    @classmethod
+    def _urls(cls, value: str | None) -> str | None:
+        return _http_url(value)
+
+    @field_validator("templates_dir", "schedules_dir")
+    @classmethod
+    def _dirs(cls, value: Path | None) -> Path | None:
+        if value is not None and not Path(value).is_dir():
+            raise ValueError("folder does not exist")
+        return value
+
+    @field_validator("hashtags", mode="before")
+    @classmethod
+    def _hashtags(cls, value: object) -> list[str]:
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        tags = []
+        for tag in value or []:
+            tag = str(tag).strip()
+            if not tag:
+                continue
+            tag = tag if tag.startswith("#") else "#" + tag
+            if not tag[1:].replace("_", "").isalnum():
+                raise ValueError(f"{tag!r} is not a hashtag")
+            tags.append(tag)
+        return tags
+
+    @field_validator("announce_window_days")
+    @classmethod
+    def _window(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("negative")
+        return value
+
+    @field_validator("missed_after_hours")
+    @classmethod
+    def _missed(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("not positive")
+        return value
+
+    @field_validator("lease_seconds")
+    @classmethod
+    def _lease(cls, value: int) -> int:
+        if value < 5:
+            raise ValueError("too short")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("unknown level")
+        return value.upper()
+
+    # -- derived values ---------------------------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def templates_path(self) -> Path:
+        return self.templates_dir or default_dir("post_templates")
+
+    @property
+    def schedules_path(self) -> Path:
+        return self.schedules_dir or default_dir("schedules")
+
+
+def default_dir(name: str) -> Path:
+    """The shipped defaults: inside the wheel, or at the top of a source checkout."""
+    packaged = PACKAGE_DIR / "_defaults" / name
+    if packaged.is_dir():
+        return packaged
+    return PACKAGE_DIR.parent / name
+
+
+def _explain(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        env = "OUTREACH_" + field.upper()
+        given = err.get("input")
+        shown = "(hidden)" if "secret" in field or "token" in field else repr(given)
+        expected = EXPECTED.get(field, err["msg"])
+        reason = err["msg"].removeprefix("Value error, ")
+        lines.append(f"{env}={shown} is not valid ({reason}): expected {expected}.")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; raise SettingsError with a plain explanation on a bad value."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_explain(exc)) from None
+
+
+@lru_cache(maxsize=1)
+def _cached(env_key: tuple) -> Settings:
+    return load_settings()
+
+
+def get_settings() -> Settings:
+    """Settings for this process; re-read when the OUTREACH_* environment changes (tests, demo)."""
+    key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("OUTREACH_")))
+    return _cached(key)

@@ -1,0 +1,325 @@
+"""The tables that carry the meaning (DESIGN.md, "Data model").
+
+Times are stored in UTC and always read back timezone-aware (`UTCDateTime`), on SQLite as on
+PostgreSQL. The schema is created and upgraded by Alembic (`outreach/migrations/`); a test checks
+that the migrations and these classes agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out.
+
+    SQLite has no time zone type: values are stored as naive UTC and given tzinfo on the way out.
+    A naive datetime on the way in is a bug in the caller (whose clock was it?), so it is refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give a time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def Time(**kw: Any) -> Any:  # noqa: N802 - reads like a type in the class bodies below
+    return Field(sa_type=UTCDateTime, **kw)
+
+
+def Json(**kw: Any) -> Any:  # noqa: N802
+    return Field(sa_type=JSON, **kw)
+
+
+class DeliveryStatus(StrEnum):
+    draft = "draft"
+    pending_review = "pending_review"
+    scheduled = "scheduled"
+    publishing = "publishing"
+    retry_wait = "retry_wait"
+    published = "published"
+    unconfirmed = "unconfirmed"
+    failed = "failed"
+    held = "held"
+    missed = "missed"
+    cancelled = "cancelled"
+
+
+# Statuses a person has to look at (the web inbox, `outreach status`).
+NEEDS_PERSON = (
+    DeliveryStatus.unconfirmed,
+    DeliveryStatus.failed,
+    DeliveryStatus.held,
+    DeliveryStatus.missed,
+)
+
+
+class PostKind(StrEnum):
+    acquisition = "acquisition"
+    digest = "digest"
+    workshop = "workshop"
+    event = "event"
+    reminder = "reminder"
+    free = "free"
+
+
+class Role(StrEnum):
+    staff = "staff"
+    manager = "manager"
+    admin = "admin"
+
+
+class AccountHealth(StrEnum):
+    ok = "ok"
+    needs_reconnect = "needs_reconnect"
+    paused = "paused"
+
+
+class Title(SQLModel, table=True):
+    """One bibliographic record, identified by (source, source_id), never by ISBN."""
+
+    __table_args__ = (
+        UniqueConstraint("source", "source_id", name="uq_title_source"),
+        Index("ix_title_catalogued_at", "catalogued_at"),
+        Index("ix_title_isbn", "isbn"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=40)
+    source_id: str = Field(max_length=200)
+    isbn: str | None = Field(default=None, max_length=13)
+    isbns: list[str] = Json(default_factory=list)
+    title: str
+    subtitle: str | None = None
+    authors: list[str] = Json(default_factory=list)
+    publisher: str | None = None
+    place: str | None = None
+    year: str | None = Field(default=None, max_length=20)
+    edition: str | None = None
+    classification: str | None = Field(default=None, max_length=60)
+    call_number: str | None = Field(default=None, max_length=120)
+    language: str | None = Field(default=None, max_length=20)
+    subjects: list[str] = Json(default_factory=list)
+    summary: str | None = None
+    cover_url: str | None = None
+    opac_url: str | None = None
+    catalogued_at: datetime | None = Time(default=None)
+    first_seen_at: datetime = Time(default_factory=utcnow)
+    updated_at: datetime = Time(default_factory=utcnow)
+    withdrawn_at: datetime | None = Time(default=None)
+    content_hash: str = Field(max_length=64)
+
+
+class Event(SQLModel, table=True):
+    """A workshop or community event; a recurring event is stored once per occurrence."""
+
+    __table_args__ = (
+        UniqueConstraint("source", "source_id", name="uq_event_source"),
+        Index("ix_event_starts_at", "starts_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=40)
+    source_id: str = Field(max_length=300)
+    kind: str = Field(default="other", max_length=20)  # workshop | community | other
+    title: str
+    description: str | None = None
+    starts_at: datetime = Time()
+    ends_at: datetime | None = Time(default=None)
+    all_day: bool = False
+    location: str | None = None
+    url: str | None = None
+    registration_url: str | None = None
+    capacity: int | None = None
+    cancelled: bool = False
+    first_seen_at: datetime = Time(default_factory=utcnow)
+    updated_at: datetime = Time(default_factory=utcnow)
+    content_hash: str = Field(max_length=64)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str | None = None
+    role: str = Field(default=Role.staff, max_length=20)
+    password_hash: str | None = None
+    active: bool = True
+    created_at: datetime = Time(default_factory=utcnow)
+    last_login_at: datetime | None = Time(default=None)
+
+
+class Account(SQLModel, table=True):
+    """A connected platform account. Credentials from the web UI are stored encrypted;
+    accounts defined by OUTREACH_* variables keep theirs in the environment (`source='env'`)."""
+
+    __table_args__ = (UniqueConstraint("platform", "external_id", name="uq_account_platform"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    external_id: str = Field(max_length=100)
+    name: str
+    source: str = Field(default="db", max_length=10)  # env | db
+    credentials_encrypted: str | None = None
+    health: str = Field(default=AccountHealth.ok, max_length=20)
+    health_reason: str | None = None
+    rate_remaining: int | None = None
+    rate_reset_at: datetime | None = Time(default=None)
+    created_at: datetime = Time(default_factory=utcnow)
+    updated_at: datetime = Time(default_factory=utcnow)
+
+
+class Post(SQLModel, table=True):
+    """One piece of outreach about one subject; its deliveries carry it to each account."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    subject_key: str | None = Field(default=None, max_length=120, index=True)
+    title_id: int | None = Field(default=None, foreign_key="title.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="event.id", index=True)
+    subject_title_ids: list[int] = Json(default_factory=list)  # digests
+    template: str | None = Field(default=None, max_length=120)
+    language: str = Field(default="id", max_length=10)
+    text: str | None = None  # staff-written text (kind "free")
+    author_id: int | None = Field(default=None, foreign_key="user.id")
+    author: str = Field(default="system", max_length=254)  # who, when there is no user row
+    approver_id: int | None = Field(default=None, foreign_key="user.id")
+    approved_at: datetime | None = Time(default=None)
+    created_at: datetime = Time(default_factory=utcnow)
+    updated_at: datetime = Time(default_factory=utcnow)
+
+
+class Delivery(SQLModel, table=True):
+    """One post on one account of one platform, and where it stands."""
+
+    __table_args__ = (
+        # Never two announcements of the same subject on the same account (NULLs are distinct,
+        # so staff-written posts without a subject are not limited).
+        UniqueConstraint("account_id", "subject_key", name="uq_delivery_subject"),
+        Index("ix_delivery_due", "status", "next_attempt_at"),
+        Index("ix_delivery_account_scheduled", "account_id", "scheduled_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="post.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
+    platform: str = Field(max_length=20)
+    subject_key: str | None = Field(default=None, max_length=120)
+    text: str
+    media: list[str] = Json(default_factory=list)
+    alt_text: list[str] = Json(default_factory=list)
+    link: str | None = None
+    scheduled_at: datetime = Time()
+    next_attempt_at: datetime | None = Time(default=None)
+    status: str = Field(default=DeliveryStatus.draft, max_length=20)
+    attempts: int = 0
+    lease_until: datetime | None = Time(default=None)
+    locked_by: str | None = Field(default=None, max_length=120)
+    remote_id: str | None = Field(default=None, max_length=120, index=True)
+    remote_url: str | None = None
+    remote_extra: dict = Json(default_factory=dict)  # thread ids, container ids, ...
+    published_at: datetime | None = Time(default=None)
+    last_error: str | None = None
+    last_error_kind: str | None = Field(default=None, max_length=30)
+    removed_at: datetime | None = Time(default=None)  # deleted on the platform
+    next_sync_at: datetime | None = Time(default=None, index=True)
+    created_at: datetime = Time(default_factory=utcnow)
+    updated_at: datetime = Time(default_factory=utcnow)
+
+
+class Attempt(SQLModel, table=True):
+    """Every try of a delivery: written and committed before the platform is called."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
+    number: int
+    worker: str = Field(max_length=120)
+    started_at: datetime = Time(default_factory=utcnow)
+    finished_at: datetime | None = Time(default=None)
+    outcome: str | None = Field(default=None, max_length=30)  # None while in flight
+    message: str | None = None
+    remote_id: str | None = Field(default=None, max_length=120)
+
+
+class EngagementSnapshot(SQLModel, table=True):
+    """Metrics of one delivery at one moment; appended, never overwritten."""
+
+    __table_args__ = (Index("ix_snapshot_delivery_taken", "delivery_id", "taken_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id")
+    taken_at: datetime = Time(default_factory=utcnow)
+    views: int | None = None
+    reach: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    saves: int | None = None
+    clicks: int | None = None
+
+
+METRICS = ("views", "reach", "likes", "comments", "shares", "saves", "clicks")
+
+
+class AuditLog(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Time(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    actor: str = Field(max_length=254)  # an email, "cli", "clock", "system"
+    action: str = Field(max_length=60)
+    object_type: str | None = Field(default=None, max_length=40)
+    object_id: str | None = Field(default=None, max_length=60)
+    detail: dict = Json(default_factory=dict)
+
+
+class ImportRun(SQLModel, table=True):
+    """One import of one source: when, what, and what was rejected (shown in the UI)."""
+
+    __table_args__ = (Index("ix_importrun_source", "kind", "source"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    source: str  # path or URL, credentials removed
+    started_at: datetime = Time(default_factory=utcnow)
+    finished_at: datetime | None = Time(default=None)
+    status: str = Field(default="running", max_length=20)  # running | ok | partial | failed
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[dict] = Json(default_factory=list)
+    harvest_from: str | None = Field(default=None, max_length=40)  # OAI "from" for the next run
+
+
+class Heartbeat(SQLModel, table=True):
+    """Last sign of life of each process (clock, worker, web), shown by /healthz and `status`."""
+
+    process_id: str = Field(primary_key=True, max_length=120)
+    role: str = Field(max_length=20)
+    host: str = Field(max_length=120)
+    pid: int
+    started_at: datetime = Time(default_factory=utcnow)
+    last_tick_at: datetime = Time(default_factory=utcnow)
+
+
+class Lease(SQLModel, table=True):
+    """A named lease (the clock's election): held by one process until it expires."""
+
+    name: str = Field(primary_key=True, max_length=60)
+    holder: str = Field(max_length=120)
+    expires_at: datetime = Time()

@@ -1,0 +1,104 @@
+"""What every library-data reader yields, and how it reports trouble.
+
+A reader is a function `read(source: str, **options) -> Iterator[TitleRecord | EventRecord |
+RecordError]`: it streams (flat memory), yields one RecordError for each record it must reject
+(where it is and why, in plain words) and goes on with the next one. When the source cannot be read
+at all it raises SourceUnreadable. Readers never touch the database: `sources.importing` does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+
+class SourceUnreadable(Exception):
+    """The whole source could not be read (missing file, not this format, server down)."""
+
+
+@dataclass(slots=True)
+class RecordError:
+    where: str  # "record 12 (byte 40213)", "line 7", "oai:slims:123"
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"where": self.where, "message": self.message}
+
+
+@dataclass(slots=True)
+class TitleRecord:
+    source_id: str
+    title: str
+    subtitle: str | None = None
+    authors: list[str] = field(default_factory=list)
+    isbns: list[str] = field(default_factory=list)  # normalised ISBN-13 first where valid
+    publisher: str | None = None
+    place: str | None = None
+    year: str | None = None
+    edition: str | None = None
+    classification: str | None = None
+    call_number: str | None = None
+    language: str | None = None
+    subjects: list[str] = field(default_factory=list)
+    summary: str | None = None
+    cover_url: str | None = None
+    opac_url: str | None = None
+    catalogued_at: datetime | None = None  # acquisition: catalogue or receipt date (aware, UTC)
+    withdrawn: bool = False  # deleted at the source (OAI status="deleted")
+
+    def content_hash(self) -> str:
+        data = asdict(self)
+        data["catalogued_at"] = self.catalogued_at.isoformat() if self.catalogued_at else None
+        raw = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+@dataclass(slots=True)
+class EventRecord:
+    source_id: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+    kind: str = "other"  # workshop | community | other
+    description: str | None = None
+    all_day: bool = False
+    location: str | None = None
+    url: str | None = None
+    registration_url: str | None = None
+    capacity: int | None = None
+    cancelled: bool = False
+
+    def content_hash(self) -> str:
+        data = asdict(self)
+        for key in ("starts_at", "ends_at"):
+            data[key] = data[key].isoformat() if data[key] else None
+        raw = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+Item = TitleRecord | EventRecord | RecordError
+Reader = Callable[..., Iterator[Item]]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceKind:
+    """One entry of the registry: a kind name of DESIGN.md, what it yields, and its reader."""
+
+    name: str
+    target: str  # "title" | "event"
+    source_label: str  # the value stored in Title.source / Event.source
+    description: str
+    reader: str | None  # "module:function", imported when used; None: not built yet
+
+    def load(self) -> Reader:
+        if self.reader is None:
+            raise NotImplementedError(
+                f"Importing {self.name!r} is not available in this version yet."
+            )
+        import importlib
+
+        module, _, func = self.reader.partition(":")
+        return getattr(importlib.import_module(module), func)
