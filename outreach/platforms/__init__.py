@@ -1,0 +1,88 @@
+"""Platforms: the explicit registry, and the one place that knows how an account gets its client.
+
+Platform names are a contract (DESIGN.md): `x`, `facebook`, `instagram`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlmodel import Session, select
+
+from outreach.config import Settings
+from outreach.crypto import decrypt_credentials
+from outreach.models import Account, utcnow
+from outreach.platforms.base import ErrorKind, Limits, Platform, Published, PublishError
+
+__all__ = [
+    "PLATFORMS",
+    "ErrorKind",
+    "Limits",
+    "Platform",
+    "PublishError",
+    "Published",
+    "client_for",
+    "platform_class",
+    "sync_env_accounts",
+]
+
+# name -> "module:Class"; None: the platform arrives with a later release.
+PLATFORMS: dict[str, str | None] = {
+    "x": "outreach.platforms.x:XPlatform",
+    "facebook": None,
+    "instagram": None,
+}
+
+
+class UnknownPlatform(KeyError):
+    pass
+
+
+def platform_class(name: str) -> type[Platform]:
+    if name not in PLATFORMS:
+        raise UnknownPlatform(f"Unknown platform {name!r}: use one of {', '.join(PLATFORMS)}.")
+    path = PLATFORMS[name]
+    if path is None:
+        raise NotImplementedError(f"Publishing on {name} is not available in this version yet.")
+    module, _, cls = path.partition(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def available_platforms() -> list[str]:
+    return [name for name, path in PLATFORMS.items() if path is not None]
+
+
+def credentials_for(account: Account, settings: Settings) -> dict[str, str]:
+    if account.source == "env":
+        found = platform_class(account.platform).env_account(settings)
+        return found[2] if found else {}
+    if not account.credentials_encrypted:
+        return {}
+    return decrypt_credentials(settings, account.credentials_encrypted)
+
+
+def client_for(account: Account, settings: Settings) -> Platform:
+    cls = platform_class(account.platform)
+    return cls(account, credentials_for(account, settings), settings)
+
+
+def sync_env_accounts(session: Session, settings: Settings) -> list[Account]:
+    """Make sure every account defined by OUTREACH_* variables has its row (no secrets stored)."""
+    accounts = []
+    for name in available_platforms():
+        found = platform_class(name).env_account(settings)
+        if not found:
+            continue
+        external_id, display, _creds = found
+        account = session.exec(
+            select(Account).where(Account.platform == name, Account.external_id == external_id)
+        ).first()
+        if account is None:
+            account = Account(platform=name, external_id=external_id, name=display, source="env")
+            session.add(account)
+        elif account.source == "env" and account.name != display:
+            account.name = display
+            account.updated_at = utcnow()
+        accounts.append(account)
+    session.flush()
+    return accounts

@@ -1,0 +1,130 @@
+"""The contract every platform implements (DESIGN.md, "Platforms").
+
+A platform class declares its limits and secret fields as data, and implements three calls:
+`publish(delivery)`, `find_existing(delivery)` (to reconcile an unknown outcome) and
+`fetch_metrics(remote_ids)` (batched). Every failure is a `PublishError` with a kind that tells the
+dispatcher what is safe to do next; core code never looks at status codes or platform names.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from outreach.config import Settings
+    from outreach.models import Account, Delivery
+
+
+class ErrorKind(StrEnum):
+    rate_limited = "rate_limited"  # wait for the reset the platform gave; not a failure
+    auth_expired = "auth_expired"  # hold the account's deliveries until it is reconnected
+    rejected = "rejected"  # the platform refused the content: a person must change it
+    transient = "transient"  # nothing was published: safe to retry later
+    unknown_outcome = "unknown_outcome"  # sent, answer lost: reconcile before any retry
+
+
+class PublishError(Exception):
+    """A platform call failed. `message` is plain words for staff; never carries a secret."""
+
+    def __init__(
+        self,
+        kind: ErrorKind | str,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = ErrorKind(kind)
+        self.message = message
+        self.retry_after = retry_after  # seconds, from the platform's rate-limit headers
+        self.status = status  # HTTP status, when there was one
+        self.code = code  # the platform's own error code, e.g. "506" or "duplicate"
+
+    def __repr__(self) -> str:
+        return f"PublishError({self.kind.value!r}, {self.message!r})"
+
+
+@dataclass(slots=True)
+class Published:
+    remote_id: str
+    remote_url: str | None = None
+    extra: dict = field(default_factory=dict)  # e.g. ids of the rest of a thread
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What a platform accepts, declared as data (shown in the UI, checked by compose)."""
+
+    max_text: int
+    text_counting: str = "characters"  # "weighted" (X's twitter-text rules) | "characters"
+    max_media: int = 0
+    media_required: bool = False
+    media_formats: tuple[str, ...] = ("image/jpeg", "image/png")
+    min_aspect: float | None = None  # width / height
+    max_aspect: float | None = None
+    min_width: int | None = None
+    max_width: int | None = None
+    max_image_bytes: int | None = None
+    max_hashtags: int | None = None
+    max_alt_text: int | None = None
+    metrics_batch: int = 1  # remote ids per metrics call
+
+
+Metrics = dict[str, int | None]  # DESIGN.md names: views, reach, likes, comments, shares, ...
+
+
+class Platform(ABC):
+    """One platform account's client. Subclasses live in `outreach/platforms/<name>.py`."""
+
+    name: ClassVar[str]  # "x" | "facebook" | "instagram"
+    label: ClassVar[str]
+    limits: ClassVar[Limits]
+    # Credential fields; all are secret (masked whenever shown, never logged).
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, account: Account, credentials: Mapping[str, str], settings: Settings):
+        missing = [f for f in self.secret_fields if not credentials.get(f)]
+        if missing:
+            raise PublishError(
+                ErrorKind.auth_expired,
+                f"The {self.label} account {account.name!r} is missing credentials: "
+                + ", ".join(missing),
+            )
+        self.account = account
+        self.credentials = dict(credentials)
+        self.settings = settings
+
+    @abstractmethod
+    def publish(self, delivery: Delivery) -> Published:
+        """Publish the delivery's text and media; raise PublishError on any failure."""
+
+    def find_existing(self, delivery: Delivery) -> Published | None:
+        """Look on the platform for this delivery after an unknown outcome.
+
+        Returns the post when found, None when the platform shows it was not published, and
+        raises PublishError(unknown_outcome) when it cannot tell.
+        """
+        raise PublishError(
+            ErrorKind.unknown_outcome,
+            f"{self.label} cannot be searched for this post yet; please check the account.",
+        )
+
+    def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
+        """Metrics for up to `limits.metrics_batch` ids; ids the platform no longer has are
+        left out of the result."""
+        raise NotImplementedError(f"Metrics for {self.label} arrive with a later release.")
+
+    @classmethod
+    def env_account(cls, settings: Settings) -> tuple[str, str, dict[str, str]] | None:
+        """(external_id, display name, credentials) when OUTREACH_* variables define an
+        account of this platform, else None."""
+        return None
+
+    def __repr__(self) -> str:  # never show credentials
+        return f"<{type(self).__name__} account={self.account.name!r}>"

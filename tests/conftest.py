@@ -1,0 +1,90 @@
+"""Shared fixtures: a real SQLite file database per test, the platform sandbox on a free port, and
+an optional real PostgreSQL server (OUTREACH_TEST_POSTGRES_URL; CI starts one)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from outreach.db import dispose_engines, init_db
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch, tmp_path):
+    """Each test starts from the embedded defaults, never from the developer's .env."""
+    for key in list(os.environ):
+        if key.startswith("OUTREACH_") and key != "OUTREACH_TEST_POSTGRES_URL":
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    yield
+    dispose_engines()
+
+
+@pytest.fixture
+def db_url(tmp_path, monkeypatch) -> str:
+    url = f"sqlite:///{tmp_path / 'outreach.db'}"
+    monkeypatch.setenv("OUTREACH_DATABASE_URL", url)
+    init_db(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """The platform sandbox, served over real HTTP on a free loopback port."""
+    from outreach.platforms.sandbox.server import SandboxServer
+
+    server = SandboxServer(seed=7)
+    server.start("127.0.0.1", 0)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox_env(sandbox, monkeypatch):
+    """Point every platform at the sandbox, with sandbox credentials for an X account."""
+    sandbox.reset()
+    monkeypatch.setenv("OUTREACH_X_API_URL", sandbox.url + "/x")
+    monkeypatch.setenv("OUTREACH_GRAPH_API_URL", sandbox.url + "/graph")
+    monkeypatch.setenv("OUTREACH_INSTAGRAM_PRIVATE_API_URL", sandbox.url + "/instagram-private")
+    monkeypatch.setenv("OUTREACH_X_CONSUMER_KEY", "sandbox-consumer-key")
+    monkeypatch.setenv("OUTREACH_X_CONSUMER_SECRET", "sandbox-consumer-secret-" + uuid.uuid4().hex)
+    monkeypatch.setenv("OUTREACH_X_ACCESS_TOKEN", "1500-sandbox-access-token")
+    monkeypatch.setenv("OUTREACH_X_ACCESS_TOKEN_SECRET", "sandbox-token-secret-" + uuid.uuid4().hex)
+    return sandbox
+
+
+def _postgres_url() -> str | None:
+    return os.environ.get("OUTREACH_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def pg_url(monkeypatch) -> str:
+    """A fresh database on a real PostgreSQL server. Skips locally when none is configured or
+    reachable; in CI (CI=true) an unreachable server is a failure, not a skip."""
+    base = _postgres_url()
+    in_ci = os.environ.get("CI") == "true"
+    if not base:
+        if in_ci:
+            pytest.fail("CI must set OUTREACH_TEST_POSTGRES_URL (see .ci/run)")
+        pytest.skip("no PostgreSQL server configured (OUTREACH_TEST_POSTGRES_URL)")
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    name = "outreach_t_" + uuid.uuid4().hex[:10]
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        if in_ci:
+            raise
+        pytest.skip(f"PostgreSQL not reachable: {exc.orig}")
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    monkeypatch.setenv("OUTREACH_DATABASE_URL", url)
+    yield url
+    dispose_engines()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
