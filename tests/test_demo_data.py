@@ -80,8 +80,8 @@ def _check_types(entry: dict, spec: dict[str, tuple[type, ...]], label: str) -> 
 
 
 def test_isbn13_helper_rejects_bad_digit() -> None:
-    assert isbn13_check_digit("978602030640") == 6  # 978-602-03-0640-6
-    assert isbn13_check_digit("978602030640") != 5
+    assert isbn13_check_digit("978030640615") == 7  # textbook example 978-0-306-40615-7
+    assert isbn13_check_digit("978030640615") != 6
 
 
 def test_catalogue_size(books: list[dict]) -> None:

@@ -121,6 +121,11 @@ class Platform(ABC):
         raise NotImplementedError(f"Metrics for {self.label} arrive with a later release.")
 
     @classmethod
+    def text_length(cls, text: str) -> int:
+        """Length of a text as this platform counts it (X overrides with weighted counting)."""
+        return len(text)
+
+    @classmethod
     def env_account(cls, settings: Settings) -> tuple[str, str, dict[str, str]] | None:
         """(external_id, display name, credentials) when OUTREACH_* variables define an
         account of this platform, else None."""

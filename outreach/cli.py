@@ -1,0 +1,295 @@
+"""The `outreach` command. Thin: each command calls one function of the layers below.
+
+No command prompts when stdin is not a terminal. Errors are one plain sentence on stderr and a
+non-zero exit, never a traceback (set OUTREACH_LOG_LEVEL=DEBUG to see one in the log).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from outreach.config import Settings, SettingsError, get_settings
+from outreach.db import DatabaseError, check_ready, init_db, session_scope
+from outreach.queue import QueueError
+
+app = typer.Typer(
+    name="outreach",
+    help="Library Outreach: turn the library's data into social-media posts, and the reaction "
+    "back into evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+users_app = typer.Typer(help="Manage the people who use the web UI.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class Fail(Exception):
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def setup_logging(settings: Settings) -> None:
+    root = logging.getLogger()
+    if any(isinstance(h, RichHandler) for h in root.handlers):
+        return
+    handler = RichHandler(console=err, show_path=False, rich_tracebacks=False)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    for noisy in ("alembic", "apscheduler", "uvicorn.access", "httpx", "urllib3", "requests_oauthlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def command(func: Callable) -> Callable:
+    """Run a command with settings loaded and every expected error turned into plain words."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        try:
+            settings = get_settings()
+            setup_logging(settings)
+            return func(*args, **kwargs)
+        except SettingsError as exc:
+            err.print(f"[red]Configuration error:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except DatabaseError as exc:
+            err.print(f"[red]Database:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except (QueueError, Fail) as exc:
+            err.print(f"[red]Error:[/red] {exc}", highlight=False)
+            raise typer.Exit(getattr(exc, "code", 1)) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the last line of defence: one sentence, details in the log
+            logging.getLogger("outreach").debug("unexpected error", exc_info=True)
+            err.print(f"[red]Unexpected error:[/red] {type(exc).__name__}: {exc}. "
+                      "Run with OUTREACH_LOG_LEVEL=DEBUG for details.", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def later(what: str) -> None:
+    err.print(f"{what} is not available in this version yet; it arrives with a later release.")
+    raise typer.Exit(3)
+
+
+def ready() -> Settings:
+    settings = get_settings()
+    check_ready(settings.database_url)
+    return settings
+
+
+# -- set-up and data ----------------------------------------------------------------------------
+@app.command()
+@command
+def init() -> None:
+    """Create the database, or upgrade it to the newest schema (harmless to run again)."""
+    settings = get_settings()
+    revision = init_db(settings.database_url)
+    from outreach.platforms import sync_env_accounts
+
+    with session_scope(settings.database_url) as session:
+        accounts = sync_env_accounts(session, settings)
+    out.print(f"Database ready (schema {revision}).")
+    for account in accounts:
+        out.print(f"Account from the environment: {account.platform} {account.name}")
+
+
+@app.command("import")
+@command
+def import_(
+    kind: Annotated[str, typer.Argument(help="Import kind; `outreach sources` lists them.")],
+    source: Annotated[str, typer.Argument(help="File path or URL.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
+) -> None:
+    """Import titles or events from the library's data. Exit 0: all taken; 1: some records were
+    rejected (the rest are kept); 2: the source could not be read."""
+    from outreach.sources import get_kind
+
+    settings = ready()
+    try:
+        get_kind(kind).load()
+    except (KeyError, NotImplementedError) as exc:
+        message, code = str(exc.args[0]), 2 if isinstance(exc, KeyError) else 3
+        if as_json:  # the contract: exactly one JSON object on stdout, whatever happened
+            print(json.dumps({"created": 0, "updated": 0, "unchanged": 0,
+                              "errors": [{"where": kind, "message": message}]}))
+        raise Fail(message, code) from None
+    from outreach.sources.importing import run_import
+    progress = None
+    if not as_json and sys.stderr.isatty():
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err,
+                       transient=True)
+        task = bar.add_task("reading…")
+        bar.start()
+        progress = lambda n: bar.update(task, description=f"{n:,} records read")  # noqa: E731
+    try:
+        result = run_import(kind, source, database_url=settings.database_url, progress=progress)
+    finally:
+        if progress is not None:
+            bar.stop()
+    if as_json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+    else:
+        if result.unreadable:
+            err.print(f"[red]Cannot read the source:[/red] {result.unreadable}", highlight=False)
+        out.print(f"created {result.created}, updated {result.updated}, "
+                  f"unchanged {result.unchanged}, rejected {len(result.errors)}")
+        for e in result.errors[:50]:
+            err.print(f"  {e.where}: {e.message}", highlight=False, markup=False)
+        if len(result.errors) > 50:
+            err.print(f"  … and {len(result.errors) - 50} more (use --json for all)")
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+@command
+def sources() -> None:
+    """List the kinds of library data that can be imported."""
+    from outreach.sources import KINDS
+
+    table = Table("kind", "gives", "what", "available")
+    for kind in KINDS.values():
+        table.add_row(kind.name, kind.target + "s", kind.description,
+                      "yes" if kind.reader else "later")
+    out.print(table)
+
+
+# -- planning and the queue ---------------------------------------------------------------------
+@app.command("plan")
+@command
+def plan_(dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, queue nothing.")] = False
+          ) -> None:
+    """Queue announcements of new titles (within the announce window) on every account."""
+    from outreach.planning import plan
+
+    settings = ready()
+    with session_scope(settings.database_url) as session:
+        result = plan(session, settings=settings, dry_run=dry_run)
+    table = Table("subject", "platform", "account", f"time ({settings.timezone})", "text")
+    for p in result.planned:
+        table.add_row(p.subject, p.platform, p.account,
+                      p.scheduled_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+                      p.text.splitlines()[0] if p.text else "")
+    out.print(table)
+    verb = "would be queued" if dry_run else "queued"
+    out.print(f"{len(result.planned)} deliveries {verb}.")
+    for why in result.skipped:
+        err.print(why, highlight=False)
+
+
+def _parse_at(value: str | None, settings: Settings) -> datetime:
+    from outreach.models import utcnow
+
+    if not value:
+        return utcnow()
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise Fail(f"--at {value!r} is not an ISO 8601 time such as 2026-12-05T09:00") from None
+    return at if at.tzinfo else at.replace(tzinfo=settings.tz)
+
+
+@app.command()
+@command
+def post(
+    platform: Annotated[list[str], typer.Option("--platform", help="x, facebook or instagram; "
+                                                "repeat for several.")],
+    text: Annotated[str, typer.Option("--text", help="The post's text.")],
+    image: Annotated[list[str] | None, typer.Option("--image", help="Image file; repeatable.")]
+    = None,
+    alt: Annotated[list[str] | None, typer.Option("--alt", help="Alt text of each --image, "
+                                                  "in the same order.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="When, ISO 8601; without an offset "
+                                           "OUTREACH_TIMEZONE; default now.")] = None,
+    review: Annotated[bool, typer.Option("--review", help="Wait for a manager's approval.")]
+    = False,
+) -> None:
+    """Queue a staff-written post; from the CLI it is scheduled at once unless --review."""
+    from outreach.queue import NewPost, create_post
+
+    settings = ready()
+    when = _parse_at(at, settings)
+    with session_scope(settings.database_url) as session:
+        deliveries = create_post(session, settings, NewPost(
+            platforms=platform, text=text, images=image or [], alt_texts=alt or [], at=when,
+            review=review, author="cli"))
+        for d in deliveries:
+            out.print(f"Delivery {d.id}: {d.platform}, {d.status}, "
+                      f"{d.scheduled_at.astimezone(settings.tz):%Y-%m-%d %H:%M %Z}")
+
+
+@app.command()
+@command
+def queue(
+    status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """Show the deliveries: what goes where, when, and how it stands."""
+    from outreach.queue import delivery_dict, list_deliveries
+
+    settings = ready()
+    with session_scope(settings.database_url) as session:
+        rows = [delivery_dict(d, a, settings) for d, a in list_deliveries(session, status)]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    table = Table("id", "platform", "account", "status", f"time ({settings.timezone})", "text")
+    for r in rows:
+        when = datetime.fromisoformat(r["scheduled_at"]).strftime("%Y-%m-%d %H:%M")
+        first = (r["text"] or "").splitlines()[0][:60] if r["text"] else ""
+        table.add_row(str(r["id"]), r["platform"], r["account"] or "", r["status"], when, first)
+    out.print(table)
+
+
+@app.command()
+@command
+def preview(delivery_id: Annotated[int, typer.Argument(help="Delivery id (see `queue`).")]
+            ) -> None:
+    """Show a delivery's text as it will be posted, with its length as the platform counts it."""
+    from outreach.models import Delivery
+    from outreach.platforms import platform_class
+
+    settings = ready()
+    with session_scope(settings.database_url) as session:
+        d = session.get(Delivery, delivery_id)
+        if d is None:
+            raise Fail(f"There is no delivery {delivery_id}.")
+        cls = platform_class(d.platform)
+        limits, length = cls.limits, cls.text_length(d.text)
+        out.print(f"[bold]{d.platform}[/bold] · {d.status} · "
+                  f"{d.scheduled_at.astimezone(settings.tz):%Y-%m-%d %H:%M %Z}")
+        out.print(d.text, markup=False, highlight=False)
+        out.print(f"\nlength {length}/{limits.max_text}" + (" (over the limit)"
+                                                            if length > limits.max_text else ""))
+        for path, alt in zip(d.media or [], d.alt_text or [], strict=False):
+            out.print(f"image {path} — alt: {alt}", markup=False)
+
+
+from outreach import cli_ops, cli_run  # noqa: E402,F401 - registers the remaining commands
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Operator commands: publish what is due, status, and the actions on one delivery."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlmodel import select
+
+from outreach.cli import Fail, app, command, err, later, out, ready, users_app
+from outreach.db import session_scope
+
+
+@app.command("publish-due")
+@command
+def publish_due(
+    once: Annotated[bool, typer.Option("--once", help="Publish what is due now, then exit.")]
+    = False,
+) -> None:
+    """Publish every delivery that is due. With --once: one burst, then exit (for cron)."""
+    from outreach.dispatch import run_due
+
+    settings = ready()
+    if not once:
+        raise Fail("Use `outreach publish-due --once` for one burst, or `outreach worker` to keep "
+                   "publishing.")
+    published = failed = waiting = 0
+    while True:
+        result = run_due(settings)
+        published += len(result.published)
+        failed += len(result.failed)
+        waiting += len(result.waiting)
+        if not result.more:
+            break
+    out.print(f"published {published}, waiting to retry {waiting}, need a person {failed}")
+
+
+@app.command("sync-engagement")
+@command
+def sync_engagement(once: Annotated[bool, typer.Option("--once")] = False) -> None:
+    """Fetch likes, comments, shares and reach of published posts."""
+    later("Engagement sync")
+
+
+@app.command()
+@command
+def report(fmt: Annotated[str, typer.Option("--format", help="table, csv, json or html")]
+           = "table") -> None:
+    """Engagement report for managers."""
+    later("The engagement report")
+
+
+@app.command()
+@command
+def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Counts by delivery status, the next due post, accounts' health and the clock's last tick."""
+    from outreach.dispatch import next_due_at
+    from outreach.models import Account
+    from outreach.queue import last_ticks, status_counts
+
+    settings = ready()
+    with session_scope(settings.database_url) as session:
+        counts = status_counts(session)
+        accounts = list(session.exec(select(Account).order_by(Account.platform, Account.id)))
+        ticks = last_ticks(session)
+    due = next_due_at(settings)
+    tz = settings.tz
+    if as_json:
+        print(json.dumps({
+            "deliveries": counts,
+            "next_due": due.astimezone(tz).isoformat() if due else None,
+            "accounts": [{"platform": a.platform, "name": a.name, "health": a.health,
+                          "reason": a.health_reason} for a in accounts],
+            "processes": [{"id": t.process_id, "role": t.role,
+                           "last_tick": t.last_tick_at.astimezone(tz).isoformat()} for t in ticks],
+        }, ensure_ascii=False))
+        return
+    table = Table("status", "deliveries")
+    for name, n in counts.items():
+        if n:
+            table.add_row(name, str(n))
+    out.print(table)
+    out.print("Next due: " + (f"{due.astimezone(tz):%Y-%m-%d %H:%M %Z}" if due else "nothing"))
+    for a in accounts:
+        extra = f" — {a.health_reason}" if a.health_reason else ""
+        out.print(f"Account {a.platform} {a.name}: {a.health}{extra}", highlight=False)
+    if not accounts:
+        out.print("No accounts connected.")
+    clock = [t for t in ticks if t.role == "clock"]
+    out.print("Clock last tick: " + (f"{clock[0].last_tick_at.astimezone(tz):%Y-%m-%d %H:%M:%S %Z}"
+                                     if clock else "never (is `outreach run` running?)"))
+
+
+def _act(func, delivery_id: int, *args) -> None:  # noqa: ANN001
+    settings = ready()
+    with session_scope(settings.database_url) as session:
+        d = func(session, delivery_id, *args)
+        out.print(f"Delivery {d.id} is now {d.status}.")
+
+
+@app.command()
+@command
+def retry(delivery_id: Annotated[int, typer.Argument(help="Delivery id (see `queue`).")]) -> None:
+    """Schedule a failed, unconfirmed, missed or held delivery again, now."""
+    from outreach.queue import retry as do_retry
+
+    _act(do_retry, delivery_id, "cli")
+
+
+@app.command()
+@command
+def cancel(delivery_id: Annotated[int, typer.Argument(help="Delivery id (see `queue`).")]) -> None:
+    """Cancel a delivery that has not been published."""
+    from outreach.queue import cancel as do_cancel
+
+    _act(do_cancel, delivery_id, "cli")
+
+
+@app.command("mark-published")
+@command
+def mark_published(
+    delivery_id: Annotated[int, typer.Argument(help="Delivery id (see `queue`).")],
+    url: Annotated[str, typer.Option("--url", help="The post's address on the platform.")],
+) -> None:
+    """Record that staff confirmed by hand that a delivery is on the platform."""
+    from outreach.queue import mark_published as do_mark
+
+    _act(do_mark, delivery_id, url, "cli")
+
+
+@users_app.command("add")
+@command
+def users_add(
+    email: Annotated[str, typer.Argument(help="The person's e-mail address (their login).")],
+    role: Annotated[str, typer.Option("--role", help="staff, manager or admin")] = "staff",
+) -> None:
+    """Add a user of the web UI (password from stdin when it is not a terminal)."""
+    err.print("Web UI users arrive with the web application release.")
+    later("Adding users")

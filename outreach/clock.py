@@ -1,0 +1,153 @@
+"""The clock: APScheduler wiring only. Jobs call plain functions; the database holds the work.
+
+One clock is elected through a lease row, so `outreach run` on several machines still plans and
+imports once. Every process writes a heartbeat that `/healthz` and `outreach status` show.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from outreach.config import Settings, get_settings
+from outreach.db import get_engine
+from outreach.dispatch import next_due_at, run_due
+from outreach.models import Heartbeat, Lease, utcnow
+from outreach.planning import plan
+from outreach.schedule import Schedule, load_schedule
+
+log = logging.getLogger(__name__)
+CLOCK_LEASE = "clock"
+
+
+def process_id(role: str) -> str:
+    return f"{role}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:4]}"
+
+
+def beat(settings: Settings, pid: str, role: str) -> None:
+    now = utcnow()
+    with Session(get_engine(settings.database_url)) as session:
+        row = session.get(Heartbeat, pid)
+        if row is None:
+            row = Heartbeat(process_id=pid, role=role, host=socket.gethostname(), pid=os.getpid(),
+                            started_at=now)
+        row.last_tick_at = now
+        session.add(row)
+        session.commit()
+
+
+def hold_lease(settings: Settings, name: str, holder: str, seconds: float) -> bool:
+    """Take or renew the named lease; True when this holder has it until now + seconds."""
+    now = utcnow()
+    until = now + timedelta(seconds=seconds)
+    with Session(get_engine(settings.database_url)) as session:
+        taken = session.execute(
+            update(Lease)
+            .where(Lease.name == name, (Lease.holder == holder) | (Lease.expires_at < now))
+            .values(holder=holder, expires_at=until)
+        )
+        session.commit()
+        if taken.rowcount == 1:
+            return True
+        if session.get(Lease, name) is not None:
+            return False
+        try:
+            session.add(Lease(name=name, holder=holder, expires_at=until))
+            session.commit()
+            return True
+        except IntegrityError:
+            return False  # another process created it first
+
+
+class Clock:
+    """Periodic jobs in UTC: coalesced, one instance each, with an explicit misfire grace."""
+
+    def __init__(self, settings: Settings | None = None, schedule: Schedule | None = None):
+        self.settings = settings or get_settings()
+        self.schedule = schedule or load_schedule(self.settings)
+        self.pid = process_id("clock")
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+        )
+        self.leader = False
+
+    def _tick(self) -> None:
+        beat(self.settings, self.pid, "clock")
+        lease_for = 3 * 10 + 5
+        self.leader = hold_lease(self.settings, CLOCK_LEASE, self.pid, lease_for)
+
+    def _plan(self) -> None:
+        if not self.leader:
+            return
+        with Session(get_engine(self.settings.database_url), expire_on_commit=False) as session:
+            result = plan(session, settings=self.settings, schedule=self.schedule)
+        if result.planned:
+            log.info("clock: planned %d deliveries", len(result.planned))
+
+    def _import(self, kind: str, source: str) -> None:
+        if not self.leader:
+            return
+        from outreach.sources.importing import run_import
+
+        result = run_import(kind, source, database_url=self.settings.database_url)
+        log.info("clock: import %s: %s", kind, result.as_json())
+        self._plan()
+
+    def _safe(self, func, *args):  # noqa: ANN001, ANN202
+        def job() -> None:
+            try:
+                func(*args)
+            except Exception:  # a failing job must not stop the clock; the next tick retries
+                log.exception("clock job %s failed", getattr(func, "__name__", func))
+
+        return job
+
+    def start(self) -> None:
+        jobs = self.schedule.jobs
+        now = datetime.now(UTC)
+        self._safe(self._tick)()
+        self.scheduler.add_job(self._safe(self._tick), "interval", seconds=10, id="tick")
+        self.scheduler.add_job(self._safe(self._plan), "interval", minutes=jobs.plan_every_minutes,
+                               id="plan", next_run_time=now)
+        for i, imp in enumerate(self.schedule.imports):
+            self.scheduler.add_job(self._safe(self._import, imp.kind, imp.source), "interval",
+                                   hours=imp.every_hours, id=f"import-{i}", next_run_time=now)
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        self.scheduler.shutdown(wait=True)
+
+
+def worker_loop(stop: threading.Event, settings: Settings | None = None,
+                idle_seconds: float = 5.0) -> None:
+    """Publish due deliveries until `stop` is set; what is in flight is finished first."""
+    settings = settings or get_settings()
+    pid = process_id("worker")
+    while not stop.is_set():
+        try:
+            beat(settings, pid, "worker")
+            result = run_due(settings)
+        except Exception:
+            log.exception("worker pass failed")
+            stop.wait(idle_seconds)
+            continue
+        if result.more:
+            continue
+        wait = idle_seconds
+        try:
+            due = next_due_at(settings)
+        except Exception:
+            due = None
+        if due is not None:
+            wait = min(idle_seconds, max(0.05, (due - utcnow()).total_seconds()))
+        stop.wait(wait)

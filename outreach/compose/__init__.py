@@ -1,0 +1,1 @@
+"""Composition: templates, the contexts they see, links and (later) image cards."""

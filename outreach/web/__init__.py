@@ -1,0 +1,1 @@
+"""The web face: FastAPI application, routes grouped by area."""
