@@ -1,0 +1,148 @@
+"""The sandbox application: platform routes, control routes under `/_sandbox`, and the page.
+
+Control routes (JSON):
+
+- `GET /_sandbox/state`: what was posted (with current metrics), call counts, faults, limits;
+- `POST /_sandbox/faults` (one fault object or a list), `GET` and `DELETE /_sandbox/faults`;
+- `POST /_sandbox/reset`: forget everything (posts, faults, windows, clock);
+- `POST /_sandbox/clock` `{"advance": seconds, "frozen": true|false}`: age the posts;
+- `POST /_sandbox/limits` `{"endpoint": "x.create_tweet", "limit": 2, "window": 900}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from outreach.platforms.sandbox import page
+from outreach.platforms.sandbox import x as sandbox_x
+from outreach.platforms.sandbox.faults import ConnectionDropper, Fault, FaultError
+from outreach.platforms.sandbox.state import SandboxState
+
+control = APIRouter(prefix="/_sandbox")
+pages = APIRouter()
+
+
+class SandboxApp(FastAPI):
+    """FastAPI with `ConnectionDropper` outside every middleware, where uvicorn's own `send`
+    (and through it, the connection) is still within reach."""
+
+    def build_middleware_stack(self):
+        return ConnectionDropper(super().build_middleware_stack())
+
+
+def create_app(
+    seed: int = 0,
+    *,
+    x_limits: Mapping[str, tuple[int, int]] | None = None,
+    hang_seconds: float = 35.0,
+) -> FastAPI:
+    """A fresh sandbox. `seed` makes metrics and random faults reproducible; `x_limits`
+    overrides X's rate-limit windows ({"x.create_tweet": (limit, seconds)}); `hang_seconds` is
+    how long a `timeout` fault hangs unless the fault says otherwise."""
+    app = SandboxApp(
+        title="Library Outreach sandbox", docs_url=None, redoc_url=None, openapi_url=None
+    )
+    state = SandboxState(seed, hang_seconds=hang_seconds)
+    app.state.sandbox = state
+    sandbox_x.install(app, state, x_limits)
+    app.include_router(control)
+    app.include_router(pages)
+    return app
+
+
+def _state(request: Request) -> SandboxState:
+    return request.app.state.sandbox
+
+
+def _refused(message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=400)
+
+
+async def _json(request: Request) -> object:
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
+@control.get("/state")
+async def get_state(request: Request) -> JSONResponse:
+    return JSONResponse(_state(request).snapshot())
+
+
+@control.get("/faults")
+async def list_faults(request: Request) -> JSONResponse:
+    return JSONResponse({"faults": _state(request).faults.describe()})
+
+
+@control.post("/faults")
+async def add_faults(request: Request) -> JSONResponse:
+    state = _state(request)
+    data = await _json(request)
+    items = data if isinstance(data, list) else [data]
+    try:
+        faults = [Fault.parse(item, state.endpoints) for item in items]
+    except FaultError as exc:
+        return _refused(str(exc))
+    for fault in faults:
+        state.faults.add(fault)
+    return JSONResponse({"faults": state.faults.describe()}, status_code=201)
+
+
+@control.delete("/faults")
+async def clear_faults(request: Request) -> JSONResponse:
+    _state(request).faults.clear()
+    return JSONResponse({"faults": []})
+
+
+@control.post("/reset")
+async def reset(request: Request) -> JSONResponse:
+    _state(request).reset()
+    return JSONResponse({"reset": True})
+
+
+@control.post("/clock")
+async def clock(request: Request) -> JSONResponse:
+    state = _state(request)
+    data = await _json(request)
+    if not isinstance(data, dict):
+        return _refused('send {"advance": seconds} and/or {"frozen": true|false}')
+    try:
+        advance = float(data.get("advance", 0))
+    except (TypeError, ValueError):
+        return _refused("advance is a number of seconds")
+    with state.lock:
+        if "frozen" in data:
+            state.clock.freeze(bool(data["frozen"]))
+        state.clock.advance(advance)
+        return JSONResponse({"now": state.clock.now().isoformat(), "frozen": state.clock.frozen})
+
+
+@control.post("/limits")
+async def limits(request: Request) -> JSONResponse:
+    state = _state(request)
+    data = await _json(request)
+    if not isinstance(data, dict) or data.get("endpoint") not in state.endpoints:
+        return _refused(f"endpoint must be one of {', '.join(sorted(state.endpoints))}")
+    try:
+        limit, window = int(data["limit"]), int(data.get("window", 900))
+    except (KeyError, TypeError, ValueError):
+        return _refused("limit (requests) and window (seconds) are whole numbers")
+    if limit < 0 or window < 1:
+        return _refused("limit must be 0 or more, window 1 second or more")
+    with state.lock:
+        state.rates.limits[data["endpoint"]] = (limit, window)
+    return JSONResponse({"limits": {data["endpoint"]: {"limit": limit, "window": window}}})
+
+
+@pages.get("/", response_class=HTMLResponse)
+async def index(request: Request) -> HTMLResponse:
+    return HTMLResponse(page.render(_state(request).snapshot()))
+
+
+@pages.get("/x", response_class=HTMLResponse)
+async def x_page(request: Request) -> HTMLResponse:
+    return HTMLResponse(page.render(_state(request).snapshot(), ["x"]))

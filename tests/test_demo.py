@@ -1,0 +1,67 @@
+"""`outreach demo` as a person runs it: a real process, real ports, published within 60 s."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port_pair() -> int:
+    for _ in range(50):
+        with socket.socket() as a:
+            a.bind(("127.0.0.1", 0))
+            port = a.getsockname()[1]
+        with socket.socket() as b:
+            try:
+                b.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free pair of ports")
+
+
+def test_demo_publishes_within_a_minute(tmp_path):
+    port = free_port_pair()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")}
+    exe = Path(sys.executable).with_name("outreach")
+    proc = subprocess.Popen(
+        [str(exe), "demo", "--port", str(port), "--dir", str(tmp_path / "demo")],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    started = time.monotonic()
+    health = None
+    try:
+        while time.monotonic() - started < 60:
+            if proc.poll() is not None:
+                break
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
+            except (httpx.HTTPError, ValueError):
+                health = None
+            if health and health["deliveries"]["published"] >= 1:
+                break
+            time.sleep(0.5)
+        assert health is not None, "the service never answered /healthz"
+        assert health["deliveries"]["published"] >= 1, health
+        assert health["clock"]["last_tick"] is not None
+        page = httpx.get(f"http://127.0.0.1:{port + 1}/", timeout=5)
+        assert page.status_code == 200
+        # The published post's title is visible on the sandbox page.
+        assert "Koleksi baru" in page.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output, _ = proc.communicate()
+    assert "Traceback" not in output, output
+    assert "http://127.0.0.1:%d/healthz" % port in output
+    assert (tmp_path / "demo" / "outreach.db").is_file()

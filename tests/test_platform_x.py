@@ -1,0 +1,279 @@
+"""XPlatform against the sandbox, through the real tweepy client over real HTTP."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from urllib.parse import unquote
+
+import pytest
+import requests
+from oauthlib.oauth1 import Client as OAuthClient
+
+from outreach.config import load_settings
+from outreach.models import Account, Delivery, utcnow
+from outreach.platforms import client_for
+from outreach.platforms.base import ErrorKind, PublishError
+from outreach.platforms.x import XPlatform, _retry_after, weighted_length
+
+FAST = (2.0, 0.4)  # (connect, read): the timeout fault hangs longer than this
+
+
+def make_x(timeout=FAST, **overrides) -> XPlatform:
+    settings = load_settings(**overrides)
+    external_id, name, credentials = XPlatform.env_account(settings)
+    account = Account(id=1, platform="x", external_id=external_id, name=name, source="env")
+    return XPlatform(account, credentials, settings, timeout=timeout)
+
+
+def delivery(text: str = "Buku baru di Perpustakaan Kota Bontang", **kw) -> Delivery:
+    return Delivery(id=1, post_id=1, account_id=1, platform="x", text=text,
+                    scheduled_at=utcnow(), **kw)
+
+
+def fault(sandbox, **spec) -> None:
+    answer = requests.post(f"{sandbox.url}/_sandbox/faults", json=spec)
+    assert answer.status_code == 201, answer.text
+
+
+@pytest.fixture
+def x(sandbox_env) -> XPlatform:
+    return make_x()
+
+
+# -- publish: one table, every outcome ----------------------------------------------------------
+CASES = [
+    # id, fault on x.create_tweet, publish the same text first?, kind, code, posts on X after
+    ("success", None, False, None, None, 1),
+    ("latency", {"mode": "latency", "ms": 50}, False, None, None, 1),
+    ("401", {"mode": "status", "status": 401}, False, ErrorKind.auth_expired, None, 0),
+    ("403-duplicate", None, True, ErrorKind.rejected, "duplicate", 1),
+    ("403-read-only-app", {"mode": "status", "status": 403, "detail": "Your client app is not "
+     "configured with the appropriate oauth1 app permissions for this endpoint."}, False,
+     ErrorKind.auth_expired, "permission", 0),
+    ("403-other", {"mode": "status", "status": 403,
+                   "detail": "You are not permitted to perform this action."}, False,
+     ErrorKind.rejected, None, 0),
+    ("400", {"mode": "status", "status": 400, "detail": "Invalid text"}, False,
+     ErrorKind.rejected, None, 0),
+    ("404", {"mode": "status", "status": 404}, False, ErrorKind.rejected, None, 0),
+    ("429", {"mode": "rate_limit", "seconds": 120}, False, ErrorKind.rate_limited, None, 0),
+    ("500", {"mode": "status", "status": 500}, False, ErrorKind.unknown_outcome, None, 0),
+    ("503", {"mode": "status", "status": 503}, False, ErrorKind.unknown_outcome, None, 0),
+    # The request was sent; the connection closed: it may have been posted.
+    ("reset", {"mode": "reset"}, False, ErrorKind.unknown_outcome, None, 0),
+    ("lost", {"mode": "lost"}, False, ErrorKind.unknown_outcome, None, 1),
+    ("timeout", {"mode": "timeout", "seconds": 1.5}, False, ErrorKind.unknown_outcome, None, 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("spec", "first", "kind", "code", "posts"),
+    [pytest.param(*case[1:], id=case[0]) for case in CASES],
+)
+def test_publish_outcomes(sandbox_env, x, spec, first, kind, code, posts):
+    text = "Lokakarya menulis, Sabtu 09.00 WITA"
+    if first:
+        x.publish(delivery(text))
+    if spec:
+        fault(sandbox_env, endpoint="x.create_tweet", **spec)
+    if kind is None:
+        published = x.publish(delivery(text))
+        assert published.remote_url == f"https://x.com/i/web/status/{published.remote_id}"
+    else:
+        with pytest.raises(PublishError) as caught:
+            x.publish(delivery(text))
+        error = caught.value
+        assert error.kind == kind and error.code == code
+        assert error.message and "\n" not in error.message
+        if kind == ErrorKind.rejected and spec and spec.get("detail"):
+            assert spec["detail"] in error.message  # the platform's words reach staff
+        if kind == ErrorKind.rate_limited:
+            assert 115 <= error.retry_after <= 121
+    stored = [p for p in sandbox_env.state()["x"] if p["text"] == text]
+    assert len(stored) == posts
+
+
+def test_lost_answer_leaves_a_post_to_reconcile(sandbox_env, x):
+    fault(sandbox_env, endpoint="x.create_tweet", mode="lost")
+    with pytest.raises(PublishError) as caught:
+        x.publish(delivery("Hilang di jalan"))
+    assert caught.value.kind == ErrorKind.unknown_outcome
+    [stored] = sandbox_env.state()["x"]
+    assert stored["text"] == "Hilang di jalan" and stored["account"] == "1500"
+
+
+def test_connection_refused_is_transient(sandbox_env):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens once closed
+    x = make_x(x_api_url=f"http://127.0.0.1:{port}/x")
+    with pytest.raises(PublishError) as caught:
+        x.publish(delivery())
+    assert caught.value.kind == ErrorKind.transient
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({}, 60),  # a 429 from a proxy, without X's headers
+        ({"x-rate-limit-remaining": "0", "x-rate-limit-reset": "{past}"}, 1),
+        ({"x-rate-limit-remaining": "0", "x-rate-limit-reset": "{in_300}"}, 300),
+        # The 24-hour user cap ran out while the 15-minute window still had room.
+        ({"x-rate-limit-remaining": "40", "x-rate-limit-reset": "{in_300}",
+          "x-user-limit-24hour-remaining": "0", "x-user-limit-24hour-reset": "{in_7200}"}, 7200),
+    ],
+)
+def test_retry_after(headers, expected):
+    now = time.time()
+    values = {"past": int(now - 10), "in_300": int(now + 300), "in_7200": int(now + 7200)}
+    filled = {k: v.format(**values) for k, v in headers.items()}
+    assert _retry_after(filled) == pytest.approx(expected, abs=2)
+
+
+def test_media_and_overlong_text_are_refused_before_any_call(sandbox_env, x):
+    for bad in (delivery(media=["/tmp/sampul.jpg"], alt_text=["Sampul"]),
+                delivery("字" * 141), delivery("")):
+        with pytest.raises(PublishError) as caught:
+            x.publish(bad)
+        assert caught.value.kind == ErrorKind.rejected
+    assert sandbox_env.state()["calls"] == {}
+
+
+def test_rate_state_is_remembered(sandbox_env, x):
+    assert x.rate_state is None
+    x.publish(delivery())
+    state = x.rate_state
+    assert (state.limit, state.remaining) == (100, 99)
+    assert 0 < state.reset_at.timestamp() - time.time() <= 15 * 60
+    x.fetch_metrics(["1234567890123456789"])
+    assert set(x.rate_states) == {"POST /2/tweets", "GET /2/tweets"}
+    assert x.rate_state.remaining == 99  # reads do not move the publishing state
+
+
+# -- metrics ------------------------------------------------------------------------------------
+def test_metrics_for_150_posts_take_two_calls(sandbox_env, x):
+    requests.post(f"{sandbox_env.url}/_sandbox/limits",
+                  json={"endpoint": "x.create_tweet", "limit": 200})
+    ids = [x.publish(delivery(f"Judul baru nomor {n}")).remote_id for n in range(150)]
+    requests.post(f"{sandbox_env.url}/_sandbox/clock", json={"frozen": True, "advance": 86400})
+    asked = ids + ["1000000000000000001"]  # deleted on X: left out
+    batch = XPlatform.limits.metrics_batch
+    result = {}
+    for start in range(0, len(asked), batch):
+        result.update(x.fetch_metrics(asked[start:start + batch]))
+    state = sandbox_env.state()
+    assert state["calls"]["x.get_tweets"] == 2
+    assert set(result) == set(ids)
+    for stored in state["x"]:
+        m, expected = result[stored["id"]], stored["metrics"]
+        assert m == {
+            "views": expected["impression_count"],
+            "reach": None,
+            "likes": expected["like_count"],
+            "comments": expected["reply_count"],
+            "shares": expected["retweet_count"] + expected["quote_count"],
+            "saves": expected["bookmark_count"],
+            "clicks": None,
+        }
+    assert sum(m["views"] for m in result.values()) > 0
+
+
+def test_metrics_refuse_more_than_a_batch(x):
+    with pytest.raises(ValueError):
+        x.fetch_metrics([str(10**18 + n) for n in range(101)])
+    assert x.fetch_metrics([]) == {}
+
+
+def test_metrics_failures_are_never_unknown_outcomes(sandbox_env, x):
+    # Reading creates nothing: a 5xx or a lost answer is simply worth another try.
+    for spec in ({"mode": "status", "status": 503}, {"mode": "reset"}):
+        fault(sandbox_env, endpoint="x.get_tweets", **spec)
+        with pytest.raises(PublishError) as caught:
+            x.fetch_metrics(["1234567890123456789"])
+        assert caught.value.kind == ErrorKind.transient
+
+
+# -- text length --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "length"),
+    [
+        ("Halo, pembaca!", 14),
+        ("Katalog: https://opac.example.org/detail?id=12345&lang=id", 9 + 23),
+        ("Selamat membaca 📚", 16 + 2),
+        ("👩‍👩‍👧‍👦", 2),  # one emoji sequence
+        ("図書館", 6),
+        ("e\u0301", 1),  # NFC first: é
+    ],
+)
+def test_weighted_length(text, length):
+    assert weighted_length(text) == length
+
+
+# -- accounts and secrets -----------------------------------------------------------------------
+def test_env_account(sandbox_env, monkeypatch):
+    external_id, name, credentials = XPlatform.env_account(load_settings())
+    assert (external_id, name) == ("1500", "X (.env)")
+    assert set(credentials) == set(XPlatform.secret_fields)
+    assert all(isinstance(v, str) for v in credentials.values())
+    monkeypatch.setenv("OUTREACH_X_ACCESS_TOKEN", "not-numeric-token")
+    assert XPlatform.env_account(load_settings())[0] == "env"
+    monkeypatch.delenv("OUTREACH_X_ACCESS_TOKEN_SECRET")
+    assert XPlatform.env_account(load_settings()) is None
+
+
+def test_registry_builds_the_client(sandbox_env):
+    settings = load_settings()
+    account = Account(id=1, platform="x", external_id="1500", name="t", source="env")
+    client = client_for(account, settings)
+    assert isinstance(client, XPlatform)
+    assert client.publish(delivery()).remote_id
+    assert "secret" not in repr(client)
+
+
+def test_secrets_never_reach_logs_or_errors(sandbox_env, x, caplog):
+    secrets = [os.environ["OUTREACH_X_CONSUMER_SECRET"],
+               os.environ["OUTREACH_X_ACCESS_TOKEN_SECRET"]]
+    caplog.set_level(logging.DEBUG)
+    messages = []
+    x.publish(delivery("Satu"))
+    for spec in ({"mode": "status", "status": 401}, {"mode": "status", "status": 503},
+                 {"mode": "reset"}, {"mode": "rate_limit"}):
+        fault(sandbox_env, endpoint="x.create_tweet", **spec)
+        with pytest.raises(PublishError) as caught:
+            x.publish(delivery("Dua"))
+        messages += [caught.value.message, str(caught.value), repr(caught.value)]
+    x.fetch_metrics(["1234567890123456789"])
+    ours = [r.getMessage() for r in caplog.records if r.name == "outreach.platforms.http"]
+    assert any("POST" in m and "/x/2/tweets -> 201" in m for m in ours)
+    for secret in secrets:
+        assert secret not in caplog.text
+        assert not any(secret in m for m in messages)
+    token = os.environ["OUTREACH_X_ACCESS_TOKEN"]
+    assert not any(token in m for m in ours + messages)
+
+
+def test_requests_are_signed_for_the_url_really_used(sandbox_env, x):
+    """OAuth 1.0a signs scheme, host and path: after routing to the sandbox, the signature
+    must hold for the sandbox URL, as it must for api.x.com in production."""
+    sent = []
+    x.client.session.hooks["response"].append(lambda r, *a, **k: sent.append(r.request))
+    x.publish(delivery())
+    request = sent[-1]
+    assert request.url == f"{sandbox_env.url}/x/2/tweets"
+    header = request.headers["Authorization"]
+    params = dict(p.split("=", 1) for p in header.removeprefix("OAuth ").split(", "))
+    params = {k: unquote(v.strip('"')) for k, v in params.items()}
+    creds = x.credentials
+    again = OAuthClient(
+        creds["consumer_key"], client_secret=creds["consumer_secret"],
+        resource_owner_key=creds["access_token"],
+        resource_owner_secret=creds["access_token_secret"],
+        nonce=params["oauth_nonce"], timestamp=params["oauth_timestamp"],
+    )
+    _, headers, _ = again.sign(request.url, "POST")
+    expected = unquote(headers["Authorization"].split('oauth_signature="')[1].split('"')[0])
+    assert params["oauth_signature"] == expected
+    assert request.headers["User-Agent"].startswith("LibraryOutreach/")

@@ -1,0 +1,102 @@
+"""The walking skeleton through its real path: MARC file -> import -> plan -> queue ->
+publish-due on X (tweepy over HTTP to the sandbox) -> published -> /healthz counts it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from outreach.cli import app
+from outreach.demo import load_catalogue, marc_record
+from outreach.web.app import create_app
+
+runner = CliRunner()
+
+
+def cli(*args: str):
+    result = runner.invoke(app, list(args))
+    return result
+
+
+def write_catalogue(path, items) -> None:
+    now = datetime.now(UTC)
+    with open(path, "wb") as handle:
+        for item in items:
+            handle.write(marc_record(item, now).as_marc())
+
+
+def test_marc_to_published_on_x(db_url, sandbox_env, tmp_path):
+    items = [i for i in load_catalogue() if i["days_ago"] <= 30][:3]
+    old = [i for i in load_catalogue() if i["days_ago"] > 30][:1]
+    marc = tmp_path / "baru.mrc"
+    write_catalogue(marc, items + old)
+
+    imported = cli("import", "marc", str(marc), "--json")
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(imported.stdout) == {"created": 4, "updated": 0, "unchanged": 0, "errors": []}
+
+    planned = cli("plan")
+    assert planned.exit_code == 0, planned.output
+    queue = json.loads(cli("queue", "--json").stdout)
+    # One announcement per new title; the old title stays quiet.
+    assert len(queue) == 3
+    assert {d["platform"] for d in queue} == {"x"}
+    assert all(d["status"] == "scheduled" for d in queue)
+    first = min(queue, key=lambda d: d["scheduled_at"])
+    assert items[0]["title"][:20] in json.dumps([d["text"] for d in queue], ensure_ascii=False)
+
+    # Re-planning is idempotent.
+    assert cli("plan").exit_code == 0
+    assert len(json.loads(cli("queue", "--json").stdout)) == 3
+
+    published = cli("publish-due", "--once")
+    assert published.exit_code == 0, published.output
+    queue = {d["id"]: d for d in json.loads(cli("queue", "--json").stdout)}
+    done = queue[first["id"]]
+    assert done["status"] == "published"
+    assert done["remote_id"] and done["remote_id"].isdigit()
+    # Only the first is due now: the others wait for their spacing on the account.
+    assert sum(d["status"] == "published" for d in queue.values()) == 1
+
+    posted = sandbox_env.state()["x"]
+    assert [p["id"] for p in posted] == [done["remote_id"]]
+    assert posted[0]["text"] == done["text"]
+
+    health = TestClient(create_app()).get("/healthz")
+    assert health.status_code == 200
+    assert health.json()["deliveries"]["published"] == 1
+    assert health.json()["deliveries"]["scheduled"] == 2
+
+
+def test_staff_post_published_once(db_url, sandbox_env):
+    result = cli("post", "--platform", "x", "--text", "Perpustakaan buka pukul 08.00 WITA.")
+    assert result.exit_code == 0, result.output
+    assert cli("publish-due", "--once").exit_code == 0
+    assert cli("publish-due", "--once").exit_code == 0  # nothing left: no second post
+    queue = json.loads(cli("queue", "--json").stdout)
+    assert [d["status"] for d in queue] == ["published"]
+    assert len(sandbox_env.state()["x"]) == 1
+    status = cli("status")
+    assert "published" in status.output
+
+
+def test_post_at_local_time_is_stored_in_utc(db_url, sandbox_env):
+    result = cli("post", "--platform", "x", "--text", "Besok", "--at", "2030-12-05T09:00")
+    assert result.exit_code == 0, result.output
+    (d,) = json.loads(cli("queue", "--json").stdout)
+    assert d["scheduled_at"] == "2030-12-05T09:00:00+08:00"
+    assert cli("publish-due", "--once").exit_code == 0
+    assert json.loads(cli("queue", "--json").stdout)[0]["status"] == "scheduled"
+
+
+def test_post_errors_are_plain(db_url, sandbox_env, tmp_path):
+    img = tmp_path / "a.jpg"
+    img.write_bytes(b"\xff\xd8\xff")
+    no_alt = cli("post", "--platform", "x", "--text", "t", "--image", str(img))
+    assert no_alt.exit_code == 1 and "alt text" in no_alt.output
+    unknown = cli("post", "--platform", "myspace", "--text", "t")
+    assert unknown.exit_code == 1 and "Unknown platform" in unknown.output
+    assert "Traceback" not in no_alt.output + unknown.output
