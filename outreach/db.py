@@ -110,8 +110,8 @@ def init_db(url: str | None = None) -> str:
         with engine.begin() as conn:
             cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-            return MigrationContext.configure(conn).get_current_revision() or ""
+            command.upgrade(cfg, "heads")
+            return ", ".join(sorted(MigrationContext.configure(conn).get_current_heads()))
     except OperationalError as exc:
         raise DatabaseError(f"Cannot open the database: {exc.orig}") from None
 

@@ -153,6 +153,7 @@ class Event(SQLModel, table=True):
     registration_url: str | None = None
     capacity: int | None = None
     cancelled: bool = False
+    series_id: str | None = Field(default=None, max_length=300)  # iCalendar UID of a series
     first_seen_at: datetime = Time(default_factory=utcnow)
     updated_at: datetime = Time(default_factory=utcnow)
     content_hash: str = Field(max_length=64)
@@ -204,6 +205,7 @@ class Post(SQLModel, table=True):
     author: str = Field(default="system", max_length=254)  # who, when there is no user row
     approver_id: int | None = Field(default=None, foreign_key="user.id")
     approved_at: datetime | None = Time(default=None)
+    review_note: str | None = None  # why a manager sent it back
     created_at: datetime = Time(default_factory=utcnow)
     updated_at: datetime = Time(default_factory=utcnow)
 
@@ -323,3 +325,29 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=60)
     holder: str = Field(max_length=120)
     expires_at: datetime = Time()
+
+
+class MediaAsset(SQLModel, table=True):
+    """An image the service made or was given, served to platforms at an unguessable URL
+    (`{OUTREACH_PUBLIC_BASE_URL}/media/{token}/{filename}`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=64, unique=True)
+    path: str  # file on disk
+    filename: str = Field(max_length=200)
+    content_type: str = Field(default="image/jpeg", max_length=60)
+    width: int | None = None
+    height: int | None = None
+    size: int | None = None
+    sha256: str | None = Field(default=None, max_length=64, index=True)
+    alt_text: str | None = None
+    created_at: datetime = Time(default_factory=utcnow)
+
+
+class TemplateOverride(SQLModel, table=True):
+    """A post template edited in the web UI; wins over OUTREACH_TEMPLATES_DIR and the defaults."""
+
+    name: str = Field(primary_key=True, max_length=160)  # "<kind>/<platform>.<lang>.j2"
+    source: str
+    updated_by: str = Field(max_length=254)
+    updated_at: datetime = Time(default_factory=utcnow)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 07:46:21.748573
+Create Date: 2026-11-29 07:59:03.271894
 """
 from collections.abc import Sequence
 
@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('registration_url', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('capacity', sa.Integer(), nullable=True),
     sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.Column('series_id', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
     sa.Column('first_seen_at', outreach.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', outreach.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -91,6 +92,31 @@ def upgrade() -> None:
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('holder', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('expires_at', outreach.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name')
+    )
+    op.create_table('mediaasset',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('path', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('filename', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('content_type', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('width', sa.Integer(), nullable=True),
+    sa.Column('height', sa.Integer(), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=True),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('alt_text', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('created_at', outreach.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token')
+    )
+    with op.batch_alter_table('mediaasset', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_mediaasset_sha256'), ['sha256'], unique=False)
+
+    op.create_table('templateoverride',
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('updated_by', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
+    sa.Column('updated_at', outreach.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name')
     )
     op.create_table('title',
@@ -166,6 +192,7 @@ def upgrade() -> None:
     sa.Column('author', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=False),
     sa.Column('approver_id', sa.Integer(), nullable=True),
     sa.Column('approved_at', outreach.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('review_note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('created_at', outreach.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', outreach.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['approver_id'], ['user.id'], ),
@@ -287,6 +314,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_title_catalogued_at')
 
     op.drop_table('title')
+    op.drop_table('templateoverride')
+    with op.batch_alter_table('mediaasset', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_mediaasset_sha256'))
+
+    op.drop_table('mediaasset')
     op.drop_table('lease')
     with op.batch_alter_table('importrun', schema=None) as batch_op:
         batch_op.drop_index('ix_importrun_source')
