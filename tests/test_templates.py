@@ -62,3 +62,26 @@ def test_only_plain_data_in_context():
 
     with pytest.raises(TemplateError, match="plain data"):
         render_string("{{ t }}", {"t": Thing()})
+
+
+def test_shipped_acquisition_template_golden():
+    from outreach.compose.templates import render_file
+    from outreach.platforms.x import weighted_length
+
+    context = {
+        "title": {"title": "Bontang dari Masa ke Masa", "author": "Herlina Sitorus",
+                  "call_number": "959.838 SIT b"},
+        "library": {"name": "Perpustakaan Kota Bontang"},
+        "link": "https://opac.example.id/index.php?p=show_detail&id=7",
+        "hashtags": ["#PerpustakaanKotaBontang", "#BukuBaru"],
+    }
+    name, text = render_file("acquisition", "x", "id", context)
+    assert name == "acquisition/x.id.j2"
+    assert text == (
+        "📚 Koleksi baru di Perpustakaan Kota Bontang!\n\n"
+        "“Bontang dari Masa ke Masa” karya Herlina Sitorus\n"
+        "Nomor panggil: 959.838 SIT b\n"
+        "Pinjam dengan kartu anggota: https://opac.example.id/index.php?p=show_detail&id=7\n\n"
+        "#PerpustakaanKotaBontang #BukuBaru"
+    )
+    assert weighted_length(text) <= 280
