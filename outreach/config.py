@@ -32,6 +32,7 @@ EXPECTED = {
     "instagram_private_api_url": "an http(s) URL such as https://i.instagram.com",
     "templates_dir": "an existing folder",
     "schedules_dir": "an existing folder",
+    "media_dir": "a folder path (created when needed)",
     "announce_window_days": "a whole number of days, 0 or more",
     "missed_after_hours": "a number of hours greater than 0",
     "lease_seconds": "a whole number of seconds, 5 or more",
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     templates_dir: Path | None = None
     schedules_dir: Path | None = None
+    media_dir: Path = Path("media")
     x_api_url: str = "https://api.x.com"
     graph_api_url: str = "https://graph.facebook.com"
     instagram_private_api_url: str = "https://i.instagram.com"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -47,5 +47,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             },
             "deliveries": counts,
         })
+
+    @app.get("/media/{token}/{filename}")
+    def media(token: str, filename: str) -> FileResponse:
+        # Public on purpose (platforms fetch from here); the token is unguessable.
+        from outreach.media import find_asset
+
+        with Session(get_engine(settings.database_url)) as session:
+            asset = find_asset(session, token, filename)
+        if asset is None:
+            raise HTTPException(status_code=404)
+        return FileResponse(asset.path, media_type=asset.content_type,
+                            headers={"Cache-Control": "public, max-age=86400"})
 
     return app
