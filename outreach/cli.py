@@ -51,7 +51,10 @@ def setup_logging(settings: Settings) -> None:
     handler = RichHandler(console=err, show_path=False, rich_tracebacks=False)
     root.addHandler(handler)
     root.setLevel(settings.log_level)
-    for noisy in ("alembic", "apscheduler", "uvicorn.access", "httpx", "urllib3", "requests_oauthlib"):
+    noisy_loggers = (
+        "alembic", "apscheduler", "uvicorn.access", "httpx", "urllib3", "requests_oauthlib",
+    )
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -116,7 +119,8 @@ def init() -> None:
 def import_(
     kind: Annotated[str, typer.Argument(help="Import kind; `outreach sources` lists them.")],
     source: Annotated[str, typer.Argument(help="File path or URL.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+    = False,
 ) -> None:
     """Import titles or events from the library's data. Exit 0: all taken; 1: some records were
     rejected (the rest are kept); 2: the source could not be read."""

@@ -1,6 +1,7 @@
 """Settings from the environment and `.env` (pydantic-settings).
 
-Every variable is documented in `.env.example`; `tests/test_docs.py` fails when one is missing there.
+Every variable is documented in `.env.example`; `tests/test_config.py` fails when one is missing
+there.
 A bad value stops start-up with `SettingsError`, whose message names the variable and what is
 expected, so an IT person never has to read a pydantic traceback.
 """
@@ -37,7 +38,9 @@ EXPECTED = {
     "missed_after_hours": "a number of hours greater than 0",
     "lease_seconds": "a whole number of seconds, 5 or more",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR",
-    "hashtags": "hashtags separated by commas or spaces, such as #PerpustakaanKotaBontang #BukuBaru",
+    "instagram_max_hashtags": "a whole number of hashtags, 0 to 30",
+    "hashtags": "hashtags separated by commas or spaces, such as "
+    "#PerpustakaanKotaBontang #BukuBaru",
 }
 
 
@@ -77,6 +80,8 @@ class Settings(BaseSettings):
         default_factory=lambda: ["#PerpustakaanKotaBontang", "#BukuBaru"]
     )
     announce_window_days: int = 30
+    # Instagram announced (2025-12) a cap of 5 hashtags per post; its API docs still say 30.
+    instagram_max_hashtags: int = 5
     missed_after_hours: float = 6.0
     lease_seconds: int = 60
     log_level: str = "INFO"
@@ -158,6 +163,13 @@ class Settings(BaseSettings):
     def _window(cls, value: int) -> int:
         if value < 0:
             raise ValueError("negative")
+        return value
+
+    @field_validator("instagram_max_hashtags")
+    @classmethod
+    def _ig_hashtags(cls, value: int) -> int:
+        if not 0 <= value <= 30:
+            raise ValueError("out of range")
         return value
 
     @field_validator("missed_after_hours")

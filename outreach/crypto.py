@@ -19,7 +19,8 @@ def _fernet(settings: Settings) -> Fernet:
     if settings.secret_key is None or not settings.secret_key.get_secret_value():
         raise SecretKeyError(
             "OUTREACH_SECRET_KEY is not set: it is needed to store platform credentials "
-            "encrypted. Generate one with: python -c \"import secrets; print(secrets.token_urlsafe(32))\""
+            "encrypted. Generate one with: "
+            "python -c \"import secrets; print(secrets.token_urlsafe(32))\""
         )
     digest = hashlib.sha256(settings.secret_key.get_secret_value().encode("utf-8")).digest()
     return Fernet(base64.urlsafe_b64encode(digest))

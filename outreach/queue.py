@@ -167,7 +167,9 @@ def retry(session: Session, delivery_id: int, actor: str) -> Delivery:
     d = _get(session, delivery_id)
     allowed = (S.failed, S.unconfirmed, S.missed, S.held, S.retry_wait, S.cancelled)
     if d.status not in allowed:
-        raise QueueError(f"Delivery {d.id} is {d.status}; only {', '.join(allowed)} can be retried.")
+        raise QueueError(
+            f"Delivery {d.id} is {d.status}; only {', '.join(allowed)} can be retried."
+        )
     now = utcnow()
     d.status, d.next_attempt_at, d.updated_at = S.scheduled, now, now
     if d.scheduled_at < now:

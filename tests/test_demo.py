@@ -63,5 +63,5 @@ def test_demo_publishes_within_a_minute(tmp_path):
             proc.kill()
             output, _ = proc.communicate()
     assert "Traceback" not in output, output
-    assert "http://127.0.0.1:%d/healthz" % port in output
+    assert f"http://127.0.0.1:{port}/healthz" in output
     assert (tmp_path / "demo" / "outreach.db").is_file()

@@ -64,7 +64,8 @@ def marc_record(item: dict, now: datetime) -> Record:
             Subfield("c", year)]),
         Field(tag="300", indicators=Indicators(" ", " "),
               subfields=[Subfield("a", f"{item['pages']} halaman")]),
-        Field(tag="520", indicators=Indicators(" ", " "), subfields=[Subfield("a", item["summary"])]),
+        Field(tag="520", indicators=Indicators(" ", " "),
+              subfields=[Subfield("a", item["summary"])]),
     )
     for subject in item.get("subjects") or []:
         record.add_field(Field(tag="650", indicators=Indicators(" ", "4"),

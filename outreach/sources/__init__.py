@@ -28,7 +28,8 @@ KINDS: dict[str, SourceKind] = {
     for k in [
         SourceKind("marc", "title", "marc", "MARC21 file, ISO 2709 (MARCXML is detected)",
                    "outreach.sources.marc:read_marc"),
-        SourceKind("marcxml", "title", "marc", "MARCXML file", "outreach.sources.marc:read_marcxml"),
+        SourceKind("marcxml", "title", "marc", "MARCXML file",
+                   "outreach.sources.marc:read_marcxml"),
         SourceKind("slims-oai", "title", "slims", "SLiMS OAI-PMH endpoint (oai2.php)", None),
         SourceKind("slims-db", "title", "slims", "SLiMS database (MySQL URL or SQL dump)", None),
         SourceKind("slims-csv", "title", "slims", "SLiMS bibliography + item CSV exports", None),
@@ -37,7 +38,8 @@ KINDS: dict[str, SourceKind] = {
         SourceKind("koha-rss", "title", "koha", "Koha OPAC new-titles feed (RSS or Atom)", None),
         SourceKind("ics", "event", "ics", "iCalendar file or URL", None),
         SourceKind("events-csv", "event", "events-csv",
-                   "Events spreadsheet kept by staff (CSV)", "outreach.sources.events_csv:read_events_csv"),
+                   "Events spreadsheet kept by staff (CSV)",
+                   "outreach.sources.events_csv:read_events_csv"),
     ]
 }
 

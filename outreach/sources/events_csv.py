@@ -38,7 +38,8 @@ HEADERS = {
     "jam selesai": "end", "selesai": "end", "end": "end", "end time": "end",
     "tempat": "location", "lokasi": "location", "location": "location", "place": "location",
     "jenis": "kind", "kind": "kind", "type": "kind", "kategori": "kind",
-    "pendaftaran": "registration", "registration": "registration", "link pendaftaran": "registration",
+    "pendaftaran": "registration", "registration": "registration",
+    "link pendaftaran": "registration",
     "deskripsi": "description", "keterangan": "description", "description": "description",
     "kapasitas": "capacity", "capacity": "capacity", "kuota": "capacity",
 }
