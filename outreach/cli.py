@@ -182,22 +182,37 @@ def sources() -> None:
 @command
 def plan_(dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, queue nothing.")] = False
           ) -> None:
-    """Queue announcements of new titles (within the announce window) on every account."""
+    """Queue what the schedules announce: new titles, the weekly digest, workshops, events and
+    reminders, in each account's free slots (schedules/*.yaml). --dry-run changes nothing."""
+    from outreach.compose.templates import TemplateError
     from outreach.planning import plan
+    from outreach.schedule import ScheduleError
 
     settings = ready()
-    with session_scope(settings.database_url) as session:
-        result = plan(session, settings=settings, dry_run=dry_run)
-    table = Table("subject", "platform", "account", f"time ({settings.timezone})", "text")
+    try:
+        with session_scope(settings.database_url) as session:
+            result = plan(session, settings=settings, dry_run=dry_run)
+    except (ScheduleError, TemplateError) as exc:
+        raise Fail(str(exc)) from None
+    table = Table("subject", "platform", "account", f"time ({settings.timezone})", "status",
+                  "length", "images", "text")
     for p in result.planned:
+        length = f"{p.length}/{p.max_length}" + (f" +{len(p.thread)}" if p.thread else "")
         table.add_row(p.subject, p.platform, p.account,
                       p.scheduled_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+                      p.status, length, str(len(p.media)),
                       p.text.splitlines()[0] if p.text else "")
     out.print(table)
     verb = "would be queued" if dry_run else "queued"
     out.print(f"{len(result.planned)} deliveries {verb}.")
+    if result.cancelled:
+        out.print(f"{result.cancelled} deliveries of cancelled events or withdrawn titles "
+                  "were taken off the queue.")
+    for p in result.planned:
+        for problem in p.problems:
+            err.print(f"{p.subject} on {p.platform}: {problem}", highlight=False, markup=False)
     for why in result.skipped:
-        err.print(why, highlight=False)
+        err.print(why, highlight=False, markup=False)
 
 
 def _parse_at(value: str | None, settings: Settings) -> datetime:
@@ -268,24 +283,41 @@ def queue(
 @command
 def preview(delivery_id: Annotated[int, typer.Argument(help="Delivery id (see `queue`).")]
             ) -> None:
-    """Show a delivery's text as it will be posted, with its length as the platform counts it."""
-    from outreach.models import Delivery
-    from outreach.platforms import platform_class
+    """Show a delivery as it will be posted — text, length as the platform counts it, hashtags,
+    images with alt text, broken limits — and the same post on its other platforms."""
+    from outreach.preview import PreviewError
+    from outreach.preview import preview as make_preview
 
     settings = ready()
     with session_scope(settings.database_url) as session:
-        d = session.get(Delivery, delivery_id)
-        if d is None:
-            raise Fail(f"There is no delivery {delivery_id}.")
-        cls = platform_class(d.platform)
-        limits, length = cls.limits, cls.text_length(d.text)
-        out.print(f"[bold]{d.platform}[/bold] · {d.status} · "
-                  f"{d.scheduled_at.astimezone(settings.tz):%Y-%m-%d %H:%M %Z}")
-        out.print(d.text, markup=False, highlight=False)
-        out.print(f"\nlength {length}/{limits.max_text}" + (" (over the limit)"
-                                                            if length > limits.max_text else ""))
-        for path, alt in zip(d.media or [], d.alt_text or [], strict=False):
-            out.print(f"image {path} — alt: {alt}", markup=False)
+        try:
+            shown = make_preview(session, delivery_id, settings)
+        except PreviewError as exc:
+            raise Fail(str(exc)) from None
+    for n, p in enumerate(shown):
+        if n == 1:
+            out.print("\n[dim]The same post on its other platforms:[/dim]")
+        out.rule(f"{p.label} · delivery {p.id} · {p.account}", align="left")
+        out.print(f"{p.status} · {p.scheduled_at.astimezone(settings.tz):%Y-%m-%d %H:%M %Z}",
+                  highlight=False)
+        how = " (links count 23, emoji 2)" if p.counting == "weighted" else ""
+        for i, part in enumerate(p.parts, 1):
+            if len(p.parts) > 1:
+                out.print(f"[bold]part {i}/{len(p.parts)}[/bold]")
+            out.print(part.text, markup=False, highlight=False)
+            if part.length is not None:
+                over = " — over the limit" if part.length > part.max_length else ""
+                out.print(f"[dim]length {part.length}/{part.max_length}{how}{over}[/dim]")
+        cap = f"/{p.hashtag_cap}" if p.hashtag_cap is not None else ""
+        out.print(f"[dim]hashtags {p.hashtags}{cap} · images {len(p.images)}[/dim]")
+        for i, image in enumerate(p.images, 1):
+            out.print(f"image {i}: {image.path} ({image.facts})", markup=False, highlight=False)
+            out.print(f"  alt: {image.alt_text or '(none)'}", markup=False, highlight=False)
+        if p.problems:
+            for problem in p.problems:
+                out.print(f"[red]✗[/red] {problem}", highlight=False)
+        else:
+            out.print(f"[green]✓[/green] within {p.label}'s limits", highlight=False)
 
 
 from outreach import cli_ops, cli_run  # noqa: E402,F401 - registers the remaining commands

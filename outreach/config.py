@@ -39,6 +39,15 @@ EXPECTED = {
     "lease_seconds": "a whole number of seconds, 5 or more",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR",
     "instagram_max_hashtags": "a whole number of hashtags, 0 to 30",
+    "opac_link_pattern": "a path or URL with {source_id} (or {isbn}), such as "
+    "index.php?p=show_detail&id={source_id}",
+    "card_background": "a colour such as #0B4F6C",
+    "card_foreground": "a colour such as #FFFFFF",
+    "card_accent": "a colour such as #F2A541",
+    "card_logo": "an existing image file (PNG with transparency works best)",
+    "card_font": "an existing TrueType or OpenType font file",
+    "card_font_bold": "an existing TrueType or OpenType font file",
+    "cover_timeout_seconds": "a number of seconds greater than 0",
     "hashtags": "hashtags separated by commas or spaces, such as "
     "#PerpustakaanKotaBontang #BukuBaru",
 }
@@ -80,6 +89,16 @@ class Settings(BaseSettings):
         default_factory=lambda: ["#PerpustakaanKotaBontang", "#BukuBaru"]
     )
     announce_window_days: int = 30
+    # Composition (compose/): links, image cards, covers.
+    opac_link_pattern: str = "index.php?p=show_detail&id={source_id}"
+    card_background: str = "#0B4F6C"
+    card_foreground: str = "#FFFFFF"
+    card_accent: str = "#F2A541"
+    card_logo: Path | None = None
+    card_font: Path | None = None
+    card_font_bold: Path | None = None
+    fetch_covers: bool = True
+    cover_timeout_seconds: float = 5.0
     # Instagram announced (2025-12) a cap of 5 hashtags per post; its API docs still say 30.
     instagram_max_hashtags: int = 5
     missed_after_hours: float = 6.0
@@ -157,6 +176,42 @@ class Settings(BaseSettings):
                 raise ValueError(f"{tag!r} is not a hashtag")
             tags.append(tag)
         return tags
+
+    @field_validator("opac_link_pattern")
+    @classmethod
+    def _opac_pattern(cls, value: str) -> str:
+        try:
+            value.format(source_id="1", isbn="9786020000000", id="1")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"unknown placeholder {exc}") from None
+        if "{source_id}" not in value and "{isbn}" not in value and "{id}" not in value:
+            raise ValueError("no {source_id} placeholder")
+        return value
+
+    @field_validator("card_background", "card_foreground", "card_accent")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        from PIL import ImageColor
+
+        try:
+            ImageColor.getrgb(value)
+        except ValueError:
+            raise ValueError("not a colour") from None
+        return value
+
+    @field_validator("card_logo", "card_font", "card_font_bold")
+    @classmethod
+    def _files(cls, value: Path | None) -> Path | None:
+        if value is not None and not Path(value).is_file():
+            raise ValueError("file does not exist")
+        return value
+
+    @field_validator("cover_timeout_seconds")
+    @classmethod
+    def _cover_timeout(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("not positive")
+        return value
 
     @field_validator("announce_window_days")
     @classmethod

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from outreach.config import Settings, get_settings
 from outreach.db import get_engine
+from outreach.media import ensure_asset, public_url
 from outreach.models import Account, AccountHealth, Attempt, Delivery, DeliveryStatus, utcnow
 from outreach.platforms import ErrorKind, Published, PublishError, client_for
 
@@ -48,6 +49,20 @@ def _session(settings: Settings) -> Session:
 def _backoff(tries: int) -> float:
     """Exponential backoff with full jitter: 30 s, 60 s, 120 s, ... capped at one hour."""
     return random.uniform(0.5, 1.0) * min(3600.0, 30.0 * 2 ** max(0, tries - 1))
+
+
+def media_resolver(settings: Settings):  # noqa: ANN201 - Callable[[str], str]
+    """Media file path -> public URL (`{OUTREACH_PUBLIC_BASE_URL}/media/{token}/{name}`) for
+    platforms that fetch images (Instagram). The asset row is committed before the URL is handed
+    out: the platform fetches it while we wait for the answer."""
+
+    def resolve(path: str) -> str:
+        with _session(settings) as session:
+            asset = ensure_asset(session, path)
+            session.commit()
+            return public_url(asset, settings)
+
+    return resolve
 
 
 def mark_missed(session: Session, settings: Settings, now: datetime) -> int:
@@ -180,7 +195,7 @@ def publish_one(delivery_id: int, worker: str, settings: Settings) -> str | None
         session.add(attempt)
         session.commit()  # the attempt is on record before the platform hears of it
         try:
-            client = client_for(account, settings)
+            client = client_for(account, settings, media_url=media_resolver(settings))
         except PublishError as exc:
             status = _handle_error(session, d, account, None, exc, utcnow())
             _finish_attempt(session, attempt, exc.kind, exc.message)
@@ -232,7 +247,7 @@ def recover_expired(settings: Settings, now: datetime) -> int:
             account = session.get(Account, d.account_id)
             why = "The worker stopped while publishing this post."
             try:
-                client = client_for(account, settings)
+                client = client_for(account, settings, media_url=media_resolver(settings))
             except Exception as exc:  # noqa: BLE001
                 d.status, d.last_error = S.unconfirmed, f"{why} {exc}"
             else:

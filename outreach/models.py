@@ -228,6 +228,9 @@ class Delivery(SQLModel, table=True):
     text: str
     media: list[str] = Json(default_factory=list)
     alt_text: list[str] = Json(default_factory=list)
+    # The rest of a numbered thread when the text is too long for one post (X): each part within
+    # the platform's limit, published as replies after `text` (compose/fit.py).
+    thread: list[str] = Json(default_factory=list)
     link: str | None = None
     scheduled_at: datetime = Time()
     next_attempt_at: datetime | None = Time(default=None)

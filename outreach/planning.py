@@ -1,172 +1,424 @@
-"""Turn what is new in the catalogue into posts and deliveries (DESIGN.md, "The flow").
+"""Turn the library's data into queued posts, following `schedules/*.yaml` (DESIGN.md, "The flow").
 
-A title is announced once per account, and only when its acquisition date lies within the announce
-window: connecting a catalogue of 50,000 old titles must not flood anyone's timeline. Re-planning is
-idempotent: the (account, subject) unique constraint makes a second run find nothing to do, even
-when two processes plan at once.
+What gets announced: new titles (one post per title and account, in the next free slot; only when
+the acquisition date lies within the announce window, so connecting an old catalogue floods no
+timeline), a weekly digest of new titles, workshops and events ahead of time, reminders shortly
+before. When: in each account's slots, never on quiet dates, at most N a day, spaced, no further
+ahead than the horizon (`schedule.Booking`). Who looks first: the approval policy per kind.
+
+Never two announcements of one subject on one account: deliveries carry a subject key ("title:12",
+"digest:2026-W48", "event:5", "reminder:event:5") under a unique (account, subject) constraint, so
+re-planning is idempotent even when two processes plan at once.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from outreach.compose.context import title_context
-from outreach.compose.templates import render_file
+from outreach.compose import build
+from outreach.compose.context import digest_context, event_context, title_context, title_dict
+from outreach.compose.fit import Target
+from outreach.compose.overrides import template_set
+from outreach.compose.templates import TemplateError
 from outreach.config import Settings, get_settings
 from outreach.models import (
     Account,
     AccountHealth,
     Delivery,
     DeliveryStatus,
+    Event,
     Post,
     PostKind,
+    Role,
     Title,
     utcnow,
 )
-from outreach.platforms import available_platforms, sync_env_accounts
-from outreach.schedule import Schedule, load_schedule
+from outreach.platforms import available_platforms, platform_class, sync_env_accounts
+from outreach.schedule import WEEKDAYS, Booking, EventRule, Rule, Schedule, load_schedule
 
 log = logging.getLogger(__name__)
+S = DeliveryStatus
+# Deliveries that hold their time: they count for spacing and the daily maximum.
+FREED = (S.cancelled, S.failed, S.missed)
+OPEN = (S.draft, S.pending_review, S.scheduled, S.retry_wait, S.held)
+DIGEST_PREPARE = timedelta(hours=1)  # a digest is composed this long before its time
+DIGEST_GRACE = timedelta(days=1)  # ... and still sent this long after, if planning was down
+BATCH = 500  # subjects written per statement batch
 
 
 @dataclass
 class PlannedDelivery:
     subject: str
+    kind: str
     platform: str
     account: str
     scheduled_at: datetime
+    status: str
     text: str
+    thread: list[str] = field(default_factory=list)
+    media: list[str] = field(default_factory=list)
+    alt_text: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    length: int = 0  # of the first part, as the platform counts
+    max_length: int = 0
 
 
 @dataclass
 class PlanResult:
     planned: list[PlannedDelivery] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # why something was not planned
+    cancelled: int = 0  # deliveries of cancelled events / withdrawn titles taken off the queue
 
 
-def active_accounts(session: Session, settings: Settings, platforms: list[str]) -> list[Account]:
-    sync_env_accounts(session, settings)
-    usable = [p for p in platforms if p in available_platforms()]
-    if not usable:
-        return []
-    return list(
-        session.exec(
-            select(Account)
-            .where(Account.platform.in_(usable), Account.health != AccountHealth.paused)
-            .order_by(Account.id)
-        )
-    )
+def initial_status(kind: str, author_role: str | None = None,
+                   schedule: Schedule | None = None) -> DeliveryStatus:
+    """The approval policy: `automatic` kinds are scheduled; `review` kinds wait for a manager,
+    unless a manager or admin wrote the post."""
+    schedule = schedule or load_schedule()
+    policy = getattr(schedule.approval, str(kind), "review")
+    if policy == "automatic" or author_role in (Role.manager, Role.admin):
+        return S.scheduled
+    return S.pending_review
 
 
-class _Slots:
-    """Next free time per account: after `now`, and `spacing` after the account's latest post."""
+def target_for(platform: str, settings: Settings, schedule: Schedule) -> Target:
+    rhythm = schedule.rhythm(platform)
+    return Target.of(platform_class(platform), settings, links=rhythm.links, images=rhythm.images)
 
-    def __init__(self, session: Session, schedule: Schedule, now: datetime):
-        self.session, self.schedule, self.now = session, schedule, now
-        self.next: dict[int, datetime] = {}
 
-    def take(self, account: Account) -> datetime:
-        spacing = timedelta(minutes=self.schedule.spacing_for(account.platform))
-        if account.id not in self.next:
-            latest = self.session.exec(
-                select(func.max(Delivery.scheduled_at)).where(
-                    Delivery.account_id == account.id,
-                    Delivery.status.not_in([DeliveryStatus.cancelled, DeliveryStatus.failed]),
-                )
-            ).one()
-            if latest is not None and latest.tzinfo is None:  # max() bypasses the column type
-                latest = latest.replace(tzinfo=self.now.tzinfo)
-            self.next[account.id] = max(self.now, latest + spacing) if latest else self.now
-        slot = self.next[account.id]
-        self.next[account.id] = slot + spacing
-        return slot
+def compose_free(platform: str, text: str, media: Sequence[str], alt_text: Sequence[str],
+                 settings: Settings, schedule: Schedule | None = None) -> build.Composed:
+    """A staff-written text on one platform: the thread it becomes and what breaks the rules."""
+    from outreach.compose.fit import fit_text
+    from outreach.compose.validate import problems
+
+    target = target_for(platform, settings, schedule or load_schedule(settings))
+    parts = fit_text(target, text)
+    found = problems(target, parts[0], list(media), list(alt_text), thread=parts[1:],
+                     locale=settings.locale)
+    return build.Composed(template="free", text=parts[0], thread=parts[1:], media=list(media),
+                          alt_text=list(alt_text), problems=found)
+
+
+@dataclass
+class _Subject:
+    """One thing to announce, on the accounts of its rule's platforms."""
+
+    kind: str
+    key: str
+    rule: Rule
+    earliest: datetime
+    context: Callable[[Target, datetime], dict[str, Any]]
+    images: Callable[[list[Target]], list[tuple[str, str]]]
+    post: dict[str, Any]
+    latest: datetime | None = None
+    prefer: datetime | None = None
+
+
+class Planner:
+    def __init__(self, session: Session, settings: Settings, schedule: Schedule, now: datetime,
+                 dry_run: bool = False, images: bool = True):
+        self.session, self.settings, self.schedule = session, settings, schedule
+        self.now, self.dry_run, self.tz, self.make_images = now, dry_run, settings.tz, images
+        self.result = PlanResult()
+        self.templates = template_set(session, settings)
+        self.accounts = self._accounts()
+        self.targets = {p: target_for(p, settings, schedule) for p in self.accounts}
+        self.bookings: dict[int, Booking] = {}
+        self.rows: list[tuple[_Subject, int | None, dict, list[dict]]] = []
+
+    def _accounts(self) -> dict[str, list[Account]]:
+        sync_env_accounts(self.session, self.settings)
+        rules = (self.schedule.acquisitions, self.schedule.digest, self.schedule.workshops,
+                 self.schedule.events)
+        wanted = {p for r in rules for p in r.platforms if p in available_platforms()}
+        found: dict[str, list[Account]] = {}
+        for account in self.session.exec(
+            select(Account).where(Account.platform.in_(wanted),
+                                  Account.health != AccountHealth.paused).order_by(Account.id)
+        ):
+            found.setdefault(account.platform, []).append(account)
+        return found
+
+    # -- the subjects ---------------------------------------------------------------------------
+    def run(self) -> PlanResult:
+        if not self.accounts:
+            self.result.skipped.append("No connected account on the schedule's platforms: "
+                                       "nothing can be planned.")
+            return self.result
+        self._take_off_cancelled()
+        # Fixed times and narrow windows first: the digest at its hour, then reminders, then
+        # announcements, so a long list of new titles never crowds out an event.
+        subjects = [*self._digest(), *self._events(reminders=True),
+                    *self._events(reminders=False), *self._acquisitions()]
+        taken = self._taken({s.key for s in subjects})
+        posts = self._posts({s.key for s in subjects})
+        for subject in subjects:
+            self._plan(subject, taken, posts.get(subject.key))
+        if not self.dry_run:
+            self._write()
+        return self.result
+
+    def _acquisitions(self) -> Iterable[_Subject]:
+        rule = self.schedule.acquisitions
+        for title in new_titles(self.session, self.settings, self.now):
+            yield _Subject(
+                PostKind.acquisition, f"title:{title.id}", rule, self.now,
+                context=lambda t, when, title=title, rule=rule: title_context(
+                    title, self.settings, t.name, language=rule.language, campaign=rule.campaign,
+                    links=t.links, hashtags=rule.hashtags, hashtag_cap=t.hashtag_cap,
+                    posted_at=when),
+                images=lambda targets, title=title, rule=rule: [build.title_image(
+                    title_dict(title, self.settings, "card", rule.campaign), self.settings,
+                    build.image_bounds(targets), rule.language)],
+                post={"title_id": title.id})
+
+    def _digest(self) -> Iterable[_Subject]:
+        rule = self.schedule.digest
+        when = digest_time(rule.weekday, rule.time, self.now, self.tz)
+        if when is None or not rule.platforms:
+            return
+        year, week, _ = when.astimezone(self.tz).isocalendar()
+        key = f"digest:{year}-W{week:02d}"
+        existing = self.session.exec(select(Post).where(Post.subject_key == key)).first()
+        if existing is not None:
+            ids = list(existing.subject_title_ids)
+        else:
+            ids = digest_title_ids(self.session, when - timedelta(days=7), self.now)
+        if not ids:
+            return
+        titles = list(self.session.exec(select(Title).where(Title.id.in_(ids))))
+        titles.sort(key=lambda t: ids.index(t.id))
+        listed = titles[: rule.max_titles]
+        period = (when - timedelta(days=7), when)
+
+        def context(t: Target, at: datetime) -> dict[str, Any]:
+            return digest_context(listed, len(titles), *period, self.settings, t.name,
+                                  language=rule.language, campaign=rule.campaign, links=t.links,
+                                  hashtags=rule.hashtags, hashtag_cap=t.hashtag_cap, posted_at=at)
+
+        def images(targets: list[Target]) -> list[tuple[str, str]]:
+            shown = [title_dict(t, self.settings, "card", rule.campaign) for t in listed]
+            return [build.digest_image(shown, len(titles), self.settings,
+                                       build.image_bounds(targets), rule.language)]
+
+        yield _Subject(PostKind.digest, key, rule, when, context, images,
+                       {"subject_title_ids": ids}, latest=when + DIGEST_GRACE, prefer=when)
+
+    def _events(self, reminders: bool) -> Iterable[_Subject]:
+        horizon = self.now + timedelta(days=self.schedule.horizon_days)
+        for rule, kind in ((self.schedule.workshops, PostKind.workshop),
+                           (self.schedule.events, PostKind.event)):
+            days = rule.remind_days_before if reminders else rule.announce_days_before
+            if days is None or not rule.platforms:
+                continue
+            ahead = timedelta(days=days)
+            for event in self.session.exec(
+                select(Event).where(Event.kind.in_(rule.kinds), Event.cancelled.is_(False),
+                                    Event.starts_at > self.now,
+                                    Event.starts_at <= horizon + ahead).order_by(Event.starts_at)
+            ):
+                if (not reminders and rule.remind_days_before is not None
+                        and event.starts_at - timedelta(days=rule.remind_days_before) <= self.now):
+                    continue  # learnt of it late: the reminder alone says it, not twice in a day
+                post_kind = PostKind.reminder if reminders else kind
+                key = f"reminder:event:{event.id}" if reminders else f"event:{event.id}"
+                template = rule.reminder_template if reminders else rule.template
+                yield _Subject(
+                    post_kind, key, rule.model_copy(update={"template": template}),
+                    event.starts_at - ahead,
+                    context=lambda t, when, event=event, rule=rule: event_context(
+                        event, self.settings, t.name, language=rule.language,
+                        campaign=rule.campaign, links=t.links, hashtags=rule.hashtags,
+                        hashtag_cap=t.hashtag_cap, posted_at=when),
+                    images=lambda targets, event=event, rule=rule, k=post_kind: [build.event_image(
+                        k, event_context(event, self.settings, "card")["event"], self.settings,
+                        build.image_bounds(targets), rule.language)],
+                    post={"event_id": event.id}, latest=event.starts_at)
+
+    # -- one subject ----------------------------------------------------------------------------
+    def _plan(self, subject: _Subject, taken: set[tuple[int, str]], post_id: int | None) -> None:
+        todo = [a for p in subject.rule.platforms for a in self.accounts.get(p, [])
+                if (a.id, subject.key) not in taken]
+        if not todo:
+            return
+        times = {}
+        for account in todo:
+            when = self._booking(account).take(subject.earliest, subject.latest, subject.prefer)
+            if when is None:
+                self.result.skipped.append(
+                    f"{subject.key} on {account.platform} ({account.name}): no free time "
+                    f"{'before it starts' if subject.latest else 'within the horizon'}; "
+                    "it will be tried again at the next planning run.")
+            else:
+                times[account.id] = when
+        if not times:
+            return
+        targets = [self.targets[a.platform] for a in todo if a.id in times]
+        images: list[tuple[str, str]] = []
+        try:
+            if self.make_images and build.wants_images(targets):
+                images = subject.images(targets)
+            deliveries = []
+            status = initial_status(subject.kind, schedule=self.schedule)
+            for account in (a for a in todo if a.id in times):
+                target, when = self.targets[account.platform], times[account.id]
+                made = build.compose(self.templates, subject.rule.template, target,
+                                     subject.rule.language, subject.context(target, when),
+                                     images, self.settings.locale)
+                deliveries.append(self._delivery(subject, account, target, when, made, status))
+        except TemplateError as exc:
+            for account_id, when in times.items():
+                self.bookings[account_id].release(when)
+            self.result.skipped.append(f"{subject.key}: the template cannot be used: {exc}")
+            return
+        post = {"kind": subject.kind, "subject_key": subject.key, "template": made.template,
+                "language": subject.rule.language, "author": "system", **subject.post}
+        self.rows.append((subject, post_id, post, deliveries))
+
+    def _delivery(self, subject: _Subject, account: Account, target: Target, when: datetime,
+                  made: build.Composed, status: DeliveryStatus) -> dict[str, Any]:
+        if made.problems:
+            status = S.draft  # a person must fix it first; last_error says what and how
+        self.result.planned.append(PlannedDelivery(
+            subject.key, subject.kind, account.platform, account.name, when, status, made.text,
+            made.thread, made.media, made.alt_text, made.problems, target.count(made.text),
+            target.limits.max_text))
+        return {"account_id": account.id, "platform": account.platform,
+                "subject_key": subject.key, "text": made.text, "thread": made.thread,
+                "media": made.media, "alt_text": made.alt_text, "link": made.link,
+                "scheduled_at": when, "next_attempt_at": when, "status": status,
+                "last_error": " ".join(made.problems) or None,
+                "last_error_kind": "invalid" if made.problems else None}
+
+    def _booking(self, account: Account) -> Booking:
+        if account.id not in self.bookings:
+            horizon = self.now + timedelta(days=self.schedule.horizon_days + 1)
+            rows = self.session.exec(select(Delivery.scheduled_at).where(
+                Delivery.account_id == account.id, Delivery.status.not_in(FREED),
+                Delivery.scheduled_at >= self.now - timedelta(days=1),
+                Delivery.scheduled_at <= horizon))
+            self.bookings[account.id] = Booking(self.schedule.rhythm(account.platform),
+                                                self.schedule, self.tz, self.now, list(rows))
+        return self.bookings[account.id]
+
+    # -- the database ---------------------------------------------------------------------------
+    def _taken(self, keys: set[str]) -> set[tuple[int, str]]:
+        found: set[tuple[int, str]] = set()
+        ordered = sorted(keys)
+        for i in range(0, len(ordered), BATCH):
+            found.update(self.session.exec(select(Delivery.account_id, Delivery.subject_key).where(
+                Delivery.subject_key.in_(ordered[i:i + BATCH]))))
+        return found
+
+    def _posts(self, keys: set[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        ordered = sorted(keys)
+        for i in range(0, len(ordered), BATCH):
+            for key, post_id in self.session.exec(select(Post.subject_key, func.min(Post.id)).where(
+                    Post.subject_key.in_(ordered[i:i + BATCH])).group_by(Post.subject_key)):
+                found[key] = post_id
+        return found
+
+    def _write(self) -> None:
+        for i in range(0, len(self.rows), BATCH):
+            batch = self.rows[i:i + BATCH]
+            try:
+                with self.session.begin_nested():
+                    self._insert(batch)
+            except IntegrityError:
+                # Another planner got some of these first: write one by one, keep the rest.
+                for row in batch:
+                    try:
+                        with self.session.begin_nested():
+                            self._insert([row])
+                    except IntegrityError:
+                        key = row[0].key
+                        self.result.skipped.append(f"{key}: already planned by another process")
+                        self.result.planned = [p for p in self.result.planned if p.subject != key]
+        self.session.commit()
+
+    def _insert(self, rows: list[tuple[_Subject, int | None, dict, list[dict]]]) -> None:
+        new = [post for _, post_id, post, _ in rows if post_id is None]
+        ids = iter(self.session.scalars(
+            insert(Post).returning(Post.id, sort_by_parameter_order=True),
+            [Post(**p).model_dump(exclude={"id"}) for p in new]).all() if new else [])
+        values = []
+        for _, post_id, _, deliveries in rows:
+            pid = post_id if post_id is not None else next(ids)
+            values += [Delivery(post_id=pid, **d).model_dump(exclude={"id"}) for d in deliveries]
+        self.session.execute(insert(Delivery), values)
+
+    def _take_off_cancelled(self) -> None:
+        """Deliveries of cancelled events and withdrawn titles never go out."""
+        gone = (select(Post.id).join(Event, Event.id == Post.event_id)
+                .where(Event.cancelled.is_(True))
+                .union(select(Post.id).join(Title, Title.id == Post.title_id)
+                       .where(Title.withdrawn_at.is_not(None))))
+        query = (update(Delivery).where(Delivery.post_id.in_(gone), Delivery.status.in_(OPEN))
+                 .values(status=S.cancelled, updated_at=self.now, last_error_kind="withdrawn",
+                         last_error="Dibatalkan: acara dibatalkan atau judul ditarik di sumber "
+                                    "data. / Cancelled: the event was cancelled or the title "
+                                    "withdrawn at the source."))
+        if self.dry_run:
+            return
+        self.result.cancelled = self.session.execute(query).rowcount or 0
 
 
 def new_titles(session: Session, settings: Settings, now: datetime) -> list[Title]:
     since = now - timedelta(days=settings.announce_window_days)
-    return list(
-        session.exec(
-            select(Title)
-            .where(
-                Title.withdrawn_at.is_(None),
-                Title.catalogued_at.is_not(None),
-                Title.catalogued_at >= since,
-                Title.catalogued_at <= now,
-            )
-            .order_by(Title.catalogued_at, Title.id)
-        )
-    )
+    return list(session.exec(
+        select(Title).where(Title.withdrawn_at.is_(None), Title.catalogued_at.is_not(None),
+                            Title.catalogued_at >= since, Title.catalogued_at <= now)
+        .order_by(Title.catalogued_at, Title.id)))
 
 
-def plan(
-    session: Session,
-    *,
-    settings: Settings | None = None,
-    schedule: Schedule | None = None,
-    now: datetime | None = None,
-    dry_run: bool = False,
-) -> PlanResult:
-    """Queue one announcement per new title on each account; commit unless dry_run."""
+def digest_title_ids(session: Session, since: datetime, until: datetime) -> list[int]:
+    """New titles since `since` that no earlier digest listed, oldest first."""
+    listed: set[int] = set()
+    for ids in session.exec(select(Post.subject_title_ids).where(
+            Post.kind == PostKind.digest, Post.created_at >= since - timedelta(days=60))):
+        listed.update(ids or [])
+    rows = session.exec(select(Title.id).where(
+        Title.withdrawn_at.is_(None), Title.catalogued_at > since, Title.catalogued_at <= until)
+        .order_by(Title.catalogued_at, Title.id))
+    return [i for i in rows if i not in listed]
+
+
+def digest_time(weekday: str, at: str, now: datetime, tz: Any) -> datetime | None:
+    """The digest occurrence to plan now: the latest one at or before now + DIGEST_PREPARE,
+    unless it is more than DIGEST_GRACE old (then the next week's will come)."""
+    local = now.astimezone(tz)
+    back = (local.weekday() - WEEKDAYS.index(weekday)) % 7
+    when = datetime.combine(local.date() - timedelta(days=back),
+                            time(int(at[:2]), int(at[3:])), tz)
+    if when > now + DIGEST_PREPARE:
+        when -= timedelta(days=7)
+    return when if now - when <= DIGEST_GRACE else None
+
+
+def plan(session: Session, *, settings: Settings | None = None,
+         schedule: Schedule | None = None, now: datetime | None = None,
+         dry_run: bool = False, images: bool = True) -> PlanResult:
+    """Queue what the schedule says is due; commit unless dry_run (then nothing changes).
+    images=False composes text only (benchmarks): deliveries that need an image stay drafts."""
     settings = settings or get_settings()
     schedule = schedule or load_schedule(settings)
-    now = now or utcnow()
-    result = PlanResult()
-    acq = schedule.acquisitions
-    accounts = active_accounts(session, settings, acq.platforms)
-    if not accounts:
-        result.skipped.append(
-            "No connected account on " + ", ".join(acq.platforms) + ": nothing can be planned."
-        )
-        return result
-    slots = _Slots(session, schedule, now)
-    for title in new_titles(session, settings, now):
-        subject = f"title:{title.id}"
-        taken = set(
-            session.exec(select(Delivery.account_id).where(Delivery.subject_key == subject))
-        )
-        todo = [a for a in accounts if a.id not in taken]
-        if not todo:
-            continue
-        post = Post(kind=PostKind.acquisition, subject_key=subject, title_id=title.id,
-                    template=acq.template, language=acq.language, author="system")
-        deliveries = []
-        for account in todo:
-            context = title_context(title, settings, account.platform)
-            template, text = render_file(acq.template, account.platform, acq.language, context,
-                                         settings)
-            post.template = template
-            when = slots.take(account)
-            deliveries.append(
-                Delivery(post_id=0, account_id=account.id, platform=account.platform,
-                         subject_key=subject, text=text, link=context.get("link"),
-                         scheduled_at=when, next_attempt_at=when,
-                         status=DeliveryStatus.scheduled)
-            )
-            result.planned.append(PlannedDelivery(subject, account.platform, account.name, when,
-                                                  text))
-        if dry_run:
-            continue
-        try:
-            with session.begin_nested():
-                session.add(post)
-                session.flush()
-                for d in deliveries:
-                    d.post_id = post.id
-                    session.add(d)
-                session.flush()
-        except IntegrityError:
-            # Another planner got there first: the unique constraint kept the promise.
-            result.skipped.append(f"{subject}: already planned by another process")
-            result.planned = [p for p in result.planned if p.subject != subject]
+    planner = Planner(session, settings, schedule, now or utcnow(), dry_run, images)
+    result = planner.run()
     if dry_run:
         session.rollback()
-    else:
-        session.commit()
     log.info("planned %d deliveries", len(result.planned))
     return result
+
+
+__all__ = ["EventRule", "PlanResult", "PlannedDelivery", "Planner", "compose_free",
+           "initial_status", "plan", "target_for"]

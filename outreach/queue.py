@@ -43,6 +43,7 @@ class NewPost:
     at: datetime
     review: bool = False
     author: str = "cli"
+    author_role: str = "admin"  # the CLI is an operator (DESIGN.md); the web passes the user's
 
 
 def create_post(session: Session, settings: Settings, new: NewPost) -> list[Delivery]:
@@ -80,16 +81,31 @@ def create_post(session: Session, settings: Settings, new: NewPost) -> list[Deli
                 "OUTREACH_* credentials (see .env.example)."
             )
         accounts.append(account)
-    status = S.pending_review if new.review else S.scheduled
+    # Platform limits (a too-long text becomes a thread where the platform has threads) and the
+    # approval policy of schedules/*.yaml, as for planned posts (planning.py).
+    from outreach.planning import compose_free, initial_status
+    from outreach.schedule import ScheduleError, load_schedule
+
+    try:
+        schedule = load_schedule(settings)
+    except ScheduleError as exc:
+        raise QueueError(str(exc)) from None
+    media = [str(Path(p).resolve()) for p in new.images]
+    alts = [a.strip() for a in new.alt_texts]
+    made = {a.id: compose_free(a.platform, text, media, alts, settings, schedule) for a in accounts}
+    broken = [f"{a.platform}: {p}" for a in accounts for p in made[a.id].problems]
+    if broken:
+        raise QueueError("The post breaks the platforms' limits:\n" + "\n".join(broken))
+    status = (S.pending_review if new.review
+              else initial_status(PostKind.free, new.author_role, schedule))
     post = Post(kind=PostKind.free, text=text, author=new.author, language="id")
     session.add(post)
     session.flush()
     deliveries = []
     for account in accounts:
-        d = Delivery(post_id=post.id, account_id=account.id, platform=account.platform, text=text,
-                     media=[str(Path(p).resolve()) for p in new.images],
-                     alt_text=[a.strip() for a in new.alt_texts], scheduled_at=new.at,
-                     next_attempt_at=new.at, status=status)
+        d = Delivery(post_id=post.id, account_id=account.id, platform=account.platform,
+                     text=made[account.id].text, thread=made[account.id].thread, media=media,
+                     alt_text=alts, scheduled_at=new.at, next_attempt_at=new.at, status=status)
         session.add(d)
         deliveries.append(d)
     session.flush()

@@ -52,7 +52,41 @@ def sandbox_env(sandbox, monkeypatch):
     monkeypatch.setenv("OUTREACH_X_CONSUMER_SECRET", "sandbox-consumer-secret-" + uuid.uuid4().hex)
     monkeypatch.setenv("OUTREACH_X_ACCESS_TOKEN", "1500-sandbox-access-token")
     monkeypatch.setenv("OUTREACH_X_ACCESS_TOKEN_SECRET", "sandbox-token-secret-" + uuid.uuid4().hex)
+    monkeypatch.setenv("OUTREACH_FACEBOOK_PAGE_ID", "104857600123")
+    monkeypatch.setenv("OUTREACH_FACEBOOK_PAGE_TOKEN", "EAAsandboxpage" + uuid.uuid4().hex)
+    monkeypatch.setenv("OUTREACH_INSTAGRAM_USER_ID", "17841400000000123")
+    monkeypatch.setenv("OUTREACH_INSTAGRAM_ACCESS_TOKEN", "EAAsandboxig" + uuid.uuid4().hex)
     return sandbox
+
+
+@pytest.fixture
+def media_server(db_url, tmp_path, monkeypatch):
+    """The service's own web app (which serves /media/{token}/{name}) over real HTTP, with
+    OUTREACH_PUBLIC_BASE_URL pointing at it: Instagram (the sandbox) fetches images from it."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from outreach.config import load_settings
+    from outreach.web.app import create_app
+
+    monkeypatch.setenv("OUTREACH_MEDIA_DIR", str(tmp_path / "media"))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    monkeypatch.setenv("OUTREACH_PUBLIC_BASE_URL", url)
+    server = uvicorn.Server(uvicorn.Config(create_app(load_settings()), log_level="warning",
+                                           lifespan="off", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=5)
 
 
 def _postgres_url() -> str | None:

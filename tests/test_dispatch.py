@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-import pytest
 from sqlmodel import Session, select
 
 from outreach.config import get_settings
@@ -39,7 +38,7 @@ def load(delivery_id: int) -> Delivery:
 
 def account() -> Account:
     with Session(get_engine(get_settings().database_url)) as session:
-        return session.exec(select(Account)).one()
+        return session.exec(select(Account).where(Account.platform == "x")).one()
 
 
 def test_published_with_attempt_on_record(db_url, sandbox_env):
@@ -90,22 +89,47 @@ def test_duplicate_content_fails_with_plain_reason(db_url, sandbox_env):
     assert len(sandbox_env.state()["x"]) == 1
 
 
-@pytest.mark.parametrize("spec", [
-    {"mode": "lost"},
-    {"mode": "status", "status": 503},
-])
-def test_unknown_outcome_is_never_blindly_retried(db_url, sandbox_env, spec):
+def test_lost_answer_is_found_on_the_platform_not_posted_twice(db_url, sandbox_env):
+    """The post reached X but the answer was lost: reconcile finds it among the account's
+    recent posts, so the delivery is published with the remote id, and X has it once."""
     (d_id,) = queue_posts("Jawaban hilang")
-    fault(sandbox_env, **spec)
+    fault(sandbox_env, mode="lost")
+    result = run_due()
+    d = load(d_id)
+    assert result.published == [d_id] and d.status == "published"
+    [stored] = sandbox_env.state()["x"]
+    assert d.remote_id == stored["id"] and stored["text"] == "Jawaban hilang"
+    run_due()
+    assert len(sandbox_env.state()["x"]) == 1
+
+
+def test_server_error_not_found_on_the_platform_is_retried_once(db_url, sandbox_env):
+    """A 503 on the publish call: the outcome is unknown, the post is looked for, not found,
+    so it is retried later and published exactly once."""
+    (d_id,) = queue_posts("Server sibuk")
+    fault(sandbox_env, mode="status", status=503)
     run_due()
     d = load(d_id)
-    # X's sandbox cannot be searched yet, so the outcome stays unknown and a person decides.
-    assert d.status == "unconfirmed"
-    assert "check" in d.last_error
-    posted_before = len(sandbox_env.state()["x"])
+    assert d.status == "retry_wait" and d.last_error_kind == "unknown_outcome"
+    assert "not found" in d.last_error and sandbox_env.state()["x"] == []
+    with Session(get_engine(db_url)) as session:
+        retry(session, d_id, "test")
+    assert run_due().published == [d_id]
+    assert len(sandbox_env.state()["x"]) == 1
+
+
+def test_cannot_tell_leaves_it_unconfirmed(db_url, sandbox_env):
+    """The answer is lost and the platform cannot be searched either: a person decides."""
+    (d_id,) = queue_posts("Tidak bisa dipastikan")
+    fault(sandbox_env, mode="lost")
+    httpx.post(sandbox_env.url + "/_sandbox/faults",
+               json={"endpoint": "x.user_tweets", "mode": "status", "status": 503})
+    run_due()
+    d = load(d_id)
+    assert d.status == "unconfirmed" and "check" in d.last_error
     run_due()
     run_due()
-    assert len(sandbox_env.state()["x"]) == posted_before  # no duplicate
+    assert len(sandbox_env.state()["x"]) == 1  # never blindly retried
     assert load(d_id).status == "unconfirmed"
 
 
@@ -149,5 +173,7 @@ def test_expired_lease_is_reconciled_not_republished(db_url, sandbox_env):
         session.commit()
     run_due()
     d = load(d_id)
-    assert d.status == "unconfirmed" and d.locked_by is None
+    # Looked for on X, not there: safe to try again (never blindly, never silently dropped).
+    assert d.status == "retry_wait" and d.locked_by is None
+    assert "not found" in d.last_error
     assert sandbox_env.state()["x"] == []

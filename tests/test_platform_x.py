@@ -11,6 +11,7 @@ from urllib.parse import unquote
 import pytest
 import requests
 from oauthlib.oauth1 import Client as OAuthClient
+from platform_kit import jpeg
 
 from outreach.config import load_settings
 from outreach.models import Account, Delivery, utcnow
@@ -133,13 +134,76 @@ def test_retry_after(headers, expected):
     assert _retry_after(filled) == pytest.approx(expected, abs=2)
 
 
-def test_media_and_overlong_text_are_refused_before_any_call(sandbox_env, x):
-    for bad in (delivery(media=["/tmp/sampul.jpg"], alt_text=["Sampul"]),
-                delivery("字" * 141), delivery("")):
+def test_bad_media_and_overlong_text_are_refused_before_any_call(sandbox_env, x, tmp_path):
+    not_an_image = tmp_path / "catatan.jpg"
+    not_an_image.write_text("bukan gambar")
+    for bad in (delivery(media=["/tmp/tidak-ada.jpg"], alt_text=["Sampul"]),
+                delivery(media=[str(not_an_image)], alt_text=["Sampul"]),
+                delivery("字" * 141), delivery(""),
+                delivery("Satu\n---\n" + "字" * 141)):
         with pytest.raises(PublishError) as caught:
             x.publish(bad)
         assert caught.value.kind == ErrorKind.rejected
     assert sandbox_env.state()["calls"] == {}
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["one-shot", "chunked"])
+def test_images_with_alt_text(sandbox_env, x, tmp_path, chunked):
+    first, second = jpeg(tmp_path, "a.jpg"), jpeg(tmp_path, "b.png", (800, 600), fmt="PNG")
+    if chunked:
+        x.one_shot_max, x.segment_size = 1000, 4096  # force segments for these small files
+    published = x.publish(delivery("Dua sampul", media=[first, second],
+                                   alt_text=["Sampul depan", "Sampul belakang"]))
+    [stored] = sandbox_env.state()["x"]
+    assert stored["id"] == published.remote_id
+    assert stored["alt_text"] == ["Sampul depan", "Sampul belakang"]
+    calls = sandbox_env.state()["calls"]
+    assert calls["x.media_metadata"] == 2
+    if chunked:  # initialize, one append per 4 KiB segment, finalize; for each image
+        sizes = [os.path.getsize(f) for f in (first, second)]
+        assert calls["x.media_upload"] == sum(2 + -(-size // 4096) for size in sizes)
+    else:
+        assert calls["x.media_upload"] == 2
+    body = requests.get(f"{sandbox_env.url}/_sandbox/media/{stored['media'][1]}")
+    assert body.content[:4] == b"\x89PNG"
+
+
+def test_failed_upload_posts_nothing_and_is_retryable(sandbox_env, x, tmp_path):
+    fault(sandbox_env, endpoint="x.media_upload", mode="status", status=503)
+    with pytest.raises(PublishError) as caught:
+        x.publish(delivery("Dengan gambar", media=[jpeg(tmp_path)], alt_text=["Sampul"]))
+    assert caught.value.kind == ErrorKind.transient  # an upload shows nobody anything
+    assert sandbox_env.state()["x"] == []
+
+
+def test_thread_by_replying_and_resuming(sandbox_env, x):
+    d = delivery("Bagian satu\n---\nBagian dua\n---\nBagian tiga")
+    limit = f"{sandbox_env.url}/_sandbox/limits"
+    # Room for one post only: the first part goes out, the second meets X's 429.
+    requests.post(limit, json={"endpoint": "x.create_tweet", "limit": 1})
+    with pytest.raises(PublishError) as caught:
+        x.publish(d)
+    assert caught.value.kind == ErrorKind.rate_limited
+    assert len(d.remote_extra["thread_ids"]) == 1  # kept on the delivery
+    requests.post(limit, json={"endpoint": "x.create_tweet", "limit": 100})
+    published = x.publish(d)  # the retry goes on where it stopped
+    posts = {p["id"]: p for p in sandbox_env.state()["x"]}
+    ids = published.extra["thread_ids"]
+    assert len(posts) == 3 and published.remote_id == ids[0]
+    assert [posts[i]["text"] for i in ids] == ["Bagian satu", "Bagian dua", "Bagian tiga"]
+    assert [posts[i]["reply_to"] for i in ids] == [None, ids[0], ids[1]]
+
+
+def test_find_existing_sees_shortened_links(sandbox_env, x):
+    d = delivery("Katalog baru: https://opac.example.org/detail?id=12")
+    fault(sandbox_env, endpoint="x.create_tweet", mode="lost")
+    with pytest.raises(PublishError):
+        x.publish(d)
+    [stored] = sandbox_env.state()["x"]
+    assert "https://t.co/" in stored["text"]  # X stores links shortened
+    found = x.find_existing(d)
+    assert found is not None and found.remote_id == stored["id"]
+    assert x.find_existing(delivery("Belum pernah dikirim")) is None
 
 
 def test_rate_state_is_remembered(sandbox_env, x):
@@ -176,7 +240,7 @@ def test_metrics_for_150_posts_take_two_calls(sandbox_env, x):
             "comments": expected["reply_count"],
             "shares": expected["retweet_count"] + expected["quote_count"],
             "saves": expected["bookmark_count"],
-            "clicks": None,
+            "clicks": expected["url_link_clicks"],  # own posts of the last 30 days
         }
     assert sum(m["views"] for m in result.values()) > 0
 

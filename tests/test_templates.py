@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -48,6 +50,10 @@ def test_syntax_error_names_line():
         "{% for i in range(10**7) %}{% for j in range(10**7) %}x{% endfor %}{% endfor %}",
         "{{ 'x' * 100000 }}",
         "{{ t.__dict__ }}",
+        "{{ 'x' * 10**10 }}",
+        "{{ 9 ** 99999999 }}",
+        "{% set r = range(100000) %}{% for i in r %}{% for j in r %}{% for k in r %}"
+        "{% endfor %}{% endfor %}{% endfor %}",
         "{% set d = {} %}{{ d.update({'a': 1}) }}",
     ],
 )
@@ -64,24 +70,114 @@ def test_only_plain_data_in_context():
         render_string("{{ t }}", {"t": Thing()})
 
 
-def test_shipped_acquisition_template_golden():
-    from outreach.compose.templates import render_file
-    from outreach.platforms.x import weighted_length
+KINDS = ("acquisition", "digest", "workshop", "event", "reminder", "free")
+PLATFORMS = ("x", "facebook", "instagram")
+GOLDEN = Path(__file__).parent / "golden"
 
-    context = {
-        "title": {"title": "Bontang dari Masa ke Masa", "author": "Herlina Sitorus",
-                  "call_number": "959.838 SIT b"},
-        "library": {"name": "Perpustakaan Kota Bontang"},
-        "link": "https://opac.example.id/index.php?p=show_detail&id=7",
-        "hashtags": ["#PerpustakaanKotaBontang", "#BukuBaru"],
-    }
-    name, text = render_file("acquisition", "x", "id", context)
-    assert name == "acquisition/x.id.j2"
-    assert text == (
-        "📚 Koleksi baru di Perpustakaan Kota Bontang!\n\n"
-        "“Bontang dari Masa ke Masa” karya Herlina Sitorus\n"
-        "Nomor panggil: 959.838 SIT b\n"
-        "Pinjam dengan kartu anggota: https://opac.example.id/index.php?p=show_detail&id=7\n\n"
-        "#PerpustakaanKotaBontang #BukuBaru"
-    )
-    assert weighted_length(text) <= 280
+
+@pytest.mark.parametrize("language", ["id", "en"])
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_shipped_templates_golden(kind, platform, language, monkeypatch):
+    """Each shipped template's output for a realistic context, kept in tests/golden/ (reviewed
+    by a person; UPDATE_GOLDEN=1 rewrites them after a deliberate change)."""
+    from outreach.compose.context import sample_context
+    from outreach.compose.fit import Target, fit_text
+    from outreach.compose.templates import TemplateSet
+    from outreach.compose.validate import problems
+    from outreach.config import load_settings
+    from outreach.platforms import platform_class
+
+    update = os.environ.get("UPDATE_GOLDEN") == "1"
+    monkeypatch.setenv("OUTREACH_OPAC_URL", "https://opac.perpustakaan.example.id")
+    settings = load_settings()
+    target = Target.of(platform_class(platform), settings)
+    context = sample_context(kind, settings, platform, language)
+    if not target.links:
+        context["link"] = None
+    name, text = TemplateSet(settings).render(kind, platform, language, context)
+    assert name == f"{kind}/{platform}.{language}.j2"
+    golden = GOLDEN / kind / f"{platform}.{language}.txt"
+    if update:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text + "\n", encoding="utf-8")
+    assert text + "\n" == golden.read_text(encoding="utf-8")
+    # The shipped copy keeps its platform's rules with a realistic context (media aside; a long
+    # digest on X becomes a thread).
+    parts = fit_text(target, text)
+    assert [p for p in problems(target, parts[0], thread=parts[1:]) if "gambar" not in p] == []
+
+
+def test_every_shipped_template_exists():
+    root = Path(__file__).parents[1] / "post_templates"
+    missing = [f"{k}/{p}.{lang}.j2" for k in KINDS for p in PLATFORMS for lang in ("id", "en")
+               if not (root / k / f"{p}.{lang}.j2").is_file()]
+    assert missing == []
+
+
+def _keys(value, prefix=""):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield f"{prefix}{key}"
+            if isinstance(inner, dict):
+                yield from _keys(inner, f"{prefix}{key}.")
+            elif isinstance(inner, list) and inner and isinstance(inner[0], dict):
+                yield from _keys(inner[0], f"{prefix}{key}[].")
+
+
+def test_every_template_variable_and_filter_is_documented():
+    from outreach.compose.context import sample_context
+    from outreach.compose.templates import environment
+    from outreach.config import load_settings
+
+    doc = (Path(__file__).parents[1] / "docs" / "templates.md").read_text(encoding="utf-8")
+    settings = load_settings()
+    names = set()
+    for kind in KINDS:
+        # Each entry of `titles` has the keys of `title`, documented once.
+        keys = _keys(sample_context(kind, settings))
+        names.update(n.replace("titles[].", "title.") for n in keys)
+    undocumented = sorted(n for n in names if f"`{n}`" not in doc)
+    assert undocumented == []
+    ours = ("date", "time", "datetime", "time_range", "truncate_words", "hashtag", "hashtags",
+            "names")
+    assert set(ours) <= set(environment(settings).filters)
+    assert [f for f in ours if f"`{f}`" not in doc] == []
+
+
+def test_template_language_sets_the_language_of_dates():
+    from outreach.compose.templates import TemplateSet
+
+    when = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)
+    ctx = {"w": when, "e": when.replace(hour=4), "a": ["Ani", "Budi", "Citra"]}
+    src = "{{ w | date }} {{ w | time_range(e) }} {{ a | names }}"
+    assert render_string(src, ctx, locale="en") == \
+        "Saturday, 5 December 2026 09:00–12:00 WITA Ani, Budi, and Citra"
+    assert render_string(src, ctx) == \
+        "Sabtu, 5 Desember 2026 09.00–12.00 WITA Ani, Budi, dan Citra"
+    assert TemplateSet().source("acquisition", "x", "fr")[0] == "acquisition/x.id.j2"
+
+
+def test_compiled_once_and_fast():
+    import time
+
+    source = "{% for t in titles %}{{ t | upper }} {% endfor %}"
+    context = {"titles": ["a", "b", "c"]}
+    render_string(source, context)
+    started = time.perf_counter()
+    for _ in range(200):
+        render_string(source, context)
+    assert (time.perf_counter() - started) / 200 < 0.002  # compiling alone takes ~2 ms
+
+
+def test_library_folder_overrides_the_shipped_templates(tmp_path, monkeypatch):
+    from outreach.compose.templates import TemplateSet
+
+    (tmp_path / "acquisition").mkdir()
+    (tmp_path / "acquisition" / "x.id.j2").write_text("Buku baru: {{ title.title }}")
+    monkeypatch.setenv("OUTREACH_TEMPLATES_DIR", str(tmp_path))
+    templates = TemplateSet()
+    assert templates.render("acquisition", "x", "id", {"title": {"title": "Laut"}})[1] == \
+        "Buku baru: Laut"
+    # What the library did not copy still comes from the shipped defaults.
+    assert templates.source("digest", "x", "id")[0] == "digest/x.id.j2"

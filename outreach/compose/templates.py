@@ -9,19 +9,22 @@ and output size and render time are bounded. `render_string` and `TemplateError`
 from __future__ import annotations
 
 import threading
-import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from babel.lists import format_list
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from outreach.config import Settings, get_settings
+from outreach.compose.watchdog import RenderTimeout, watchdog
+from outreach.config import Settings, default_dir, get_settings
 
 MAX_SOURCE = 20_000  # characters of template source
 MAX_OUTPUT = 10_000  # characters of rendered text (the longest platform caption is 2,200)
@@ -39,30 +42,21 @@ class TemplateError(Exception):
 
 
 class _BoundedEnvironment(ImmutableSandboxedEnvironment):
-    """Counts work while rendering and stops a template that runs too long.
+    """The immutable sandbox, with `*` and `**` bounded: `'x' * 10**10` would take gigabytes of
+    memory before any output check could see it. Render time is bounded by `watchdog`."""
 
-    `range(10**9)` loops are already capped by the sandbox (MAX_RANGE); this catches the rest,
-    e.g. nested loops, by checking the clock on every attribute and call the sandbox sees.
-    """
+    intercepted_binops = frozenset(["*", "**"])
 
-    _local = threading.local()
-
-    def _check(self) -> None:
-        deadline = getattr(self._local, "deadline", None)
-        if deadline is not None and time.monotonic() > deadline:
-            raise SecurityError(f"rendering took longer than {MAX_SECONDS:g} s")
-
-    def call(self, __context, __obj, *args, **kwargs):  # noqa: ANN001, ANN202, N807
-        self._check()
-        return super().call(__context, __obj, *args, **kwargs)
-
-    def getattr(self, obj, attribute):  # noqa: ANN001, ANN202
-        self._check()
-        return super().getattr(obj, attribute)
-
-    def getitem(self, obj, argument):  # noqa: ANN001, ANN202
-        self._check()
-        return super().getitem(obj, argument)
+    def call_binop(self, context, operator, left, right):  # noqa: ANN001, ANN201
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > 64:
+                raise SecurityError("powers above 64 are not allowed")
+            return left**right
+        for seq, times in ((left, right), (right, left)):
+            if isinstance(seq, str | list | tuple) and isinstance(times, int):
+                if len(seq) * times > MAX_OUTPUT:
+                    raise SecurityError(f"the result would be longer than {MAX_OUTPUT}")
+        return left * right
 
 
 def _truncate_words(text: Any, length: int = 100, end: str = "…") -> str:
@@ -81,13 +75,19 @@ def _hashtag(text: Any) -> str:
     return "#" + words if words else ""
 
 
-def _make_env(settings: Settings) -> ImmutableSandboxedEnvironment:
+def _hashtags(tags: Any, cap: int | None = None) -> str:
+    """A list of hashtags as one line, at most `cap` of them."""
+    tags = [str(t) for t in (tags or []) if str(t).strip()]
+    return " ".join(tags if cap is None else tags[:cap])
+
+
+def _make_env(tz_name: str, locale: str) -> ImmutableSandboxedEnvironment:
     env = _BoundedEnvironment(
         undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    tz = settings.tz
-    locale = settings.locale
+    tz = ZoneInfo(tz_name)
+    indonesian = locale.startswith("id")
 
     def local(value: datetime) -> datetime:
         if not isinstance(value, datetime):
@@ -103,16 +103,32 @@ def _make_env(settings: Settings) -> ImmutableSandboxedEnvironment:
         return format_datetime(local(value), fmt, tzinfo=tz, locale=locale)
 
     def time_(value: datetime) -> str:
-        return format_datetime(local(value), "HH.mm", tzinfo=tz, locale=locale) + " " + tz_abbrev(
+        # Indonesian writes 09.00 (PUEBI); English 09:00.
+        fmt = "HH.mm" if indonesian else "HH:mm"
+        return format_datetime(local(value), fmt, tzinfo=tz, locale=locale) + " " + tz_abbrev(
             value
         )
 
     def datetime_(value: datetime) -> str:
-        word = "pukul" if locale.startswith("id") else "at"
+        word = "pukul" if indonesian else "at"
         return f"{date(value)} {word} {time_(value)}"
 
+    def time_range(start: datetime, end: datetime | None = None) -> str:
+        """09.00–12.00 WITA (or just 09.00 WITA without an end, or when it ends another day)."""
+        if end is None or local(end).date() != local(start).date():
+            return time_(start)
+        fmt = "HH.mm" if indonesian else "HH:mm"
+        return (format_datetime(local(start), fmt, tzinfo=tz, locale=locale) + "–"
+                + time_(end))
+
+    def names(values: Any) -> str:
+        """["A", "B", "C"] -> "A, B, dan C" (or "A, B and C" in English)."""
+        items = [str(v) for v in (values or []) if v]
+        return format_list(items, locale=locale) if items else ""
+
     env.filters.update(
-        date=date, time=time_, datetime=datetime_, truncate_words=_truncate_words, hashtag=_hashtag
+        date=date, time=time_, datetime=datetime_, truncate_words=_truncate_words,
+        hashtag=_hashtag, hashtags=_hashtags, names=names, time_range=time_range,
     )
     return env
 
@@ -120,58 +136,78 @@ def _make_env(settings: Settings) -> ImmutableSandboxedEnvironment:
 _envs: dict[tuple[str, str], ImmutableSandboxedEnvironment] = {}
 
 
-def environment(settings: Settings | None = None) -> ImmutableSandboxedEnvironment:
+def environment(settings: Settings | None = None,
+                locale: str | None = None) -> ImmutableSandboxedEnvironment:
+    """The sandbox for OUTREACH_TIMEZONE and a locale (default OUTREACH_LOCALE)."""
     settings = settings or get_settings()
-    key = (settings.timezone, settings.locale)
+    key = (settings.timezone, _locale_for(settings, locale))
     if key not in _envs:
-        _envs[key] = _make_env(settings)
+        _envs[key] = _make_env(*key)
     return _envs[key]
+
+
+def _locale_for(settings: Settings, language: str | None) -> str:
+    """A template's language picks the locale of its dates ("en" -> "en"); the configured locale
+    wins when it is of the same language (e.g. OUTREACH_LOCALE=id_ID for "id")."""
+    if not language or settings.locale.split("_")[0] == language:
+        return settings.locale
+    return language
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None), datetime})
 
 
 def _check_context(context: Mapping[str, Any], path: str = "context") -> None:
     """Only plain data goes in: model objects would hand the template their sessions."""
     for key, value in context.items():
-        _check_value(value, f"{path}.{key}")
-
-
-_PLAIN = (str, int, float, bool, type(None), datetime)
+        if type(value) not in _PLAIN:
+            _check_value(value, f"{path}.{key}")
 
 
 def _check_value(value: Any, path: str) -> None:
-    if isinstance(value, _PLAIN):
+    if type(value) in _PLAIN:
         return
     if isinstance(value, Mapping):
         _check_context(value, path)
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
-            _check_value(item, f"{path}[{i}]")
+            if type(item) not in _PLAIN:
+                _check_value(item, f"{path}[{i}]")
+    elif isinstance(value, datetime):  # a subclass: pendulum, freezegun, ...
+        return
     else:
         raise TemplateError(f"{path} is a {type(value).__name__}; only plain data may be used")
 
 
 def render_string(
     source: str, context: Mapping[str, Any], *, name: str | None = None,
-    settings: Settings | None = None,
+    settings: Settings | None = None, locale: str | None = None,
 ) -> str:
-    """Render an untrusted template with a plain-dict context; raise TemplateError."""
+    """Render an untrusted template with a plain-dict context; raise TemplateError.
+
+    `locale` (e.g. "en" for an English template) sets the language of dates; default
+    OUTREACH_LOCALE."""
     if len(source) > MAX_SOURCE:
         raise TemplateError(f"the template is too long ({len(source)} > {MAX_SOURCE} characters)",
                             name=name)
     _check_context(context)
-    env = environment(settings)
-    try:
-        template = env.from_string(source)
-    except TemplateSyntaxError as exc:
-        raise TemplateError(exc.message or "syntax error", exc.lineno, name) from None
-    env._local.deadline = time.monotonic() + MAX_SECONDS
+    env = environment(settings, locale)
+    template = _compile(env, source, name)
     pieces: list[str] = []
     size = 0
     try:
-        for piece in template.generate(**context):
-            size += len(piece)
-            if size > MAX_OUTPUT:
-                raise TemplateError(f"the text is longer than {MAX_OUTPUT} characters", name=name)
-            pieces.append(piece)
+        token = watchdog.start(MAX_SECONDS)
+        try:
+            for piece in template.generate(**context):
+                size += len(piece)
+                if size > MAX_OUTPUT:
+                    raise TemplateError(f"the text is longer than {MAX_OUTPUT} characters",
+                                        name=name)
+                pieces.append(piece)
+        finally:
+            watchdog.stop(token)
+    except RenderTimeout:
+        raise TemplateError(f"rendering took longer than {MAX_SECONDS:g} s", name=name) from None
     except TemplateError:
         raise
     except SecurityError as exc:
@@ -180,9 +216,31 @@ def render_string(
         raise TemplateError(f"unknown value: {exc.message}", _lineno(exc), name) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, OverflowError) as exc:
         raise TemplateError(f"{type(exc).__name__}: {exc}", _lineno(exc), name) from None
-    finally:
-        env._local.deadline = None
     return tidy("".join(pieces))
+
+
+_compiled: OrderedDict[tuple[int, str], Template] = OrderedDict()
+_COMPILED_MAX = 512  # distinct template sources kept compiled (36 shipped + staff edits)
+_compile_lock = threading.Lock()
+
+
+def _compile(env: ImmutableSandboxedEnvironment, source: str, name: str | None) -> Template:
+    """Compile once per (environment, source): compiling costs ~100x a render."""
+    key = (id(env), source)
+    with _compile_lock:
+        template = _compiled.get(key)
+        if template is not None:
+            _compiled.move_to_end(key)
+            return template
+    try:
+        template = env.from_string(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateError(exc.message or "syntax error", exc.lineno, name) from None
+    with _compile_lock:
+        _compiled[key] = template
+        while len(_compiled) > _COMPILED_MAX:
+            _compiled.popitem(last=False)
+    return template
 
 
 def _lineno(exc: BaseException) -> int | None:
@@ -205,21 +263,72 @@ def tidy(text: str) -> str:
     return "\n".join(out).strip()
 
 
-def template_path(kind: str, platform: str, language: str, settings: Settings | None = None) -> Path:
-    """post_templates/<kind>/<platform>.<lang>.j2, falling back to the default language 'id'."""
+def template_name(kind: str, platform: str, language: str) -> str:
+    return f"{kind}/{platform}.{language}.j2"
+
+
+class TemplateSet:
+    """Where each template comes from, resolved once per planning run.
+
+    Order: a template edited by staff in the web UI (stored in the database, passed in as
+    `overrides`), then the library's OUTREACH_TEMPLATES_DIR, then the shipped defaults; in the
+    requested language first, then in Bahasa Indonesia. Every source goes through the same sandbox.
+    """
+
+    def __init__(self, settings: Settings | None = None,
+                 overrides: Mapping[str, str] | None = None):
+        self.settings = settings or get_settings()
+        self.overrides = dict(overrides or {})
+        folders = [self.settings.templates_path, default_dir("post_templates")]
+        self.folders = list(dict.fromkeys(folders))
+        self._sources: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def source(self, kind: str, platform: str, language: str) -> tuple[str, str]:
+        """(name, source) of the template for this kind, platform and language."""
+        key = (kind, platform, language)
+        if key not in self._sources:
+            self._sources[key] = self._find(kind, platform, language)
+        return self._sources[key]
+
+    def _find(self, kind: str, platform: str, language: str) -> tuple[str, str]:
+        for lang in dict.fromkeys((language, "id")):
+            name = template_name(kind, platform, lang)
+            if name in self.overrides:
+                return name, self.overrides[name]
+            for folder in self.folders:
+                path = folder / kind / f"{platform}.{lang}.j2"
+                if path.is_file():
+                    return name, path.read_text(encoding="utf-8")
+        raise TemplateError(f"there is no template for {kind} posts on {platform} in "
+                            f"{self.folders[0]}", name=f"{kind}/{platform}")
+
+    def render(self, kind: str, platform: str, language: str,
+               context: Mapping[str, Any]) -> tuple[str, str]:
+        """Render; returns (template name, text)."""
+        name, source = self.source(kind, platform, language)
+        language = name.rsplit(".", 2)[-2]
+        return name, render_string(source, context, name=name, settings=self.settings,
+                                   locale=language)
+
+
+def template_path(kind: str, platform: str, language: str,
+                  settings: Settings | None = None) -> Path:
+    """The template file for this kind and platform (library folder first, then the defaults),
+    falling back to the default language 'id'."""
     settings = settings or get_settings()
-    base = settings.templates_path
-    for lang in (language, "id"):
-        path = base / kind / f"{platform}.{lang}.j2"
-        if path.is_file():
-            return path
-    raise TemplateError(f"no template for {kind} on {platform} in {base}", name=f"{kind}/{platform}")
+    for lang in dict.fromkeys((language, "id")):
+        for base in dict.fromkeys((settings.templates_path, default_dir("post_templates"))):
+            path = base / kind / f"{platform}.{lang}.j2"
+            if path.is_file():
+                return path
+    raise TemplateError(f"there is no template for {kind} posts on {platform} in "
+                        f"{settings.templates_path}", name=f"{kind}/{platform}")
 
 
 def render_file(kind: str, platform: str, language: str, context: Mapping[str, Any],
                 settings: Settings | None = None) -> tuple[str, str]:
-    """Render the file template; returns (template name, text)."""
+    """Render the file template (no staff edits); returns (template name, text)."""
     path = template_path(kind, platform, language, settings)
     name = f"{kind}/{path.name}"
     return name, render_string(path.read_text(encoding="utf-8"), context, name=name,
-                               settings=settings)
+                               settings=settings, locale=path.name.rsplit(".", 2)[-2])

@@ -110,9 +110,18 @@ def prepare(folder: Path, sandbox_url: str, port: int) -> dict[str, str]:
 
     shutil.copytree(default_dir("schedules"), schedules)
     # Faster than a real library's pace, so the demo shows posts arriving minute by minute.
+    # Any minute instead of the slots, no quiet dates, new titles on every platform, and events
+    # kept off X so that its first posts are the new titles.
     (schedules / "zz-demo.yaml").write_text(
         "jobs:\n  plan_every_minutes: 1\n  dispatch_every_seconds: 2\n"
-        "spacing_minutes:\n  x: 1\n  facebook: 1\n  instagram: 2\n", encoding="utf-8")
+        "quiet_dates: []\n"
+        "platforms:\n"
+        "  x: {every_minutes: 1, max_per_day: 1000, spacing_minutes: 1}\n"
+        "  facebook: {every_minutes: 1, max_per_day: 1000, spacing_minutes: 1}\n"
+        "  instagram: {every_minutes: 2, max_per_day: 1000, spacing_minutes: 2}\n"
+        "acquisitions:\n  platforms: [x, facebook, instagram]\n"
+        "workshops:\n  platforms: [facebook, instagram]\n"
+        "events:\n  platforms: [facebook, instagram]\n", encoding="utf-8")
     return {
         "OUTREACH_DATABASE_URL": f"sqlite:///{(folder / 'outreach.db').resolve()}",
         "OUTREACH_SCHEDULES_DIR": str(schedules.resolve()),

@@ -12,7 +12,14 @@ from sqlmodel import Session, select
 from outreach.config import Settings
 from outreach.crypto import decrypt_credentials
 from outreach.models import Account, utcnow
-from outreach.platforms.base import ErrorKind, Limits, Platform, Published, PublishError
+from outreach.platforms.base import (
+    ErrorKind,
+    Limits,
+    MediaURL,
+    Platform,
+    Published,
+    PublishError,
+)
 
 __all__ = [
     "PLATFORMS",
@@ -29,8 +36,8 @@ __all__ = [
 # name -> "module:Class"; None: the platform arrives with a later release.
 PLATFORMS: dict[str, str | None] = {
     "x": "outreach.platforms.x:XPlatform",
-    "facebook": None,
-    "instagram": None,
+    "facebook": "outreach.platforms.facebook:FacebookPlatform",
+    "instagram": "outreach.platforms.instagram:InstagramPlatform",
 }
 
 
@@ -61,9 +68,12 @@ def credentials_for(account: Account, settings: Settings) -> dict[str, str]:
     return decrypt_credentials(settings, account.credentials_encrypted)
 
 
-def client_for(account: Account, settings: Settings) -> Platform:
+def client_for(account: Account, settings: Settings, *,
+               media_url: MediaURL | None = None) -> Platform:
+    """The platform client of an account. `media_url` turns a media file path into the public
+    URL a platform fetches it from (Instagram); without it such platforms refuse images."""
     cls = platform_class(account.platform)
-    return cls(account, credentials_for(account, settings), settings)
+    return cls(account, credentials_for(account, settings), settings, media_url=media_url)
 
 
 def sync_env_accounts(session: Session, settings: Settings) -> list[Account]:

@@ -9,8 +9,9 @@ dispatcher what is safe to do next; core code never looks at status codes or pla
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
@@ -74,6 +75,28 @@ class Limits:
     max_hashtags: int | None = None
     max_alt_text: int | None = None
     metrics_batch: int = 1  # remote ids per metrics call
+    # More than 1: a text over max_text is split into a numbered thread of up to this many
+    # parts (Delivery.thread holds the parts after the first), each within max_text.
+    max_thread_parts: int = 1
+    max_mentions: int | None = None  # @-mentions per post
+    link_preview: bool = False  # a URL in the text becomes a link card (Facebook)
+    links_clickable: bool = True  # False: a URL in the text is plain text (Instagram captions)
+
+
+# Turns a media file path (Delivery.media) into a public URL a platform can fetch
+# (`{OUTREACH_PUBLIC_BASE_URL}/media/{token}/{filename}`); built by the dispatcher from media.py.
+MediaURL = Callable[[str], str]
+DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)  # (connect, read) seconds; see http.py
+
+
+@dataclass(frozen=True, slots=True)
+class RateState:
+    """What a platform last said about an account's quota: X's `x-rate-limit-*` headers, or
+    Meta's usage percentages turned into "calls left" (None when the platform gives no count)."""
+
+    limit: int | None
+    remaining: int | None
+    reset_at: datetime | None
 
 
 Metrics = dict[str, int | None]  # DESIGN.md names: views, reach, likes, comments, shares, ...
@@ -88,7 +111,15 @@ class Platform(ABC):
     # Credential fields; all are secret (masked whenever shown, never logged).
     secret_fields: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, account: Account, credentials: Mapping[str, str], settings: Settings):
+    def __init__(
+        self,
+        account: Account,
+        credentials: Mapping[str, str],
+        settings: Settings,
+        *,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        media_url: MediaURL | None = None,
+    ):
         missing = [f for f in self.secret_fields if not credentials.get(f)]
         if missing:
             raise PublishError(
@@ -99,6 +130,12 @@ class Platform(ABC):
         self.account = account
         self.credentials = dict(credentials)
         self.settings = settings
+        self.timeout = timeout
+        self.media_url = media_url
+
+    # The last rate-limit state of the publishing endpoint, or None; the dispatcher copies
+    # `remaining` and `reset_at` onto the Account row (see `RateState`).
+    rate_state: RateState | None = None
 
     @abstractmethod
     def publish(self, delivery: Delivery) -> Published:
@@ -119,6 +156,12 @@ class Platform(ABC):
         """Metrics for up to `limits.metrics_batch` ids; ids the platform no longer has are
         left out of the result."""
         raise NotImplementedError(f"Metrics for {self.label} arrive with a later release.")
+
+    @classmethod
+    def limits_for(cls, settings: Settings) -> Limits:
+        """The limits in force with these settings (some caps are the library's choice, e.g.
+        Instagram's hashtag cap, OUTREACH_INSTAGRAM_MAX_HASHTAGS)."""
+        return cls.limits
 
     @classmethod
     def text_length(cls, text: str) -> int:

@@ -151,17 +151,52 @@ class BaseURLAdapter(HTTPAdapter):
 
 
 class _MaskingFilter(logging.Filter):
-    """urllib3 logs each request line, query string included (a Graph `access_token`)."""
+    """The client libraries log at DEBUG what they send: urllib3 the request line (a Graph
+    `access_token` in the query), tweepy the request, oauthlib the signature base string (the
+    consumer key and access token). Every record of theirs is masked, with the secret values of
+    every client configured in this process as well as the known credential parameters."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_secrets(message)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken log call is not ours to fix
+            return True
+        masked = mask_secrets(message, self.secrets)
         if masked != message:
             record.msg, record.args = masked, ()
         return True
 
 
 _URLLIB3_FILTER = _MaskingFilter()
+# Loggers (exact names: a filter does not apply to records of child loggers) that may print
+# requests, headers or signatures.
+CLIENT_LOGGERS = (
+    "urllib3.connectionpool",
+    "oauthlib.oauth1.rfc5849",
+    "oauthlib.oauth1.rfc5849.signature",
+    "oauthlib.oauth2.rfc6749.clients.base",
+    "requests_oauthlib.oauth1_auth",
+    "requests_oauthlib.oauth2_session",
+    "tweepy.client",
+    "pyfacebook.api.graph",
+    "pyfacebook.ratelimit",
+    "private_request",
+    "instagrapi",
+    "public_request",
+)
+
+
+def register_secrets(secrets: Iterable[str | None]) -> None:
+    """Mask these values in every record the client libraries log, from now on."""
+    _URLLIB3_FILTER.secrets.update(s for s in secrets if s and len(s) >= 4)
+    for name in CLIENT_LOGGERS:
+        logger = logging.getLogger(name)
+        if _URLLIB3_FILTER not in logger.filters:
+            logger.addFilter(_URLLIB3_FILTER)
 
 
 def configure_session(
@@ -177,7 +212,5 @@ def configure_session(
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = user_agent()
-    pool_logger = logging.getLogger("urllib3.connectionpool")
-    if _URLLIB3_FILTER not in pool_logger.filters:
-        pool_logger.addFilter(_URLLIB3_FILTER)
+    register_secrets(secrets)
     return adapter

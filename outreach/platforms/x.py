@@ -6,12 +6,12 @@ tweepy 4.17 hard-codes `https://api.twitter.com`; the session's adapter sends ev
 
 from __future__ import annotations
 
+import html
 import re
 import time
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -22,10 +22,12 @@ from twitter_text import parse_tweet
 from outreach.platforms.base import (
     ErrorKind,
     Limits,
+    MediaURL,
     Metrics,
     Platform,
     Published,
     PublishError,
+    RateState,  # the last `x-rate-limit-*` headers of one endpoint
 )
 from outreach.platforms.http import (
     DEFAULT_TIMEOUT,
@@ -34,6 +36,7 @@ from outreach.platforms.http import (
     may_have_reached_platform,
     user_agent,
 )
+from outreach.platforms.x_media import ONE_SHOT_MAX, SEGMENT, upload_images
 
 if TYPE_CHECKING:
     from outreach.config import Settings
@@ -44,6 +47,8 @@ DUPLICATE_DETAIL = "duplicate content"  # in X's 403 detail; v2 has no numeric c
 # Read-only apps get a 403 on writes; new tokens with write permission are the only fix.
 PERMISSION_DETAIL = "oauth1 app permissions"
 RATE_LIMIT_FALLBACK = 60.0  # seconds, when a 429 carries no usable reset header
+THREAD_BREAK = re.compile(r"\n[ \t]*---[ \t]*(?:\n|$)")
+_URL = re.compile(r"https?://\S+")
 _ID_SEGMENT = re.compile(r"/\d{5,}(?=/|$)")  # post ids, not the API version "/2"
 
 
@@ -51,16 +56,6 @@ def weighted_length(text: str) -> int:
     """X's weighted length (twitter-text v3): most scripts count 1 per character, CJK and emoji
     2, any URL 23; text is NFC-normalised first, as X does."""
     return parse_tweet(unicodedata.normalize("NFC", text)).weightedLength
-
-
-@dataclass(frozen=True, slots=True)
-class RateState:
-    """The last `x-rate-limit-*` headers seen for one endpoint
-    (https://docs.x.com/x-api/fundamentals/rate-limits)."""
-
-    limit: int | None
-    remaining: int | None
-    reset_at: datetime | None
 
 
 def _int(value: str | None) -> int | None:
@@ -77,11 +72,15 @@ class XPlatform(Platform):
         max_text=MAX_WEIGHTED,
         text_counting="weighted",
         max_media=4,
+        media_formats=("image/jpeg", "image/png", "image/gif", "image/webp"),
         max_alt_text=1000,
         max_image_bytes=5 * 1024 * 1024,
         metrics_batch=100,
+        max_thread_parts=25,  # replies to one's own post; compose numbers the parts
     )
     secret_fields = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+    one_shot_max = ONE_SHOT_MAX  # larger images are uploaded in segments
+    segment_size = SEGMENT
 
     def __init__(
         self,
@@ -90,8 +89,9 @@ class XPlatform(Platform):
         settings: Settings,
         *,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        media_url: MediaURL | None = None,
     ) -> None:
-        super().__init__(account, credentials, settings)
+        super().__init__(account, credentials, settings, timeout=timeout, media_url=media_url)
         creds = self.credentials
         self._secrets = tuple(creds[f] for f in self.secret_fields)
         # Rate limits are per endpoint: "POST /2/tweets", "GET /2/tweets", "GET /2/tweets/:id".
@@ -139,34 +139,80 @@ class XPlatform(Platform):
         return external_id, "X (.env)", creds
 
     def publish(self, delivery: Delivery) -> Published:
-        if delivery.media:
-            raise PublishError(
-                ErrorKind.rejected,
-                "Images on X arrive with a later release: remove the image from this post, "
-                "or publish it on X by hand.",
-                code="media_unsupported",
-            )
-        # Checked here too: X bills each call, refused ones included.
-        length = weighted_length(delivery.text or "")
-        if length == 0:
+        """One post, or a thread when the text has parts separated by a line holding only
+        `---` (each part a reply to the one before). Images go on the first part. The ids
+        already posted are kept on the delivery, so a retry continues the thread where it
+        stopped instead of posting its start twice."""
+        parts = thread_parts(delivery.text or "")
+        if not parts and not delivery.media:
             raise PublishError(ErrorKind.rejected, "The post has no text.", code="length")
-        if length > MAX_WEIGHTED:
-            raise PublishError(
-                ErrorKind.rejected,
-                f"The text counts {length} of the {MAX_WEIGHTED} characters X allows "
-                "(links count 23, emoji and CJK characters 2): shorten it.",
-                code="length",
-            )
+        for number, part in enumerate(parts, 1):
+            # Checked here too: X bills each call, refused ones included.
+            length = weighted_length(part)
+            if length > MAX_WEIGHTED:
+                where = f"Part {number} of the thread" if len(parts) > 1 else "The text"
+                raise PublishError(
+                    ErrorKind.rejected,
+                    f"{where} counts {length} of the {MAX_WEIGHTED} characters X allows "
+                    "(links count 23, emoji and CJK characters 2): shorten it.",
+                    code="length",
+                )
+        extra = dict(delivery.remote_extra or {})
+        posted: list[str] = [str(i) for i in extra.get("thread_ids", [])]
+        parts = parts or [""]
+        for index in range(len(posted), len(parts)):
+            kwargs: dict = {"text": parts[index] or None, "user_auth": True}
+            if index == 0 and delivery.media:
+                kwargs["media_ids"] = upload_images(self, list(delivery.media),
+                                                    list(delivery.alt_text or []))
+            if index > 0:
+                kwargs["in_reply_to_tweet_id"] = posted[-1]
+            try:
+                body = self.client.create_tweet(**kwargs)
+            except (tweepy.TweepyException, requests.RequestException) as exc:
+                raise self._error(exc, publishing=True) from exc
+            tweet_id = str((body.get("data") or {}).get("id") or "")
+            if not tweet_id:  # a 2xx without the post: it may exist all the same
+                raise PublishError(ErrorKind.unknown_outcome,
+                                   "X accepted the post but did not say which post it is.")
+            posted.append(tweet_id)
+            if len(parts) > 1:  # a new dict, so the change is saved with the delivery
+                delivery.remote_extra = {**extra, "thread_ids": list(posted)}
+        return Published(remote_id=posted[0], remote_url=status_url(posted[0]),
+                         extra={"thread_ids": posted} if len(posted) > 1 else {})
+
+    def find_existing(self, delivery: Delivery) -> Published | None:
+        """The account's recent posts (GET /2/users/:id/tweets) carrying the text of the part
+        that was being posted, made after the delivery was queued."""
+        parts = thread_parts(delivery.text or "") or [""]
+        posted = [str(i) for i in (delivery.remote_extra or {}).get("thread_ids", [])]
+        wanted = parts[min(len(posted), len(parts) - 1)]
+        since = (delivery.created_at or delivery.scheduled_at) - timedelta(minutes=5)
         try:
-            body = self.client.create_tweet(text=delivery.text, user_auth=True)
+            user_id = self.user_id()
+            body = self.client.get_users_tweets(
+                user_id, max_results=100, start_time=since.astimezone(UTC).strftime(
+                    "%Y-%m-%dT%H:%M:%SZ"), tweet_fields=["created_at"], user_auth=True)
         except (tweepy.TweepyException, requests.RequestException) as exc:
-            raise self._error(exc, publishing=True) from exc
-        tweet_id = str((body.get("data") or {}).get("id") or "")
-        if not tweet_id:  # a 2xx without the post: it may exist all the same
-            raise PublishError(
-                ErrorKind.unknown_outcome, "X accepted the post but did not say which post it is."
-            )
-        return Published(remote_id=tweet_id, remote_url=f"https://x.com/i/web/status/{tweet_id}")
+            error = self._error(exc, publishing=False)
+            raise PublishError(ErrorKind.unknown_outcome, error.message) from None
+        for tweet in body.get("data") or []:
+            if same_post(tweet.get("text"), wanted):
+                posted.append(str(tweet["id"]))
+                if len(posted) < len(parts):  # the rest of the thread is still to post
+                    delivery.remote_extra = {**(delivery.remote_extra or {}),
+                                             "thread_ids": posted}
+                    return None
+                return Published(remote_id=posted[0], remote_url=status_url(posted[0]),
+                                 extra={"thread_ids": posted} if len(posted) > 1 else {})
+        return None
+
+    def user_id(self) -> str:
+        """The account's numeric id: from the access token ("1500-..."), else GET /2/users/me."""
+        if self.account.external_id.isdigit():
+            return self.account.external_id
+        body = self.client.get_me(user_auth=True)
+        return str((body.get("data") or {})["id"])
 
     def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
         if len(remote_ids) > self.limits.metrics_batch:
@@ -174,14 +220,17 @@ class XPlatform(Platform):
             raise ValueError(f"X returns metrics for at most {batch} posts a call")
         if not remote_ids:
             return {}
+        # Non-public and organic metrics (clicks, true impressions) exist for the account's own
+        # posts of the last 30 days; X answers "not authorized" per post for the others.
+        fields = ["public_metrics", "non_public_metrics", "organic_metrics"]
         try:
             body = self.client.get_tweets(
-                [str(i) for i in remote_ids], tweet_fields=["public_metrics"], user_auth=True
+                [str(i) for i in remote_ids], tweet_fields=fields, user_auth=True
             )
         except (tweepy.TweepyException, requests.RequestException) as exc:
             raise self._error(exc, publishing=False) from exc
         # Deleted or hidden posts come back in `errors` (resource-not-found): left out.
-        return {str(t["id"]): _metrics(t.get("public_metrics") or {}) for t in body.get("data", [])}
+        return {str(t["id"]): _metrics(t) for t in body.get("data", [])}
 
     # -- rate limits ------------------------------------------------------------------------
     @property
@@ -297,8 +346,27 @@ class XPlatform(Platform):
             self._signer(request)
 
 
-def _metrics(public: Mapping[str, int]) -> Metrics:
-    """X's `public_metrics` in the names of DESIGN.md ("Metrics")."""
+def thread_parts(text: str) -> list[str]:
+    """The posts of a thread: parts separated by a line holding only `---`."""
+    return [p.strip() for p in THREAD_BREAK.split(text) if p.strip()]
+
+
+def status_url(post_id: str) -> str:
+    return f"https://x.com/i/web/status/{post_id}"
+
+
+def same_post(found: str | None, wanted: str) -> bool:
+    """X shortens links (t.co) and may fold whitespace: compare with both undone."""
+    def norm(text: str | None) -> str:
+        return " ".join(_URL.sub("<url>", html.unescape(text or "")).split())
+
+    return norm(found) == norm(wanted)
+
+
+def _metrics(tweet: Mapping) -> Metrics:
+    """X's metrics in the names of DESIGN.md ("Metrics"); `post.fields` naming accepted too."""
+    public = tweet.get("public_metrics") or {}
+    private = tweet.get("non_public_metrics") or tweet.get("organic_metrics") or {}
     reposts = public.get("retweet_count", public.get("repost_count"))
     quotes = public.get("quote_count")
     shares = None if reposts is None and quotes is None else (reposts or 0) + (quotes or 0)
@@ -309,7 +377,7 @@ def _metrics(public: Mapping[str, int]) -> Metrics:
         "comments": public.get("reply_count"),
         "shares": shares,
         "saves": public.get("bookmark_count"),
-        "clicks": None,  # url_link_clicks is a non-public metric (own posts, < 30 days)
+        "clicks": private.get("url_link_clicks"),  # own posts of the last 30 days only
     }
 
 

@@ -6,7 +6,11 @@ Control routes (JSON):
 - `POST /_sandbox/faults` (one fault object or a list), `GET` and `DELETE /_sandbox/faults`;
 - `POST /_sandbox/reset`: forget everything (posts, faults, windows, clock);
 - `POST /_sandbox/clock` `{"advance": seconds, "frozen": true|false}`: age the posts;
-- `POST /_sandbox/limits` `{"endpoint": "x.create_tweet", "limit": 2, "window": 900}`.
+- `POST /_sandbox/limits` `{"endpoint": "x.create_tweet", "limit": 2, "window": 900}`;
+- `POST /_sandbox/options` `{"instagram.processing_seconds": 2}`: tunables (see state `options`);
+- `POST /_sandbox/withdrawn` `{"platform": "facebook", "metrics": ["post_clicks"]}`: metrics that
+  Meta "withdrew" (asking for one fails the whole request with #100);
+- `GET /_sandbox/media/{id}`: an image that was uploaded or fetched (shown on the page).
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from outreach.platforms.sandbox import facebook as sandbox_facebook
+from outreach.platforms.sandbox import graph as sandbox_graph
+from outreach.platforms.sandbox import instagram as sandbox_instagram
 from outreach.platforms.sandbox import page
 from outreach.platforms.sandbox import x as sandbox_x
 from outreach.platforms.sandbox.faults import ConnectionDropper, Fault, FaultError
@@ -48,6 +55,9 @@ def create_app(
     state = SandboxState(seed, hang_seconds=hang_seconds)
     app.state.sandbox = state
     sandbox_x.install(app, state, x_limits)
+    sandbox_facebook.install(app, state)
+    sandbox_instagram.install(app, state)
+    sandbox_graph.install(app, state)
     app.include_router(control)
     app.include_router(pages)
     return app
@@ -138,6 +148,47 @@ async def limits(request: Request) -> JSONResponse:
     return JSONResponse({"limits": {data["endpoint"]: {"limit": limit, "window": window}}})
 
 
+@control.post("/options")
+async def options(request: Request) -> JSONResponse:
+    state = _state(request)
+    data = await _json(request)
+    if not isinstance(data, dict) or not data:
+        return _refused("send an object such as {\"instagram.processing_seconds\": 2}")
+    unknown = set(data) - set(state.option_defaults)
+    if unknown:
+        return _refused(f"unknown option(s) {', '.join(sorted(unknown))}; known: "
+                        + ", ".join(sorted(state.option_defaults)))
+    try:
+        values = {k: float(v) for k, v in data.items()}
+    except (TypeError, ValueError):
+        return _refused("option values are numbers")
+    with state.lock:
+        state.options.update(values)
+        return JSONResponse({"options": dict(state.options)})
+
+
+@control.post("/withdrawn")
+async def withdrawn(request: Request) -> JSONResponse:
+    state = _state(request)
+    data = await _json(request)
+    if not isinstance(data, dict) or data.get("platform") not in ("facebook", "instagram") \
+            or not isinstance(data.get("metrics"), list):
+        return _refused('send {"platform": "facebook"|"instagram", "metrics": ["name", ...]}')
+    with state.lock:
+        memory = state.extras.setdefault(data["platform"], {})
+        current = memory.setdefault("withdrawn", set())
+        current.update(str(m) for m in data["metrics"])
+        return JSONResponse({"withdrawn": sorted(current)})
+
+
+@control.get("/media/{blob_id}")
+async def media(request: Request, blob_id: str) -> Response:
+    found = _state(request).blobs.get(blob_id)
+    if found is None:
+        return JSONResponse({"error": "no such image"}, status_code=404)
+    return Response(found[1], media_type=found[0])
+
+
 @pages.get("/", response_class=HTMLResponse)
 async def index(request: Request) -> HTMLResponse:
     return HTMLResponse(page.render(_state(request).snapshot()))
@@ -146,3 +197,13 @@ async def index(request: Request) -> HTMLResponse:
 @pages.get("/x", response_class=HTMLResponse)
 async def x_page(request: Request) -> HTMLResponse:
     return HTMLResponse(page.render(_state(request).snapshot(), ["x"]))
+
+
+@pages.get("/facebook", response_class=HTMLResponse)
+async def facebook_page(request: Request) -> HTMLResponse:
+    return HTMLResponse(page.render(_state(request).snapshot(), ["facebook"]))
+
+
+@pages.get("/instagram", response_class=HTMLResponse)
+async def instagram_page(request: Request) -> HTMLResponse:
+    return HTMLResponse(page.render(_state(request).snapshot(), ["instagram"]))

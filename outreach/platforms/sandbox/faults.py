@@ -48,6 +48,8 @@ class Fault:
     rate: float | None = None
     seconds: float | None = None  # rate_limit: reset ahead (60); timeout: hang (server default)
     ms: int = 1000  # latency
+    code: int | None = None  # status: the platform's own error code (Graph: 190, 368, 506, ...)
+    subcode: int | None = None  # status: Graph's error_subcode
     fired: int = 0
 
     @classmethod
@@ -55,7 +57,8 @@ class Fault:
         if not isinstance(data, Mapping):
             raise FaultError("a fault is a JSON object such as "
                              '{"endpoint": "x.create_tweet", "mode": "status", "status": 503}')
-        known = {"endpoint", "mode", "status", "detail", "count", "rate", "seconds", "ms"}
+        known = {"endpoint", "mode", "status", "detail", "count", "rate", "seconds", "ms", "code",
+                 "subcode"}
         unknown = set(data) - known
         if unknown:
             raise FaultError(f"unknown field(s): {', '.join(sorted(unknown))}")
@@ -83,6 +86,8 @@ class Fault:
                 rate=None if data.get("rate") is None else float(data["rate"]),
                 seconds=None if data.get("seconds") is None else float(data["seconds"]),
                 ms=int(data.get("ms", 1000)),
+                code=None if data.get("code") is None else int(data["code"]),
+                subcode=None if data.get("subcode") is None else int(data["subcode"]),
             )
         except (TypeError, ValueError) as exc:
             raise FaultError(f"bad number in fault: {exc}") from None
@@ -214,7 +219,7 @@ async def before_call(
     fault: Fault | None,
     *,
     hang_seconds: float,
-    status_reply: Callable[[int, str | None], Response],
+    status_reply: Callable[[Fault], Response],
     rate_limited_reply: Callable[[float], Response],
 ) -> Response | None:
     """Apply the part of a fault that happens before the platform acts: an answer to send
@@ -225,7 +230,7 @@ async def before_call(
         await asyncio.sleep(fault.ms / 1000)
         return None
     if fault.mode == "status":
-        return status_reply(fault.status, fault.detail)
+        return status_reply(fault)
     if fault.mode == "rate_limit":
         return rate_limited_reply(fault.seconds if fault.seconds is not None else 60.0)
     if fault.mode == "timeout":

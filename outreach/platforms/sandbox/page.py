@@ -29,8 +29,29 @@ PLATFORMS: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
             ("bookmark_count", "Markah", "bookmarks"),
         ],
     ),
-    "facebook": ("Facebook", []),
-    "instagram": ("Instagram", []),
+    "facebook": (
+        "Facebook",
+        [
+            ("post_media_view", "Tayangan", "views"),
+            ("post_total_media_view_unique", "Jangkauan", "reach"),
+            ("reactions_like", "Suka", "likes"),
+            ("reactions_love", "Super", "loves"),
+            ("comments", "Komentar", "comments"),
+            ("shares", "Dibagikan", "shares"),
+            ("post_clicks", "Klik", "clicks"),
+        ],
+    ),
+    "instagram": (
+        "Instagram",
+        [
+            ("views", "Tayangan", "views"),
+            ("reach", "Jangkauan", "reach"),
+            ("likes", "Suka", "likes"),
+            ("comments", "Komentar", "comments"),
+            ("shares", "Dibagikan", "shares"),
+            ("saved", "Disimpan", "saves"),
+        ],
+    ),
 }
 
 STYLE = """
@@ -44,6 +65,9 @@ article{background:#fff;border:1px solid #ddd;border-radius:.5rem;padding:.75rem
 dl{display:flex;flex-wrap:wrap;gap:.25rem .9rem;margin:.25rem 0 0}
 dl div{display:flex;gap:.3rem}dt{color:#5d5d58}dd{margin:0;font-weight:600}
 .meta{color:#5d5d58;font-size:.85rem}
+.media{display:flex;flex-wrap:wrap;gap:.5rem}figure{margin:0;max-width:12rem}
+figure img{max-width:100%;height:auto;border-radius:.25rem;display:block}
+figcaption{font-size:.8rem;overflow-wrap:anywhere}
 """
 
 
@@ -64,7 +88,10 @@ def _post(post: dict, metrics_names: list[tuple[str, str, str]]) -> str:
                 f"<dd>{escape(value)}</dd></div>"
             )
     media = "".join(
-        f'<li>{escape(str(m))}{" — " + escape(str(alt)) if alt else ""}</li>'
+        f'<figure><img src="/_sandbox/media/{escape(str(m))}" alt="{escape(str(alt))}" '
+        f'loading="lazy"><figcaption><small>alt</small> '
+        f'{escape(str(alt)) if alt else "<em>(tanpa teks alternatif · no alt text)</em>"}'
+        "</figcaption></figure>"
         for m, alt in zip(post.get("media") or [], _padded(post), strict=False)
     )
     return (
@@ -72,7 +99,7 @@ def _post(post: dict, metrics_names: list[tuple[str, str, str]]) -> str:
         f'<p class="text">{escape(post["text"])}</p>'
         f'<p class="meta">{escape(_when(post["created_at"]))} · id {escape(post["id"])}'
         f" · akun <small>account</small> {escape(str(post.get('account', '')))}</p>"
-        + (f"<ul>{media}</ul>" if media else "")
+        + (f'<div class="media">{media}</div>' if media else "")
         + (f"<dl>{''.join(items)}</dl>" if items else "")
         + "</article>"
     )

@@ -30,6 +30,7 @@ class SandboxPost:
     media: list[str] = field(default_factory=list)
     alt_text: list[str] = field(default_factory=list)
     reply_to: str | None = None
+    extra: dict = field(default_factory=dict)  # link, permalink, media type, ...
 
 
 class Clock:
@@ -128,6 +129,13 @@ class SandboxState:
         self.posts: dict[tuple[str, str], SandboxPost] = {}
         self.calls: Counter[str] = Counter()
         self.last_ids: dict[str, int] = {}
+        # Uploaded or fetched images: id -> (content type, bytes), shown on the page.
+        self.blobs: dict[str, tuple[str, bytes]] = {}
+        # Per-platform memory (containers, uploads in progress, ...), emptied by reset().
+        self.extras: dict[str, dict] = {}
+        # Tunables (POST /_sandbox/options), e.g. how long Instagram takes to process a container.
+        self.option_defaults: dict[str, float] = {}
+        self.options: dict[str, float] = {}
 
     def register(
         self,
@@ -135,9 +143,14 @@ class SandboxState:
         *,
         limits: Mapping[str, tuple[int, int]],
         metrics: MetricModel,
+        options: Mapping[str, float] | None = None,
     ) -> None:
-        """A platform module declares its endpoints (with rate limits) and metric model."""
+        """A platform module declares its endpoints (with rate limits), metric model and
+        tunable options."""
         with self.lock:
+            self.option_defaults.update(options or {})
+            self.options.update(options or {})
+            self.extras.setdefault(platform, {})
             self.endpoints.update(limits)
             self.rates.defaults.update(limits)
             self.rates.limits.update(limits)
@@ -148,9 +161,19 @@ class SandboxState:
             self.posts.clear()
             self.calls.clear()
             self.last_ids.clear()
+            self.blobs.clear()
+            for memory in self.extras.values():
+                memory.clear()
+            self.options = dict(self.option_defaults)
             self.rates.reset()
             self.clock.reset()
             self.faults.clear(self.seed)
+
+    def next_id(self, counter: str, start: int) -> int:
+        """A growing number per counter (ids of posts, photos, containers)."""
+        value = max(self.last_ids.get(counter, start), start) + 1
+        self.last_ids[counter] = value
+        return value
 
     def add(self, post: SandboxPost) -> None:
         with self.lock:
@@ -183,6 +206,7 @@ class SandboxState:
                         "media": list(p.media),
                         "alt_text": list(p.alt_text),
                         "reply_to": p.reply_to,
+                        **({"extra": dict(p.extra)} if p.extra else {}),
                         "metrics": self.metrics(p),
                     }
                 )
@@ -193,6 +217,7 @@ class SandboxState:
                 "seed": self.seed,
                 "calls": dict(self.calls),
                 "faults": self.faults.describe(),
+                "options": dict(self.options),
                 "limits": {
                     name: {"limit": limit, "window": window}
                     for name, (limit, window) in self.rates.limits.items()

@@ -8,6 +8,7 @@ https://docs.x.com/x-api/posts/lookup/quickstart; errors are problem JSON
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import re
@@ -20,6 +21,7 @@ from urllib.parse import unquote
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from outreach.platforms.sandbox import x_media
 from outreach.platforms.sandbox.faults import Fault, after_call, before_call
 from outreach.platforms.sandbox.state import SandboxPost, SandboxState, Window
 from outreach.platforms.x import MAX_WEIGHTED, weighted_length
@@ -32,7 +34,10 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "x.create_tweet": (100, 15 * 60),
     "x.get_tweets": (900, 15 * 60),
     "x.get_tweet": (900, 15 * 60),
+    **x_media.LIMITS,
 }
+URL = re.compile(r"https?://[^\s]+")
+PRIVATE_DAYS = 30  # non-public and organic metrics: own posts of the last 30 days
 PROBLEM = "application/problem+json"
 INVALID_REQUEST = "https://api.twitter.com/2/problems/invalid-request"
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
@@ -56,6 +61,7 @@ METRIC_FIELDS = (
 def install(app: FastAPI, state: SandboxState, limits: Mapping[str, tuple[int, int]] | None):
     state.register("x", limits={**DEFAULT_LIMITS, **(limits or {})}, metrics=public_metrics)
     app.include_router(router)
+    x_media.install(app, state)
 
 
 def public_metrics(seed: int, post_id: str, age: int) -> dict[str, int]:
@@ -66,6 +72,8 @@ def public_metrics(seed: int, post_id: str, age: int) -> dict[str, int]:
     half_life = rng.uniform(1.5, 8.0) * 3600
     views = math.floor(audience * (1 - 0.5 ** (age / half_life)))
     rates = {
+        "url_link_clicks": rng.uniform(0.002, 0.02),
+        "user_profile_clicks": rng.uniform(0.001, 0.01),
         "like_count": rng.uniform(0.01, 0.05),
         "reply_count": rng.uniform(0.001, 0.006),
         "retweet_count": rng.uniform(0.002, 0.012),
@@ -180,7 +188,7 @@ async def _begin(request: Request, endpoint: str, *, user_only: bool = False) ->
         request,
         fault,
         hang_seconds=state.hang_seconds,
-        status_reply=lambda status, detail: problem(status, detail, window=window),
+        status_reply=lambda f: problem(f.status, f.detail, window=window),
         rate_limited_reply=rate_limited,
     )
     if early is not None:
@@ -229,6 +237,12 @@ async def create_tweet(request: Request) -> Response:
     if text and weighted_length(text) > MAX_WEIGHTED:
         return problem(400, TOO_LONG, window=call.window)
     state = call.state
+    attached = x_media.attach(state, call.account, media_ids) if media_ids else ([], [])
+    if attached is None:
+        return invalid_request(["Your media IDs are invalid."], call.window,
+                               {"media.media_ids": media_ids})
+    # X stores links shortened (t.co) and refuses the same text twice from one account.
+    text = URL.sub(_tco, text) if text else text
     with state.lock:
         mine = [p for p in state.posts.values() if p.platform == "x" and p.account == call.account]
         if text and any(p.text == text for p in mine):
@@ -245,7 +259,8 @@ async def create_tweet(request: Request) -> Response:
             account=call.account,
             text=text or "",
             created_at=state.clock.now(),
-            media=media_ids,
+            media=attached[0],
+            alt_text=attached[1],
             reply_to=None if reply_to is None else str(reply_to),
         )
         state.add(post)
@@ -280,7 +295,8 @@ async def get_tweets(request: Request) -> Response:
             if post is None:
                 errors.append(_not_found(post_id, "ids"))
             else:
-                data.append(_tweet(call.state, post, fields))
+                data.append(_tweet(call.state, post, fields, viewer=call.account))
+        errors += _private_errors(call.state, ids, fields, call.account)
     body: dict = {}
     if data:
         body["data"] = data
@@ -300,7 +316,7 @@ async def get_tweet(request: Request, post_id: str) -> Response:
     with call.state.lock:
         post = call.state.get("x", post_id)
         body = (
-            {"data": _tweet(call.state, post, _fields(request))}
+            {"data": _tweet(call.state, post, _fields(request), viewer=call.account)}
             if post is not None
             else {"errors": [_not_found(post_id, "id")]}
         )
@@ -313,10 +329,53 @@ def _fields(request: Request) -> set[str]:
     return {f for f in raw.split(",") if f}
 
 
-def _tweet(state: SandboxState, post: SandboxPost, fields: set[str]) -> dict:
+def _tco(match: re.Match) -> str:
+    digest = hashlib.sha1(match.group(0).encode()).hexdigest()[:10]
+    return f"https://t.co/{digest}"
+
+
+def _private_ok(state: SandboxState, post: SandboxPost, viewer: str | None) -> bool:
+    return post.account == viewer and state.age(post) < PRIVATE_DAYS * 86400
+
+
+def _private_errors(state: SandboxState, ids: list[str], fields: set[str],
+                    viewer: str) -> list[dict]:
+    """X answers "not authorized" per post for non-public fields of others' or old posts."""
+    wanted = [f for f in ("non_public_metrics", "organic_metrics") if f in fields]
+    errors = []
+    for post_id in dict.fromkeys(ids):
+        post = state.get("x", post_id)
+        if post is None or _private_ok(state, post, viewer):
+            continue
+        for name in wanted:
+            errors.append({
+                "value": post_id, "resource_type": "tweet", "field": name,
+                "title": "Field Authorization Error", "resource_id": post_id,
+                "section": "data", "parameter": "tweet.fields",
+                "detail": f"Sorry, you are not authorized to access '{name}' on the Tweet "
+                          f"with ids: {post_id}.",
+                "type": "https://api.twitter.com/2/problems/not-authorized-for-field",
+            })
+    return errors
+
+
+def _tweet(state: SandboxState, post: SandboxPost, fields: set[str],
+           viewer: str | None = None) -> dict:
     tweet: dict = {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}
+    metrics = state.metrics(post) if fields else {}
     if "public_metrics" in fields:
-        tweet["public_metrics"] = state.metrics(post)
+        tweet["public_metrics"] = {k: metrics[k] for k in METRIC_FIELDS}
+    if fields & {"non_public_metrics", "organic_metrics"} and _private_ok(state, post, viewer):
+        clicks = {"url_link_clicks": metrics["url_link_clicks"],
+                  "user_profile_clicks": metrics["user_profile_clicks"]}
+        if "non_public_metrics" in fields:
+            tweet["non_public_metrics"] = {"impression_count": metrics["impression_count"],
+                                           **clicks}
+        if "organic_metrics" in fields:
+            tweet["organic_metrics"] = {k: metrics[k] for k in (
+                "impression_count", "like_count", "reply_count", "retweet_count")} | clicks
+    if "attachments" in fields and post.media:
+        tweet["attachments"] = {"media_keys": [f"3_{m}" for m in post.media]}
     if "created_at" in fields:
         tweet["created_at"] = post.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     if "author_id" in fields:

@@ -1,0 +1,40 @@
+"""Benchmarks: one module per figure, each with `run(args) -> list[dict]` (the table rows) and,
+optionally, `add_arguments(parser)` for its own options. `python -m bench [names...]` runs them
+and prints one table.
+
+Steps that must not share memory or warm caches run in a fresh interpreter through `measure()`,
+so each one's peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+# (name, module): the figures `python -m bench` knows, in the order they run.
+REGISTRY: list[tuple[str, str]] = [
+    ("marc_import", "bench.marc_import"),
+    ("sandbox_capacity", "bench.sandbox_capacity"),
+    ("plan_render", "bench.plan_render"),
+]
+
+
+class BenchError(Exception):
+    """A measured step failed; the message carries its output."""
+
+
+def measure(target: str, *args: str, timeout: float = 3600) -> dict[str, Any]:
+    """Run `module:function(*args)` in a fresh Python process and return what it measured.
+
+    The function returns a dict (typically with "seconds" and "records"); "peak_rss_mb" is added
+    from the child's own getrusage, i.e. the high-water mark of that process alone.
+    """
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench._child", target, *args],
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )
+    if proc.returncode != 0:
+        raise BenchError(f"{target} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -1,0 +1,197 @@
+"""Planning and rendering 10,000 new titles on 3 platforms, beside a bare Jinja2 render of the same
+templates (goal from the issue: at most 1.5x). Steps, each in a fresh interpreter:
+
+- bare Jinja2: `jinja2.Environment` (same filters), templates compiled once, 30,000 renders of the
+  contexts planning builds;
+- sandboxed render: the same renders through `TemplateSet.render` (immutable sandbox, time and
+  size bounds, plain-data check, tidy);
+- compose: what planning does per delivery without the database: build the context, render, fit
+  to the platform (X counted by twitter-text), validate;
+- plan: `planning.plan()` end to end on SQLite (query titles, book slots, compose, write 10,000
+  posts and 30,000 deliveries), text only;
+- cards: image cards (Pillow), per card.
+
+    python -m bench plan_render --titles 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import measure
+
+GOAL_RATIO = 1.5
+PLATFORMS = ("x", "facebook", "instagram")
+_WORDS = ("sejarah kota bontang laut hutan kalimantan cerita anak rumah pustaka ilmu data "
+          "pemrograman jaringan kopi hujan malam bulan petualangan keluarga sekolah").split()
+NOW = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--titles", type=int, default=10_000,
+                        help="new titles to plan (plan_render; default 10000)")
+
+
+def _titles(n: int) -> list[Any]:
+    import random
+
+    from outreach.models import Title
+
+    rng = random.Random(2026)
+    out = []
+    for i in range(1, n + 1):
+        words = rng.sample(_WORDS, rng.randint(2, 6))
+        out.append(Title(
+            id=i, source="bench", source_id=str(i), isbn="9786020000001",
+            title=" ".join(words).capitalize(), authors=[f"Penulis {i % 97}, Nama"],
+            publisher="Penerbit Bontang", place="Bontang", year="2026",
+            call_number=f"{rng.randint(0, 999):03d}.{i % 100} PEN", content_hash=str(i),
+            summary=" ".join(rng.choice(_WORDS) for _ in range(30)).capitalize() + ".",
+            catalogued_at=NOW - timedelta(minutes=i)))
+    return out
+
+
+def _contexts(n: int) -> list[tuple[str, dict]]:
+    from outreach.compose.context import title_context
+    from outreach.config import load_settings
+
+    settings = load_settings(opac_url="https://opac.example.id")
+    return [(p, title_context(t, settings, p)) for t in _titles(n) for p in PLATFORMS]
+
+
+# --- steps, each run in its own interpreter by measure() ---------------------------------------
+def bare(n: str) -> dict[str, Any]:
+    import jinja2
+
+    from outreach.compose.templates import environment, template_path
+
+    contexts = _contexts(int(n))
+    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(environment().filters)  # the same filters, without the sandbox
+    compiled = {p: env.from_string(template_path("acquisition", p, "id").read_text("utf-8"))
+                for p in PLATFORMS}
+    start = time.perf_counter()
+    for platform, context in contexts:
+        compiled[platform].render(**context)
+    return {"seconds": time.perf_counter() - start, "records": len(contexts)}
+
+
+def sandboxed(n: str) -> dict[str, Any]:
+    from outreach.compose.templates import TemplateSet
+
+    contexts = _contexts(int(n))
+    templates = TemplateSet()
+    start = time.perf_counter()
+    for platform, context in contexts:
+        templates.render("acquisition", platform, "id", context)
+    return {"seconds": time.perf_counter() - start, "records": len(contexts)}
+
+
+def compose(n: str) -> dict[str, Any]:
+    from outreach.compose import build
+    from outreach.compose.context import title_context
+    from outreach.compose.fit import Target
+    from outreach.compose.templates import TemplateSet
+    from outreach.config import load_settings
+    from outreach.platforms import platform_class
+
+    settings = load_settings(opac_url="https://opac.example.id")
+    titles = _titles(int(n))
+    targets = [Target.of(platform_class(p), settings) for p in PLATFORMS]
+    templates = TemplateSet(settings)
+    start = time.perf_counter()
+    count = 0
+    for title in titles:
+        for target in targets:
+            context = title_context(title, settings, target.name, links=target.links,
+                                    hashtag_cap=target.hashtag_cap, posted_at=NOW)
+            build.compose(templates, "acquisition", target, "id", context)
+            count += 1
+    return {"seconds": time.perf_counter() - start, "records": count}
+
+
+def plan(n: str, folder: str) -> dict[str, Any]:
+    from sqlalchemy import insert
+    from sqlmodel import Session
+
+    from outreach.config import load_settings
+    from outreach.db import get_engine, init_db
+    from outreach.models import Account, Delivery, Title
+    from outreach.planning import plan as run_plan
+    from outreach.schedule import load_schedule
+
+    url = f"sqlite:///{folder}/plan.db"
+    settings = load_settings(database_url=url, opac_url="https://opac.example.id",
+                             media_dir=Path(folder) / "media")
+    init_db(url)
+    engine = get_engine(url)
+    with Session(engine) as s:
+        s.execute(insert(Title), [t.model_dump() for t in _titles(int(n))])
+        for i, p in enumerate(PLATFORMS):
+            s.add(Account(platform=p, external_id=str(i), name=f"bench {p}"))
+        s.commit()
+    data = load_schedule(settings).model_dump()
+    data["horizon_days"] = 5000
+    data["acquisitions"]["platforms"] = list(PLATFORMS)
+    data["digest"]["platforms"] = []
+    sched = type(load_schedule(settings)).model_validate(data)
+    start = time.perf_counter()
+    with Session(engine, expire_on_commit=False) as s:
+        result = run_plan(s, settings=settings, schedule=sched, now=NOW, images=False)
+    seconds = time.perf_counter() - start
+    with Session(engine) as s:
+        written = s.query(Delivery).count()
+    if written != len(result.planned):
+        raise SystemExit(f"planned {len(result.planned)} but wrote {written}")
+    return {"seconds": seconds, "records": written}
+
+
+def cards(n: str, folder: str) -> dict[str, Any]:
+    from outreach.compose.build import image_bounds, title_image
+    from outreach.compose.context import title_dict
+    from outreach.compose.fit import Target
+    from outreach.config import load_settings
+    from outreach.platforms import platform_class
+
+    settings = load_settings(media_dir=Path(folder) / "cards", fetch_covers=False)
+    bounds = image_bounds([Target.of(platform_class(p), settings) for p in PLATFORMS])
+    titles = [title_dict(t, settings, "instagram", "koleksi-baru") for t in _titles(int(n))]
+    start = time.perf_counter()
+    for t in titles:
+        title_image(t, settings, bounds)
+    return {"seconds": time.perf_counter() - start, "records": len(titles)}
+
+
+def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    n = 500 if args.quick else args.titles
+    card_count = 20 if args.quick else 200
+    with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp:
+        steps = [
+            ("bare Jinja2 render", measure("bench.plan_render:bare", str(n))),
+            ("sandboxed render (TemplateSet)", measure("bench.plan_render:sandboxed", str(n))),
+            ("compose: context+render+fit+validate", measure("bench.plan_render:compose",
+                                                             str(n))),
+            ("plan end to end, SQLite, text only", measure("bench.plan_render:plan", str(n),
+                                                           tmp)),
+            ("image cards (Pillow JPEG)", measure("bench.plan_render:cards", str(card_count),
+                                                  tmp)),
+        ]
+    base = steps[0][1]["seconds"]
+    rows = []
+    for name, m in steps:
+        per = m["seconds"] / m["records"] if m["records"] else 0.0
+        row = {"step": name, "records": m["records"], "seconds": m["seconds"],
+               "ms each": per * 1000, "peak RSS MB": m["peak_rss_mb"], "ratio to bare": "",
+               "goal": ""}
+        if not name.startswith("image"):
+            ratio = m["seconds"] / base if base else float("nan")
+            row["ratio to bare"] = ratio
+            if name != "bare Jinja2 render":
+                row["goal"] = f"{'met' if ratio <= GOAL_RATIO else 'MISSED'} (<= {GOAL_RATIO}x)"
+        rows.append(row)
+    return rows

@@ -1,0 +1,230 @@
+"""Facebook Page through the Graph API with python-facebook-api (PLATFORMS.md, "Facebook Page").
+
+- text (+ link): `POST /{page}/feed`;
+- one photo: `POST /{page}/photos` (multipart `source`, `caption`, `alt_text_custom`);
+- several photos: each uploaded with `published=false`, then one `/feed` post with
+  `attached_media` (https://developers.facebook.com/docs/graph-api/reference/page/photos#multi).
+
+Photos are uploaded as files, so a Facebook-only library needs no public address.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from outreach.platforms.base import ErrorKind, Limits, Metrics, Published, PublishError
+from outreach.platforms.graph import (
+    BATCH_MAX,
+    GraphPlatform,
+    graph_time,
+    same_text,
+)
+from outreach.platforms.images import check_image, read_image
+
+if TYPE_CHECKING:
+    from outreach.config import Settings
+    from outreach.models import Delivery
+
+log = logging.getLogger(__name__)
+
+# Our metric -> the Graph insights metric (DESIGN.md, "Metrics"). Page "impressions" metrics
+# were withdrawn in 2025: https://developers.facebook.com/docs/platforminsights/page/deprecated-metrics
+INSIGHTS = {"views": "post_media_view", "reach": "post_total_media_view_unique",
+            "clicks": "post_clicks"}
+# Process-wide: metrics the platform refused (#100); not asked again until restart.
+WITHDRAWN: dict[str, set[str]] = {}
+
+
+class FacebookPlatform(GraphPlatform):
+    name = "facebook"
+    label = "Facebook"
+    # https://developers.facebook.com/docs/graph-api/reference/page/feed#publish
+    # https://developers.facebook.com/docs/graph-api/reference/page/photos#upload
+    limits = Limits(
+        max_text=63206,  # a Page post's message
+        text_counting="characters",
+        max_media=10,  # photos attached to one feed post (attached_media) we allow
+        media_required=False,
+        media_formats=("image/jpeg", "image/png", "image/gif"),
+        max_image_bytes=10 * 1024 * 1024,
+        max_alt_text=1000,  # alt_text_custom: no documented cap; the same as X and Instagram
+        metrics_batch=BATCH_MAX,  # one Graph batch request, one sub-request per post
+        link_preview=True,
+    )
+    secret_fields = ("page_token",)
+    token_field = "page_token"
+    reconcile_fields: ClassVar[str] = "id,message,created_time,permalink_url"
+
+    @classmethod
+    def env_account(cls, settings: Settings) -> tuple[str, str, dict[str, str]] | None:
+        token = settings.facebook_page_token
+        if not settings.facebook_page_id or token is None or not token.get_secret_value():
+            return None
+        return (settings.facebook_page_id, "Facebook Page (.env)",
+                {"page_id": settings.facebook_page_id, "page_token": token.get_secret_value()})
+
+    @property
+    def page_id(self) -> str:
+        return self.credentials.get("page_id") or self.account.external_id
+
+    # -- publish ----------------------------------------------------------------------------
+    def publish(self, delivery: Delivery) -> Published:
+        text = delivery.text or ""
+        media = list(delivery.media or [])
+        alts = list(delivery.alt_text or [])
+        if not text.strip() and not media:
+            raise PublishError(ErrorKind.rejected, "The post has no text and no image.",
+                               code="length")
+        if len(text) > self.limits.max_text:
+            raise PublishError(ErrorKind.rejected, f"The text has {len(text)} characters; "
+                               f"Facebook takes at most {self.limits.max_text}.", code="length")
+        if len(media) > self.limits.max_media:
+            raise PublishError(ErrorKind.rejected, f"{len(media)} images: a Facebook post here "
+                               f"takes at most {self.limits.max_media}.", code="media_count")
+        files = []
+        for path in media:
+            data, info = read_image(path, self.label)
+            check_image(Path(path).name, len(data), info, self.limits, self.label)
+            files.append((Path(path).name, data, info.content_type))
+        alts += [""] * (len(files) - len(alts))
+        if not files:
+            return self._feed({"message": text, **({"link": delivery.link} if delivery.link
+                                                   else {})})
+        if len(files) == 1:
+            answer = self.call(
+                lambda: self.api.post_object(
+                    object_id=self.page_id, connection="photos",
+                    data={"caption": text, "alt_text_custom": alts[0], "published": "true"},
+                    files={"source": files[0]}),
+                publishing=True, action="publishing the photo")
+            return self._published(answer.get("post_id"), extra={"photo_ids": [answer.get("id")]})
+        photo_ids = []
+        for file, alt in zip(files, alts, strict=True):
+            # Unpublished uploads show nobody anything: a failure here is safe to retry.
+            answer = self.call(
+                lambda file=file, alt=alt: self.api.post_object(
+                    object_id=self.page_id, connection="photos",
+                    data={"alt_text_custom": alt, "published": "false", "temporary": "true"},
+                    files={"source": file}),
+                publishing=False, action="uploading a photo")
+            if not answer.get("id"):
+                raise PublishError(ErrorKind.transient, "Facebook did not say which photo it "
+                                   "received; it will be tried again.")
+            photo_ids.append(str(answer["id"]))
+        attached = json.dumps([{"media_fbid": pid} for pid in photo_ids])
+        return self._feed({"message": text, "attached_media": attached},
+                          extra={"photo_ids": photo_ids})
+
+    def _feed(self, data: dict, extra: dict | None = None) -> Published:
+        answer = self.call(
+            lambda: self.api.post_object(object_id=self.page_id, connection="feed", data=data),
+            publishing=True, action="publishing the post")
+        return self._published(answer.get("id"), extra)
+
+    def _published(self, post_id: str | None, extra: dict | None = None) -> Published:
+        if not post_id:
+            raise PublishError(ErrorKind.unknown_outcome, "Facebook accepted the post but did "
+                               "not say which post it is; it will be looked for.")
+        return Published(remote_id=str(post_id), remote_url=post_url(str(post_id)),
+                         extra=extra or {})
+
+    # -- reconcile --------------------------------------------------------------------------
+    def find_existing(self, delivery: Delivery) -> Published | None:
+        """The Page's recent posts carrying the same text, made after the delivery was queued."""
+        try:
+            answer = self.call(
+                lambda: self.api.get_connection(
+                    object_id=self.page_id, connection="feed",
+                    fields=self.reconcile_fields, limit=25),
+                publishing=False, action="looking for the post")
+        except PublishError as exc:
+            raise PublishError(ErrorKind.unknown_outcome, exc.message) from None
+        since = (delivery.created_at or delivery.scheduled_at) - timedelta(minutes=5)
+        for item in answer.get("data", []):
+            created = graph_time(item.get("created_time"))
+            if same_text(item.get("message"), delivery.text) and (created is None
+                                                                  or created >= since):
+                return Published(remote_id=str(item["id"]),
+                                 remote_url=item.get("permalink_url") or post_url(item["id"]))
+        return None
+
+    # -- metrics ----------------------------------------------------------------------------
+    def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
+        if len(remote_ids) > self.limits.metrics_batch:
+            raise ValueError(f"Facebook metrics: at most {self.limits.metrics_batch} posts a call")
+        ids = [str(i) for i in remote_ids]
+        if not ids:
+            return {}
+        withdrawn = WITHDRAWN.setdefault(self.settings.graph_api_url, set())
+        result: dict[str, Metrics] = {}
+        refused = self._metrics_round(ids, withdrawn, result)
+        if refused:
+            self._learn_withdrawn(refused[0], withdrawn)
+            still = self._metrics_round(refused, withdrawn, result)
+            if still:
+                log.warning("Facebook refused metrics for %d post(s)", len(still))
+        return result
+
+    def _url(self, post_id: str, withdrawn: set[str]) -> str:
+        fields = ["shares", "reactions.summary(total_count).limit(0)",
+                  "comments.summary(total_count).limit(0)"]
+        metrics = [m for m in INSIGHTS.values() if m not in withdrawn]
+        if metrics:
+            fields.append(f"insights.metric({','.join(metrics)})")
+        return f"{post_id}?fields={','.join(fields)}"
+
+    def _metrics_round(self, ids: list[str], withdrawn: set[str],
+                       result: dict[str, Metrics]) -> list[str]:
+        """One batch call; returns the ids refused with #100 (a withdrawn metric)."""
+        refused = []
+        for post_id, (code, body) in zip(
+                ids, self.batch([self._url(i, withdrawn) for i in ids]), strict=True):
+            if code == 200 and isinstance(body, dict):
+                result[post_id] = _metrics(body, withdrawn)
+                continue
+            error = (body or {}).get("error", {}) if isinstance(body, dict) else {}
+            if error.get("code") == 100 and error.get("error_subcode") != 33:
+                refused.append(post_id)
+            # Others (deleted posts: #100/33) are left out, as the contract says.
+        return refused
+
+    def _learn_withdrawn(self, post_id: str, withdrawn: set[str]) -> None:
+        """Ask each insights metric alone for one post: those refused are withdrawn."""
+        asked = [m for m in INSIGHTS.values() if m not in withdrawn]
+        answers = self.batch([f"{post_id}/insights?metric={m}" for m in asked])
+        for metric, (code, body) in zip(asked, answers, strict=True):
+            error = (body or {}).get("error", {}) if isinstance(body, dict) else {}
+            if code != 200 and error.get("code") == 100:
+                log.warning("Facebook no longer provides the metric %s; it is left out.", metric)
+                withdrawn.add(metric)
+
+
+def post_url(post_id: str) -> str:
+    page, _, number = str(post_id).partition("_")
+    return f"https://www.facebook.com/{page}/posts/{number}" if number else \
+        f"https://www.facebook.com/{post_id}"
+
+
+def _metrics(body: dict, withdrawn: set[str]) -> Metrics:
+    values: dict[str, int | None] = {}
+    for item in (body.get("insights") or {}).get("data", []):
+        found = (item.get("values") or [{}])[-1].get("value")
+        values[item.get("name")] = found if isinstance(found, int) else None
+
+    def summary(name: str) -> int | None:
+        total = ((body.get(name) or {}).get("summary") or {}).get("total_count")
+        return total if isinstance(total, int) else None
+
+    return {
+        "views": values.get(INSIGHTS["views"]),
+        "reach": values.get(INSIGHTS["reach"]),
+        "likes": summary("reactions"),  # every reaction type (DESIGN.md)
+        "comments": summary("comments"),
+        "shares": (body.get("shares") or {}).get("count", 0),  # absent when nobody shared
+        "saves": None,
+        "clicks": values.get(INSIGHTS["clicks"]),
+    }

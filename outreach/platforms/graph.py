@@ -1,0 +1,333 @@
+"""What Facebook Pages and Instagram (Graph API) share: the pyfacebook client routed through
+`platforms/http.py`, Meta's error codes, the usage headers, and the batch API.
+
+Error handling: https://developers.facebook.com/docs/graph-api/guides/error-handling
+Rate limiting and usage headers: https://developers.facebook.com/docs/graph-api/overview/rate-limiting
+Batch requests: https://developers.facebook.com/docs/graph-api/batch-requests
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import requests
+from pyfacebook import GraphAPI, LibraryError
+from pyfacebook.exceptions import FacebookError
+
+from outreach.platforms.base import (
+    DEFAULT_TIMEOUT,
+    ErrorKind,
+    MediaURL,
+    Platform,
+    PublishError,
+    RateState,
+)
+from outreach.platforms.http import configure_session, mask_secrets, may_have_reached_platform
+
+if TYPE_CHECKING:
+    from outreach.config import Settings
+    from outreach.models import Account
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+GRAPH_VERSION = "v23.0"
+BATCH_MAX = 50  # sub-requests in one batch call
+SLOW_DOWN_AT = 90  # percent of any usage figure: stop calling until the window has room
+SLOW_DOWN_SECONDS = 15 * 60  # when the platform gives no time to regain access
+
+AUTH_CODES = {190, 102, 10, 200}  # token invalid/expired, session, permission
+RATE_CODES = {4, 17, 32, 613, 80001, 80002, 80003, 80004, 80005, 80006, 80008, 80009, 80014}
+BLOCKED = 368  # "temporarily blocked for policies violations"
+DUPLICATE = 506
+TRANSIENT_CODES = {1, 2}  # "unknown error", "service temporarily unavailable"
+
+
+def usage_percent(headers: Mapping[str, str]) -> tuple[float, float | None]:
+    """(highest usage percentage, minutes to regain access or None) from `X-App-Usage` and
+    `X-Business-Use-Case-Usage`. Unreadable headers count as 0: they never stop publishing."""
+    highest, regain = 0.0, None
+    app = _json(headers.get("x-app-usage"))
+    if isinstance(app, dict):
+        highest = max([highest, *(_num(v) for v in app.values())])
+    business = _json(headers.get("x-business-use-case-usage"))
+    if isinstance(business, dict):
+        for items in business.values():
+            for item in items if isinstance(items, list) else []:
+                if not isinstance(item, dict):
+                    continue
+                for key in ("call_count", "total_cputime", "total_time"):
+                    highest = max(highest, _num(item.get(key)))
+                minutes = _num(item.get("estimated_time_to_regain_access"))
+                if minutes:
+                    regain = max(regain or 0.0, minutes)
+    return highest, regain
+
+
+def _json(value: str | None) -> Any:
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
+
+
+def _num(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+class GraphPlatform(Platform):
+    """A Graph API account: `self.api` is a pyfacebook `GraphAPI` whose session goes to
+    `OUTREACH_GRAPH_API_URL`; every call goes through `self.call()`, which classifies errors."""
+
+    token_field = "access_token"  # the credential holding the token
+
+    def __init__(
+        self,
+        account: Account,
+        credentials: Mapping[str, str],
+        settings: Settings,
+        *,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        media_url: MediaURL | None = None,
+    ) -> None:
+        super().__init__(account, credentials, settings, timeout=timeout, media_url=media_url)
+        token = self.credentials[self.token_field]
+        self._secrets = tuple(v for k, v in self.credentials.items() if k in self.secret_fields)
+        # sleep_on_rate_limit off: pyfacebook would sleep inside the call; we reschedule.
+        self.api = GraphAPI(
+            access_token=token,
+            version=GRAPH_VERSION,
+            base_url=settings.graph_api_url.rstrip("/") + "/",
+            timeout=None,  # the adapter's (connect, read) timeout applies
+            sleep_on_rate_limit=False,
+        )
+        configure_session(self.api.session, settings.graph_api_url, timeout=timeout,
+                          secrets=self._secrets)
+        self.api.session.hooks["response"].append(self._remember)
+        self.last_status: int | None = None
+        self.usage: float = 0.0
+        self._regain_minutes: float | None = None
+        self._slow_until: float | None = None
+
+    # -- usage ------------------------------------------------------------------------------
+    def _remember(self, response: requests.Response, *args, **kwargs) -> None:
+        self.last_status = response.status_code
+        if "x-app-usage" not in response.headers and \
+                "x-business-use-case-usage" not in response.headers:
+            return
+        self.usage, self._regain_minutes = usage_percent(response.headers)
+        if self.usage >= SLOW_DOWN_AT:
+            seconds = (self._regain_minutes or 0) * 60 or SLOW_DOWN_SECONDS
+            self._slow_until = time.time() + seconds
+        else:
+            self._slow_until = None
+
+    @property
+    def rate_state(self) -> RateState | None:  # type: ignore[override]
+        """Meta gives percentages, not counts: above 90 % the account has "no calls left"
+        until the platform's time to regain access (or 15 minutes) has passed."""
+        if self._slow_until is not None:
+            return RateState(limit=100, remaining=0,
+                             reset_at=datetime.fromtimestamp(self._slow_until, UTC))
+        if self.last_status is None:
+            return None
+        return RateState(limit=100, remaining=max(0, int(100 - self.usage)), reset_at=None)
+
+    def check_usage(self) -> None:
+        """Refuse to call while Meta's usage headers said the account is above 90 %."""
+        if self._slow_until is not None and self._slow_until > time.time():
+            wait = self._slow_until - time.time()
+            raise PublishError(
+                ErrorKind.rate_limited,
+                f"{self.label} says this app has used {self.usage:.0f}% of its allowed calls; "
+                f"publishing pauses for {wait / 60:.0f} minutes to stay under the limit.",
+                retry_after=wait,
+            )
+
+    # -- calls ------------------------------------------------------------------------------
+    def call(self, what: Callable[[], T], *, publishing: bool, action: str) -> T:
+        """Run one pyfacebook call; any failure becomes a PublishError. `publishing`: the call
+        creates something people see, so a lost answer means "look before retrying"."""
+        self.check_usage()
+        self.last_status = None
+        try:
+            return what()
+        except FacebookError as exc:
+            raise self.graph_error(exc, publishing=publishing, action=action) from None
+        except requests.RequestException as exc:
+            raise self.network_error(exc, publishing=publishing, action=action) from None
+        except (LibraryError, ValueError, KeyError, TypeError) as exc:
+            # Not Graph's JSON (a proxy's HTML page, an empty body): we cannot tell what happened.
+            status = self.last_status
+            log.debug("unreadable %s answer (%s): %s", self.label, status, type(exc).__name__)
+            if publishing and (status is None or status >= 500 or status < 400):
+                raise PublishError(
+                    ErrorKind.unknown_outcome,
+                    f"{self.label}'s answer to {action} could not be read; the post may exist, "
+                    "so it will be looked for before any new attempt.",
+                    status=status,
+                ) from None
+            raise PublishError(
+                ErrorKind.transient,
+                f"{self.label}'s answer to {action} could not be read"
+                + (f" (HTTP {status})." if status else "."),
+                status=status,
+            ) from None
+
+    def graph_error(self, exc: FacebookError, *, publishing: bool, action: str) -> PublishError:
+        code = _int(getattr(exc, "code", None))
+        subcode = _int(getattr(exc, "error_subcode", None))
+        status = self.last_status
+        said = self.mask(str(getattr(exc, "error_user_msg", "") or getattr(exc, "message", "")))
+        said = " ".join(said.split())[:300] or "no reason given"
+        tag = f"{code}" + (f"/{subcode}" if subcode else "")
+        if code in RATE_CODES:
+            wait = (self._regain_minutes or 0) * 60 or (3600.0 if code == 32 else 900.0)
+            return PublishError(
+                ErrorKind.rate_limited,
+                f"{self.label}'s rate limit is reached (code {code}); publishing waits "
+                f"{wait / 60:.0f} minutes.",
+                retry_after=wait, status=status, code=str(code),
+            )
+        if code in AUTH_CODES:
+            return PublishError(
+                ErrorKind.auth_expired,
+                self._auth_message(code, subcode) + f" ({self.label} said: {said})",
+                status=status, code=tag,
+            )
+        if code == DUPLICATE:
+            return PublishError(
+                ErrorKind.rejected,
+                f"{self.label} refuses this post because the same text was just posted "
+                "(duplicate post). Change the wording to post it again.",
+                status=status, code="duplicate",
+            )
+        if code == BLOCKED:
+            return PublishError(
+                ErrorKind.rejected,
+                f"{self.label} has temporarily blocked this account from posting (it judged "
+                f"earlier posts against its policies). {self.label} said: {said}",
+                status=status, code="blocked",
+            )
+        transient = getattr(exc, "is_transient", False) or code in TRANSIENT_CODES
+        if (status is not None and status >= 500) or transient:
+            if publishing:
+                return PublishError(
+                    ErrorKind.unknown_outcome,
+                    f"{self.label} had a problem on its side while {action} ({tag}); the post "
+                    "may exist anyway, so it will be looked for before any new attempt.",
+                    status=status, code=tag,
+                )
+            return PublishError(
+                ErrorKind.transient,
+                f"{self.label} had a temporary problem while {action} ({tag}); "
+                "it will be tried again.",
+                status=status, code=tag,
+            )
+        return self.rejected(code, subcode, said, status)
+
+    def rejected(self, code: int | None, subcode: int | None, said: str,
+                 status: int | None) -> PublishError:
+        tag = f"{code}" + (f"/{subcode}" if subcode else "")
+        return PublishError(
+            ErrorKind.rejected, f"{self.label} refused the post ({tag}): {said}",
+            status=status, code=tag,
+        )
+
+    def _auth_message(self, code: int | None, subcode: int | None) -> str:
+        if code == 190 and subcode == 463:
+            why = "its access token has expired"
+        elif code == 190 and subcode == 460:
+            why = "its access token stopped working because the password was changed"
+        elif code in (10, 200):
+            why = "the app lacks a permission it needs to post"
+        else:
+            why = "its access token is no longer valid"
+        return f"The {self.label} account {self.account.name!r} must be reconnected: {why}."
+
+    def network_error(self, exc: requests.RequestException, *, publishing: bool,
+                      action: str) -> PublishError:
+        if not may_have_reached_platform(exc):
+            return PublishError(
+                ErrorKind.transient,
+                f"Could not connect to {self.label} while {action}; nothing was sent.",
+            )
+        what = "no answer came in time" if isinstance(exc, requests.Timeout) else \
+            f"the connection was closed before {self.label} answered"
+        if publishing:
+            return PublishError(
+                ErrorKind.unknown_outcome,
+                f"{action.capitalize()} was sent to {self.label} but {what}; the post may "
+                "exist, so it will be looked for before any new attempt.",
+            )
+        return PublishError(ErrorKind.transient, f"{self.label} did not answer while {action}: "
+                                                 f"{what}.")
+
+    def mask(self, text: str) -> str:
+        return mask_secrets(text, self._secrets)
+
+    # -- batch ------------------------------------------------------------------------------
+    def batch(self, relative_urls: list[str]) -> list[tuple[int, Any]]:
+        """GET sub-requests in one batch call: [(HTTP code, parsed body or None), ...], in order.
+
+        https://developers.facebook.com/docs/graph-api/batch-requests
+        """
+        if len(relative_urls) > BATCH_MAX:
+            raise ValueError(f"a Graph batch holds at most {BATCH_MAX} requests")
+        if not relative_urls:
+            return []
+        spec = [{"method": "GET", "relative_url": url} for url in relative_urls]
+        answer = self.call(
+            lambda: self.api.post_object(
+                object_id="", data={"batch": json.dumps(spec), "include_headers": "false"}),
+            publishing=False, action="reading metrics",
+        )
+        if not isinstance(answer, list) or len(answer) != len(spec):
+            raise PublishError(ErrorKind.transient,
+                               f"{self.label}'s batch answer could not be read.")
+        results = []
+        for item in answer:
+            if not isinstance(item, dict):  # null: the sub-request timed out on Meta's side
+                results.append((503, None))
+                continue
+            results.append((_int(item.get("code")) or 0, _json(item.get("body"))))
+        return results
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def graph_time(value: str | None) -> datetime | None:
+    """Graph's `2026-12-05T01:00:00+0000` (or ISO 8601) as an aware datetime."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def same_text(a: str | None, b: str | None) -> bool:
+    """Texts equal once whitespace is normalised (platforms trim and fold line ends)."""
+    return " ".join((a or "").split()) == " ".join((b or "").split())
+
+
+RECONCILE_WINDOW = timedelta(days=2)  # how far back find_existing looks

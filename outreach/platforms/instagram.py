@@ -1,0 +1,332 @@
+"""Instagram business/creator accounts through the Instagram Graph API with python-facebook-api
+(PLATFORMS.md, "Instagram"); https://developers.facebook.com/docs/instagram-platform/content-publishing
+
+Publishing is three steps: create a container (Instagram fetches the image from a public URL the
+service controls), wait until its `status_code` is FINISHED, then `media_publish` it. The
+container id is kept on the delivery (`remote_extra["ig_container"]`), so a retry reuses it and a
+container already PUBLISHED counts as done: the same post is never made twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from outreach.platforms.base import (
+    ErrorKind,
+    Limits,
+    Metrics,
+    Published,
+    PublishError,
+    RateState,
+)
+from outreach.platforms.graph import BATCH_MAX, GraphPlatform, graph_time, same_text
+from outreach.platforms.images import check_image, read_image
+
+if TYPE_CHECKING:
+    from outreach.config import Settings
+    from outreach.models import Delivery
+
+log = logging.getLogger(__name__)
+
+HASHTAG = re.compile(r"(?<!\w)#\w+")
+MENTION = re.compile(r"(?<!\w)@[\w.]+")
+# Our metric -> Instagram's (DESIGN.md); `impressions` and `plays` were withdrawn in 2025.
+INSIGHTS = {"views": "views", "reach": "reach", "likes": "likes", "comments": "comments",
+            "shares": "shares", "saves": "saved"}
+WITHDRAWN: dict[str, set[str]] = {}  # process-wide, per Graph URL
+QUOTA_WAIT = 3600.0  # the quota is a rolling 24 h: look again in an hour
+
+
+class InstagramPlatform(GraphPlatform):
+    name = "instagram"
+    label = "Instagram"
+    # https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media
+    limits = Limits(
+        max_text=2200,  # caption
+        text_counting="characters",
+        max_media=10,  # carousel children
+        media_required=True,  # Instagram has no text-only posts
+        media_formats=("image/jpeg",),
+        min_aspect=4 / 5,
+        max_aspect=1.91,
+        min_width=320,
+        max_width=1440,  # wider images are scaled down by Instagram
+        max_image_bytes=8 * 1024 * 1024,
+        max_hashtags=5,  # Instagram's 2025-12 cap; OUTREACH_INSTAGRAM_MAX_HASHTAGS changes it
+        max_alt_text=1000,
+        max_mentions=20,
+        metrics_batch=BATCH_MAX,
+        links_clickable=False,
+    )
+    secret_fields = ("access_token",)
+    token_field = "access_token"
+    poll_interval = 0.25  # seconds before the second status check; doubles up to 4 s
+    poll_timeout = 60.0  # then give up for this pass; the container is reused next time
+
+    @classmethod
+    def limits_for(cls, settings: Settings) -> Limits:
+        return replace(cls.limits, max_hashtags=settings.instagram_max_hashtags)
+
+    @classmethod
+    def env_account(cls, settings: Settings) -> tuple[str, str, dict[str, str]] | None:
+        token = settings.instagram_access_token
+        if not settings.instagram_user_id or token is None or not token.get_secret_value():
+            return None
+        return (settings.instagram_user_id, "Instagram (.env)",
+                {"ig_user_id": settings.instagram_user_id,
+                 "access_token": token.get_secret_value()})
+
+    @property
+    def ig_user(self) -> str:
+        return self.credentials.get("ig_user_id") or self.account.external_id
+
+    _quota: RateState | None = None
+
+    @property
+    def rate_state(self) -> RateState | None:  # type: ignore[override]
+        usage = super().rate_state
+        if usage is not None and usage.remaining == 0:
+            return usage
+        return self._quota or usage
+
+    # -- publish ----------------------------------------------------------------------------
+    def publish(self, delivery: Delivery) -> Published:
+        caption = delivery.text or ""
+        media = list(delivery.media or [])
+        alts = list(delivery.alt_text or []) + [""] * len(media)
+        self._check(caption, media)
+        extra = dict(delivery.remote_extra or {})
+        container = extra.get("ig_container")
+        if container:
+            status = self._status(container, publishing=False)
+            if status == "PUBLISHED":  # an earlier attempt went through: never post twice
+                found = self.find_existing(delivery)
+                if found is not None:
+                    return found
+                raise PublishError(ErrorKind.unknown_outcome, "Instagram says this post was "
+                                   "published, but it is not among the account's recent posts.")
+            if status not in ("FINISHED", "IN_PROGRESS"):
+                container = None  # EXPIRED or ERROR: start again
+        self._check_quota()
+        if not container:
+            urls = [self._public_url(path) for path in media]
+            container = self._create(caption, urls, alts[:len(media)])
+            extra["ig_container"] = container
+            delivery.remote_extra = extra  # kept even if what follows fails (a new dict: saved)
+        self._wait(container)
+        answer = self.call(
+            lambda: self.api.post_object(object_id=self.ig_user, connection="media_publish",
+                                         data={"creation_id": container}),
+            publishing=True, action="publishing the post")
+        media_id = str(answer.get("id") or "")
+        if not media_id:
+            raise PublishError(ErrorKind.unknown_outcome, "Instagram accepted the post but did "
+                               "not say which post it is; it will be looked for.")
+        return Published(remote_id=media_id, remote_url=self._permalink(media_id),
+                         extra={"ig_container": container})
+
+    def _check(self, caption: str, media: list[str]) -> None:
+        limits = self.limits_for(self.settings)
+        problems = []
+        if not media:
+            problems.append("Instagram posts need at least one image")
+        if len(media) > limits.max_media:
+            problems.append(f"{len(media)} images: Instagram takes at most {limits.max_media}")
+        if len(caption) > limits.max_text:
+            problems.append(f"the caption has {len(caption)} characters, Instagram takes at "
+                            f"most {limits.max_text}")
+        tags = len(HASHTAG.findall(caption))
+        if limits.max_hashtags is not None and tags > limits.max_hashtags:
+            problems.append(f"{tags} hashtags, at most {limits.max_hashtags} are allowed "
+                            "(OUTREACH_INSTAGRAM_MAX_HASHTAGS)")
+        mentions = len(MENTION.findall(caption))
+        if limits.max_mentions is not None and mentions > limits.max_mentions:
+            problems.append(f"{mentions} @-mentions, Instagram takes at most "
+                            f"{limits.max_mentions}")
+        if problems:
+            raise PublishError(ErrorKind.rejected, "This post cannot go to Instagram: "
+                               + "; ".join(problems) + ".", code="invalid")
+        for path in media:
+            data, info = read_image(path, self.label)
+            check_image(Path(path).name, len(data), info, limits, self.label)
+
+    def _public_url(self, path: str) -> str:
+        if self.media_url is None:
+            raise PublishError(ErrorKind.rejected, "Instagram fetches images from this "
+                               "service's public address, and none is configured: set "
+                               "OUTREACH_PUBLIC_BASE_URL.", code="no_public_url")
+        try:
+            return self.media_url(path)
+        except PublishError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - media.MediaError and the like, in plain words
+            raise PublishError(ErrorKind.rejected, f"The image {Path(path).name} cannot be "
+                               f"offered to Instagram: {exc}", code="no_public_url") from None
+
+    def _check_quota(self) -> None:
+        """`content_publishing_limit` before publishing: a full quota waits, it is no failure."""
+        answer = self.call(
+            lambda: self.api.get_connection(object_id=self.ig_user,
+                                            connection="content_publishing_limit",
+                                            fields="quota_usage,config"),
+            publishing=False, action="reading the publishing limit")
+        data = (answer.get("data") or [{}])[0]
+        used = data.get("quota_usage")
+        total = (data.get("config") or {}).get("quota_total")
+        if not isinstance(used, int) or not isinstance(total, int):
+            return
+        if used >= total:
+            reset = datetime.now(UTC) + timedelta(seconds=QUOTA_WAIT)
+            self._quota = RateState(limit=total, remaining=0, reset_at=reset)
+            raise PublishError(ErrorKind.rate_limited, f"Instagram allows {total} posts a day "
+                               f"through its API and {used} were used; publishing waits.",
+                               retry_after=QUOTA_WAIT, code="quota")
+        self._quota = RateState(limit=total, remaining=total - used, reset_at=None)
+
+    def _create(self, caption: str, urls: list[str], alts: list[str]) -> str:
+        """A container for one image, or a carousel of them. Creating containers shows nobody
+        anything, so failures here are safe to retry (`publishing=False`)."""
+        def make(data: dict) -> str:
+            answer = self.call(
+                lambda: self.api.post_object(object_id=self.ig_user, connection="media",
+                                             data=data),
+                publishing=False, action="sending the image to Instagram")
+            if not answer.get("id"):
+                raise PublishError(ErrorKind.transient, "Instagram did not say which container "
+                                   "it made; it will be tried again.")
+            return str(answer["id"])
+
+        if len(urls) == 1:
+            return make({"image_url": urls[0], "caption": caption, "alt_text": alts[0]})
+        children = [make({"image_url": url, "is_carousel_item": "true", "alt_text": alt})
+                    for url, alt in zip(urls, alts, strict=True)]
+        for child in children:
+            self._wait(child)
+        return make({"media_type": "CAROUSEL", "children": ",".join(children),
+                     "caption": caption})
+
+    def _status(self, container: str, *, publishing: bool) -> str:
+        answer = self.call(
+            lambda: self.api.get_object(object_id=container, fields="status_code,status"),
+            publishing=False, action="checking the image")
+        self._status_text = str(answer.get("status") or "")
+        return str(answer.get("status_code") or "")
+
+    def _wait(self, container: str) -> None:
+        """Poll `status_code` until FINISHED, within `poll_timeout` (bounded, DESIGN.md)."""
+        deadline = time.monotonic() + self.poll_timeout
+        interval = self.poll_interval
+        while True:
+            status = self._status(container, publishing=False)
+            if status in ("FINISHED", "PUBLISHED"):
+                return
+            if status == "ERROR":
+                raise PublishError(ErrorKind.rejected, "Instagram could not process the image: "
+                                   f"{self._status_text or 'no reason given'}",
+                                   code="media_invalid")
+            if status == "EXPIRED":
+                raise PublishError(ErrorKind.transient, "Instagram let the prepared post "
+                                   "expire (24 hours); it will be prepared again.")
+            if time.monotonic() >= deadline:
+                raise PublishError(ErrorKind.transient, "Instagram is still processing the "
+                                   "image; publishing continues on the next pass.")
+            time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+            interval = min(interval * 2, 4.0)
+
+    def _permalink(self, media_id: str) -> str | None:
+        try:
+            answer = self.call(lambda: self.api.get_object(object_id=media_id,
+                                                           fields="permalink"),
+                               publishing=False, action="reading the post's address")
+        except PublishError:
+            return None  # the post exists; its address is a convenience
+        return answer.get("permalink")
+
+    def rejected(self, code, subcode, said, status) -> PublishError:  # noqa: ANN001
+        # https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes
+        if subcode == 2207042:
+            return PublishError(ErrorKind.rate_limited, "Instagram's daily limit of posts "
+                                "published through its API is reached; publishing waits.",
+                                retry_after=QUOTA_WAIT, status=status, code="quota")
+        if subcode in (2207027, 2207008):  # not ready yet / a temporary publishing error
+            return PublishError(ErrorKind.transient, f"Instagram was not ready: {said}",
+                                status=status, code=str(subcode))
+        return super().rejected(code, subcode, said, status)
+
+    # -- reconcile --------------------------------------------------------------------------
+    def find_existing(self, delivery: Delivery) -> Published | None:
+        try:
+            return self._find(delivery)
+        except PublishError as exc:
+            raise PublishError(ErrorKind.unknown_outcome, exc.message) from None
+
+    def _find(self, delivery: Delivery) -> Published | None:
+        container = (delivery.remote_extra or {}).get("ig_container")
+        if container and self._status(container, publishing=False) != "PUBLISHED":
+            return None  # the container says it was not published: safe to try again
+        answer = self.call(
+            lambda: self.api.get_connection(object_id=self.ig_user, connection="media",
+                                            fields="id,caption,timestamp,permalink", limit=25),
+            publishing=False, action="looking for the post")
+        since = (delivery.created_at or delivery.scheduled_at) - timedelta(minutes=5)
+        for item in answer.get("data", []):
+            created = graph_time(item.get("timestamp"))
+            if same_text(item.get("caption"), delivery.text) and (created is None
+                                                                  or created >= since):
+                return Published(remote_id=str(item["id"]), remote_url=item.get("permalink"),
+                                 extra={"ig_container": container} if container else {})
+        if container:  # PUBLISHED, yet not among the recent posts: a person must look
+            raise PublishError(ErrorKind.unknown_outcome, "Instagram says the post was "
+                               "published but it is not among the account's recent posts.")
+        return None
+
+    # -- metrics ----------------------------------------------------------------------------
+    def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
+        if len(remote_ids) > self.limits.metrics_batch:
+            raise ValueError(f"Instagram metrics: at most {self.limits.metrics_batch} a call")
+        ids = [str(i) for i in remote_ids]
+        if not ids:
+            return {}
+        withdrawn = WITHDRAWN.setdefault(self.settings.graph_api_url, set())
+        result: dict[str, Metrics] = {}
+        refused = self._metrics_round(ids, withdrawn, result)
+        if refused:
+            asked = [m for m in INSIGHTS.values() if m not in withdrawn]
+            answers = self.batch([f"{refused[0]}/insights?metric={m}" for m in asked])
+            for metric, (code, body) in zip(asked, answers, strict=True):
+                if code != 200 and _error(body).get("code") == 100:
+                    log.warning("Instagram no longer provides the metric %s; it is left out.",
+                                metric)
+                    withdrawn.add(metric)
+            self._metrics_round(refused, withdrawn, result)
+        return result
+
+    def _metrics_round(self, ids: list[str], withdrawn: set[str],
+                       result: dict[str, Metrics]) -> list[str]:
+        metrics = [m for m in INSIGHTS.values() if m not in withdrawn]
+        answers = self.batch([f"{i}/insights?metric={','.join(metrics)}" for i in ids])
+        refused = []
+        for media_id, (code, body) in zip(ids, answers, strict=True):
+            if code == 200 and isinstance(body, dict):
+                values = {item.get("name"): (item.get("values") or [{}])[-1].get("value")
+                          for item in body.get("data", [])}
+                result[media_id] = {ours: _int(values.get(theirs))
+                                    for ours, theirs in INSIGHTS.items()}
+                result[media_id]["clicks"] = None
+            elif _error(body).get("code") == 100 and _error(body).get("error_subcode") != 33:
+                refused.append(media_id)
+        return refused
+
+
+def _error(body: object) -> dict:
+    return (body.get("error") or {}) if isinstance(body, dict) else {}
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None

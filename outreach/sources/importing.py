@@ -1,0 +1,376 @@
+"""Run one import: stream a reader's records into the catalogue tables and record the run.
+
+`run_import(kind, source)` looks the kind up in the registry, streams its reader and upserts in
+batches by (source label, source_id), comparing content hashes:
+
+- new record -> inserted, first_seen_at = updated_at = now;
+- changed -> fields and updated_at rewritten; first_seen_at never changes, so an edited title is
+  never announced again;
+- same -> left alone;
+- withdrawn at the source -> withdrawn_at set, the row kept (posts and reports point at it).
+
+It works through SQLAlchemy Core: per batch (5,000 records by default) one transaction, SELECTs of
+the known ids and hashes, and executemany writes, so 100,000 MARC records take seconds; memory
+stays flat, since only one batch of records is held at a time (bench/marc_import.py measures it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from operator import itemgetter
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import String, bindparam, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from outreach.db import get_engine
+from outreach.models import Event, ImportRun, Title, utcnow
+from outreach.sources import get_kind
+from outreach.sources.base import EventRecord, RecordError, SourceUnreadable, TitleRecord
+
+log = logging.getLogger(__name__)
+
+MAX_STORED_ERRORS = 1000
+_TARGETS = {"title": (Title.__table__, TitleRecord), "event": (Event.__table__, EventRecord)}
+_SECRET_WORDS = ("pass", "pwd", "token", "secret", "key", "auth")
+_IN_CHUNK = 500  # ids per SELECT ... IN: below every SQLite build's variable limit
+CREATED, UPDATED, UNCHANGED = 0, 1, 2
+# The same JSON as the records' content_hash() (base.py), without dataclasses.asdict's deep
+# copy and a new encoder per call: hashing was the largest cost of an import after parsing.
+# tests/test_importing.py checks that both give the same digest.
+# Keys are inserted in sorted order, so the encoder need not sort them (same output).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(record: TitleRecord | EventRecord, names: tuple[str, ...]) -> str:
+    """`record.content_hash()`, faster; `names`: the sorted field names of its dataclass."""
+    data = {}
+    for name in names:
+        value = getattr(record, name)
+        data[name] = value.isoformat() if isinstance(value, datetime) else value
+    return hashlib.sha256(_ENCODER.encode(data).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RecordError] = field(default_factory=list)
+    unreadable: str | None = None  # why the source could not be read at all
+    run_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The `outreach import --json` object (DESIGN.md); an unreadable source is the last
+        of its errors."""
+        errors = [e.as_dict() for e in self.errors]
+        if self.unreadable:
+            errors.append({"where": "source", "message": self.unreadable})
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "errors": errors}
+
+    @property
+    def exit_code(self) -> int:
+        """0: every record taken; 1: some rejected (the rest kept); 2: source unreadable."""
+        if self.unreadable is not None:
+            return 2
+        return 1 if self.errors else 0
+
+
+def mask_source(source: str) -> str:
+    """The source as it may be stored and shown: passwords and tokens in a URL are hidden."""
+    parts = urlsplit(source)
+    if not parts.netloc:
+        return source  # a file path
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        if ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        masked = [(k, "***" if any(w in k.lower() for w in _SECRET_WORDS) else v)
+                  for k, v in pairs]
+        query = urlencode(masked, safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+class _Many:
+    """One INSERT or UPDATE, compiled once for the database's dialect and run with the driver's
+    executemany. SQLAlchemy's per-row parameter handling cost more than SQLite's own work on a
+    100,000-record import; values still go through each column type's bind processor (JSON
+    columns, UTC times), taken from SQLAlchemy, so they are stored exactly as the ORM would.
+    Values shared by every row of a batch (source, timestamps) are processed once."""
+
+    def __init__(self, statement: Any, table: Any, keys: tuple[str, ...],
+                 shared: tuple[str, ...], dialect: Any) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.positional = bool(compiled.positional)
+        order = tuple(compiled.positiontup) if self.positional else tuple(compiled.binds)
+        if not set(order) <= set(keys) | set(shared):
+            missing = sorted(set(order) - set(keys) - set(shared))
+            raise ValueError(f"statement needs parameters {missing}")
+        self.getter = itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
+
+        def processor(key: str) -> Callable[[Any], Any] | None:
+            column = table.c["id" if key == "b_id" else key]
+            return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+        self.row_processors = [(k, p) for k in keys if (p := processor(k)) is not None]
+        self.shared_processors = {k: processor(k) for k in shared}
+
+    def run(self, conn: Any, rows: list[dict[str, Any]], shared: dict[str, Any]) -> None:
+        common = {k: (p(v) if (p := self.shared_processors[k]) else v) for k, v in shared.items()}
+        for row in rows:
+            for key, process in self.row_processors:
+                row[key] = process(row[key])
+            row.update(common)
+        if self.positional:
+            getter = self.getter
+            conn.exec_driver_sql(self.sql, [getter(row) for row in rows])
+        else:
+            conn.exec_driver_sql(self.sql, rows)
+
+
+class _Upserter:
+    """Holds one batch of records by source_id and writes it in one transaction."""
+
+    def __init__(self, engine: Engine, target: str, label: str, result: ImportResult) -> None:
+        self.engine = engine
+        self.table, self.record_type = _TARGETS[target]
+        self.label = label
+        self.result = result
+        self.pending: dict[str, TitleRecord | EventRecord] = {}
+        self.names = tuple(sorted(f.name for f in dataclasses.fields(self.record_type)))
+        names = set(self.names)
+        self.fields = [c.name for c in self.table.c if c.name in names and c.name != "source"]
+        self.has_isbn = "isbn" in self.table.c and "isbns" in names
+        self.has_withdrawn = "withdrawn_at" in self.table.c
+        # PostgreSQL enforces VARCHAR lengths (SQLite does not): clip rather than lose the batch.
+        self.limits = {c.name: c.type.length for c in self.table.c
+                       if isinstance(c.type, String) and c.type.length and c.name in self.fields}
+        self.id_limit = self.table.c.source_id.type.length
+        self._statements: dict[tuple, _Many] = {}
+        # Outcome of every source_id written in this run, by hash (8 bytes, not the whole id):
+        # a record repeated in a later batch must count once, with the later one winning.
+        self.outcomes: dict[int, int] = {}
+
+    def add(self, record: TitleRecord | EventRecord) -> None:
+        if not isinstance(record, self.record_type):
+            raise TypeError(f"{type(record).__name__} given where {self.record_type.__name__} "
+                            "was expected: the registry points this kind at the wrong reader")
+        sid = record.source_id.strip() if record.source_id else ""
+        if not sid or (self.id_limit and len(sid) > self.id_limit):
+            problem = "has no identifier" if not sid else \
+                f"has an identifier longer than {self.id_limit} characters"
+            self.result.errors.append(RecordError(f"record {sid[:40]!r}", f"the record {problem}"))
+            return
+        self.pending[sid] = record
+
+    def _row(self, record: TitleRecord | EventRecord) -> dict[str, Any]:
+        row = {name: getattr(record, name) for name in self.fields}
+        for name, limit in self.limits.items():
+            value = row[name]
+            if isinstance(value, str) and len(value) > limit:
+                row[name] = value[:limit]
+        if self.has_isbn:
+            row["isbn"] = record.isbns[0] if record.isbns else None
+        return row
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, {}
+        for attempt in range(3):
+            try:
+                outcomes = self._write(batch)
+                break
+            except IntegrityError:
+                # Another import inserted one of these ids meanwhile: read again and redo.
+                if attempt == 2:
+                    raise
+                log.info("batch collided with a concurrent import; retrying")
+        for sid, outcome in outcomes:
+            self._count(sid, outcome)
+
+    def _count(self, sid: str, outcome: int) -> None:
+        key = hash(sid)
+        before = self.outcomes.get(key)
+        if before is not None:
+            self._tally(before, -1)
+            if before == CREATED or before == UPDATED:
+                outcome = before
+        self.outcomes[key] = outcome
+        self._tally(outcome, 1)
+
+    def _tally(self, outcome: int, step: int) -> None:
+        if outcome == CREATED:
+            self.result.created += step
+        elif outcome == UPDATED:
+            self.result.updated += step
+        else:
+            self.result.unchanged += step
+
+    def _write(self, batch: dict[str, TitleRecord | EventRecord]) -> list[tuple[str, int]]:
+        t = self.table
+        wanted = [t.c.id, t.c.source_id, t.c.content_hash]
+        if self.has_withdrawn:
+            wanted.append(t.c.withdrawn_at)
+        outcomes: list[tuple[str, int]] = []
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        withdrawals: list[dict[str, Any]] = []
+        with self.engine.begin() as conn:
+            existing: dict[str, Any] = {}
+            ids = list(batch)
+            for i in range(0, len(ids), _IN_CHUNK):
+                query = select(*wanted).where(t.c.source == self.label,
+                                              t.c.source_id.in_(ids[i:i + _IN_CHUNK]))
+                for row in conn.execute(query):
+                    existing[row.source_id] = row
+            now = utcnow()
+            for sid, record in batch.items():
+                old = existing.get(sid)
+                withdrawn = getattr(record, "withdrawn", False) and self.has_withdrawn
+                if withdrawn:
+                    # Only the withdrawal is recorded: a deleted record often arrives stripped
+                    # of its fields, and those must not overwrite what the row knows.
+                    if old is not None and old.withdrawn_at is None:
+                        withdrawals.append({"b_id": old.id})
+                        outcomes.append((sid, UPDATED))
+                    else:
+                        outcomes.append((sid, UNCHANGED))  # unknown here, or withdrawn already
+                    continue
+                digest = content_hash(record, self.names)
+                if old is None:
+                    row = self._row(record)
+                    row.update(source_id=sid, content_hash=digest)
+                    inserts.append(row)
+                    outcomes.append((sid, CREATED))
+                elif old.content_hash != digest or (self.has_withdrawn and old.withdrawn_at):
+                    row = self._row(record)
+                    row.update(source_id=sid, content_hash=digest, b_id=old.id)
+                    updates.append(row)
+                    outcomes.append((sid, UPDATED))
+                else:
+                    outcomes.append((sid, UNCHANGED))
+            # first_seen_at is written once, on insert: an edited title keeps it.
+            back = {"withdrawn_at": None} if self.has_withdrawn else {}
+            for action, rows, shared in (
+                ("insert", inserts, {"source": self.label, "first_seen_at": now,
+                                     "updated_at": now, **back}),
+                ("update", updates, {"updated_at": now, **back}),  # back in the catalogue
+                ("update", withdrawals, {"withdrawn_at": now, "updated_at": now}),
+            ):
+                if rows:
+                    self._statement(action, tuple(rows[0]), tuple(shared)).run(conn, rows, shared)
+        return outcomes
+
+    def _statement(self, action: str, keys: tuple[str, ...], shared: tuple[str, ...]) -> _Many:
+        found = self._statements.get((action, keys, shared))
+        if found is None:
+            t = self.table
+            values = {key: bindparam(key) for key in keys + shared if key != "b_id"}
+            if action == "insert":
+                # inline(): no RETURNING of the new ids, which nobody reads here.
+                statement = insert(t).inline().values(values)
+            else:
+                statement = update(t).where(t.c.id == bindparam("b_id")).values(values)
+            found = _Many(statement, t, keys, shared, self.engine.dialect)
+            self._statements[(action, keys, shared)] = found
+        return found
+
+
+def _stored_errors(result: ImportResult, note: str | None) -> list[dict[str, str]]:
+    stored = [e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]]
+    if len(result.errors) > MAX_STORED_ERRORS:
+        more = len(result.errors) - MAX_STORED_ERRORS
+        stored.append({"where": "", "message": f"… and {more} more rejected records, not stored"})
+    if result.unreadable:
+        stored.append({"where": "source", "message": result.unreadable})
+    if note:
+        stored.append({"where": "import", "message": note})
+    return stored
+
+
+def _finish(engine: Engine, result: ImportResult, note: str | None = None) -> None:
+    if result.unreadable or note:
+        status = "failed"
+    else:
+        status = "partial" if result.errors else "ok"
+    run = ImportRun.__table__
+    with engine.begin() as conn:
+        conn.execute(update(run).where(run.c.id == result.run_id).values(
+            finished_at=utcnow(), status=status, created=result.created,
+            updated=result.updated, unchanged=result.unchanged,
+            errors=_stored_errors(result, note)))
+
+
+def run_import(
+    kind: str,
+    source: str,
+    *,
+    database_url: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 5000,
+    **options: Any,
+) -> ImportResult:
+    """Import `source` with the reader of `kind`; `options` go to the reader.
+
+    Raises KeyError for an unknown kind and NotImplementedError for one not built yet; a source
+    that cannot be read is not an exception but `result.unreadable` (exit code 2).
+    `progress(n)` is called after each batch with the number of items read so far.
+    """
+    spec = get_kind(kind)
+    reader = spec.load()
+    engine = get_engine(database_url)
+    result = ImportResult()
+    run = ImportRun.__table__
+    with engine.begin() as conn:
+        result.run_id = conn.execute(insert(run).values(
+            kind=kind, source=mask_source(str(source)), started_at=utcnow(), status="running",
+            created=0, updated=0, unchanged=0, errors=[])).inserted_primary_key[0]
+    upserter = _Upserter(engine, spec.target, spec.source_label, result)
+    seen = 0
+    items: Iterable = ()
+    try:
+        try:
+            items = reader(source, **options)
+            for item in items:
+                seen += 1
+                if isinstance(item, RecordError):
+                    result.errors.append(item)
+                    continue
+                upserter.add(item)
+                if len(upserter.pending) >= batch_size:
+                    upserter.flush()
+                    if progress is not None:
+                        progress(seen)
+        except SourceUnreadable as exc:
+            # What was read before the source failed is good data: it is kept.
+            result.unreadable = str(exc) or "the source could not be read"
+        upserter.flush()
+    except BaseException as exc:
+        try:
+            _finish(engine, result, note=f"the import stopped: {type(exc).__name__}: {exc}")
+        except Exception:  # noqa: BLE001 - the first error is the one worth raising
+            log.exception("could not record the failed import run %s", result.run_id)
+        raise
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
+    if progress is not None:
+        progress(seen)
+    _finish(engine, result)
+    return result

@@ -1,0 +1,53 @@
+"""Helpers shared by the platform tests: accounts from the sandbox environment, deliveries,
+test images, faults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+from PIL import Image
+
+from outreach.config import load_settings
+from outreach.models import Account, Delivery, utcnow
+from outreach.platforms import platform_class
+
+FAST = (2.0, 0.5)  # (connect, read) seconds: the sandbox's timeout fault hangs longer
+
+
+def make_client(name: str, timeout=FAST, media_url=None, **overrides):
+    settings = load_settings(**overrides)
+    cls = platform_class(name)
+    external_id, display, credentials = cls.env_account(settings)
+    account = Account(id=1, platform=name, external_id=external_id, name=display, source="env")
+    client = cls(account, credentials, settings, timeout=timeout, media_url=media_url)
+    if hasattr(client, "poll_interval"):
+        client.poll_interval = 0.05
+        client.poll_timeout = 5.0
+    return client
+
+
+def delivery(platform: str, text: str = "Buku baru di Perpustakaan Kota Bontang", **kw):
+    now = utcnow()
+    return Delivery(id=1, post_id=1, account_id=1, platform=platform, text=text,
+                    scheduled_at=now, created_at=now, **kw)
+
+
+def jpeg(folder: Path, name: str = "sampul.jpg", size=(1080, 1080), color=(180, 90, 40),
+         fmt: str = "JPEG") -> str:
+    path = Path(folder) / name
+    Image.new("RGB", size, color).save(path, fmt)
+    return str(path)
+
+
+def fault(sandbox, **spec) -> None:
+    answer = requests.post(f"{sandbox.url}/_sandbox/faults", json=spec)
+    assert answer.status_code == 201, answer.text
+
+
+def media_resolver():
+    """The dispatcher's resolver: registers the file, returns its public URL."""
+    from outreach.config import get_settings
+    from outreach.dispatch import media_resolver as build
+
+    return build(get_settings())
