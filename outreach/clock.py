@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -129,14 +130,25 @@ class Clock:
 
 
 def worker_loop(stop: threading.Event, settings: Settings | None = None,
-                idle_seconds: float = 5.0) -> None:
-    """Publish due deliveries until `stop` is set; what is in flight is finished first."""
+                idle_seconds: float = 1.0) -> None:
+    """Publish due deliveries until `stop` is set; what is in flight is finished first.
+
+    It sleeps until the next delivery is due (at most `idle_seconds`, so posts queued by other
+    processes are seen within a second), instead of polling on a fixed minute.
+    """
+    from outreach.dispatch import worker_id
+
     settings = settings or get_settings()
     pid = process_id("worker")
+    worker = worker_id()
+    schedule = load_schedule(settings)
+    last_beat = 0.0
     while not stop.is_set():
         try:
-            beat(settings, pid, "worker")
-            result = run_due(settings)
+            if time.monotonic() - last_beat > 5:
+                beat(settings, pid, "worker")
+                last_beat = time.monotonic()
+            result = run_due(settings, worker=worker, stop=stop, schedule=schedule)
         except Exception:
             log.exception("worker pass failed")
             stop.wait(idle_seconds)
@@ -149,5 +161,5 @@ def worker_loop(stop: threading.Event, settings: Settings | None = None,
         except Exception:
             due = None
         if due is not None:
-            wait = min(idle_seconds, max(0.05, (due - utcnow()).total_seconds()))
+            wait = min(idle_seconds, max(0.01, (due - utcnow()).total_seconds()))
         stop.wait(wait)

@@ -37,6 +37,8 @@ EXPECTED = {
     "announce_window_days": "a whole number of days, 0 or more",
     "missed_after_hours": "a number of hours greater than 0",
     "lease_seconds": "a whole number of seconds, 5 or more",
+    "retry_base_seconds": "a number of seconds greater than 0",
+    "worker_concurrency": "a whole number from 1 to 64",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR",
     "instagram_max_hashtags": "a whole number of hashtags, 0 to 30",
     "opac_link_pattern": "a path or URL with {source_id} (or {isbn}), such as "
@@ -103,6 +105,8 @@ class Settings(BaseSettings):
     instagram_max_hashtags: int = 5
     missed_after_hours: float = 6.0
     lease_seconds: int = 60
+    retry_base_seconds: float = 30.0
+    worker_concurrency: int = 4
     log_level: str = "INFO"
 
     # One-library set-up: credentials from the environment define the accounts.
@@ -239,6 +243,20 @@ class Settings(BaseSettings):
     def _lease(cls, value: int) -> int:
         if value < 5:
             raise ValueError("too short")
+        return value
+
+    @field_validator("retry_base_seconds")
+    @classmethod
+    def _retry_base(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("not positive")
+        return value
+
+    @field_validator("worker_concurrency")
+    @classmethod
+    def _concurrency(cls, value: int) -> int:
+        if not 1 <= value <= 64:
+            raise ValueError("out of range")
         return value
 
     @field_validator("log_level")

@@ -1,33 +1,40 @@
-"""Publish what is due: every post goes out once, or a person is told why not.
+"""Publish what is due: every post goes out once, on time, or a person is told why not.
 
-DESIGN.md, "Publishing semantics": a delivery is claimed with a guarded update (`rowcount == 1`),
+DESIGN.md, "Publishing semantics". One worker at a time holds an account (a lease row on the
+account), so the account's posts keep their order and spacing however many workers run; accounts
+are served in parallel, up to `concurrency` at once per worker. A delivery is claimed with a
+guarded update (`rowcount == 1`; on PostgreSQL the candidate is picked `FOR UPDATE SKIP LOCKED`),
 its Attempt row is committed before the platform is called, and an unknown outcome is reconciled
-on the platform (`find_existing`) before anything is retried. `run_due()` is one pass and returns
-whether more work is waiting, so tests, `publish-due --once` and the worker loop all drive it.
+on the platform (`find_existing`) before anything is retried (`outcomes.py`). Leases are renewed
+while a call is in flight, so a slow platform (Instagram processing) is not mistaken for a dead
+worker. `run_due()` is one pass and says whether more work is waiting.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import random
 import socket
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
+from outreach import outcomes
 from outreach.config import Settings, get_settings
 from outreach.db import get_engine
 from outreach.media import ensure_asset, public_url
 from outreach.models import Account, AccountHealth, Attempt, Delivery, DeliveryStatus, utcnow
-from outreach.platforms import ErrorKind, Published, PublishError, client_for
+from outreach.platforms import Platform, PublishError, client_for
+from outreach.schedule import Schedule, load_schedule
 
 log = logging.getLogger(__name__)
 S = DeliveryStatus
-MAX_TRANSIENT_TRIES = 5
+DUE = (S.scheduled, S.retry_wait)
 
 
 def worker_id() -> str:
@@ -39,16 +46,17 @@ class PassResult:
     published: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)  # failed, held, unconfirmed, missed
     waiting: list[int] = field(default_factory=list)  # retry_wait
-    more: bool = False  # due work remains (the batch was full)
+    more: bool = False  # due work remains that this pass did not reach
+
+    def merge(self, other: PassResult) -> None:
+        self.published += other.published
+        self.failed += other.failed
+        self.waiting += other.waiting
+        self.more = self.more or other.more
 
 
 def _session(settings: Settings) -> Session:
     return Session(get_engine(settings.database_url), expire_on_commit=False)
-
-
-def _backoff(tries: int) -> float:
-    """Exponential backoff with full jitter: 30 s, 60 s, 120 s, ... capped at one hour."""
-    return random.uniform(0.5, 1.0) * min(3600.0, 30.0 * 2 ** max(0, tries - 1))
 
 
 def media_resolver(settings: Settings):  # noqa: ANN201 - Callable[[str], str]
@@ -70,7 +78,7 @@ def mark_missed(session: Session, settings: Settings, now: datetime) -> int:
     cutoff = now - timedelta(hours=settings.missed_after_hours)
     result = session.execute(
         update(Delivery)
-        .where(Delivery.status.in_([S.scheduled, S.retry_wait]), Delivery.scheduled_at < cutoff)
+        .where(Delivery.status.in_(DUE), Delivery.scheduled_at < cutoff)
         .values(status=S.missed, updated_at=now, last_error_kind="missed",
                 last_error=f"Not published within {settings.missed_after_hours:g} hours of its "
                 "time; choose to publish it now or cancel it.")
@@ -79,12 +87,35 @@ def mark_missed(session: Session, settings: Settings, now: datetime) -> int:
     return result.rowcount or 0
 
 
+# -- leases -------------------------------------------------------------------------------------
+def lease_account(session: Session, account_id: int, worker: str, settings: Settings,
+                  now: datetime) -> bool:
+    result = session.execute(
+        update(Account)
+        .where(Account.id == account_id,
+               or_(Account.lease_until.is_(None), Account.lease_until < now,
+                   Account.locked_by == worker))
+        .values(locked_by=worker, lease_until=now + timedelta(seconds=settings.lease_seconds))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def release_account(session: Session, account_id: int, worker: str) -> None:
+    session.execute(
+        update(Account).where(Account.id == account_id, Account.locked_by == worker)
+        .values(locked_by=None, lease_until=None).execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
 def claim(session: Session, delivery_id: int, worker: str, settings: Settings,
           now: datetime) -> bool:
     """Take one delivery for this worker; False when another worker was first."""
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status.in_([S.scheduled, S.retry_wait]),
+        .where(Delivery.id == delivery_id, Delivery.status.in_(DUE),
                Delivery.next_attempt_at <= now)
         .values(status=S.publishing, locked_by=worker, attempts=Delivery.attempts + 1,
                 lease_until=now + timedelta(seconds=settings.lease_seconds), updated_at=now)
@@ -94,97 +125,48 @@ def claim(session: Session, delivery_id: int, worker: str, settings: Settings,
     return result.rowcount == 1
 
 
-def _finish_attempt(session: Session, attempt: Attempt, outcome: str, message: str | None,
-                    remote_id: str | None = None) -> None:
-    attempt.finished_at = utcnow()
-    attempt.outcome = outcome
-    attempt.message = message
-    attempt.remote_id = remote_id
-    session.add(attempt)
+class _LeaseKeeper:
+    """Renews the account's lease, and the lease of the delivery in flight, while a worker
+    serves the account: a slow platform call is not mistaken for a dead worker."""
+
+    def __init__(self, settings: Settings, account_id: int, worker: str):
+        self.settings, self.worker, self.account_id = settings, worker, account_id
+        self.delivery_id: int | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True, name="lease-keeper")
+
+    def _run(self) -> None:
+        every = max(1.0, self.settings.lease_seconds / 3)
+        while not self.stop.wait(every):
+            until = utcnow() + timedelta(seconds=self.settings.lease_seconds)
+            try:
+                with _session(self.settings) as session:
+                    if self.delivery_id is not None:
+                        session.execute(update(Delivery).where(
+                            Delivery.id == self.delivery_id, Delivery.locked_by == self.worker,
+                            Delivery.status == S.publishing).values(lease_until=until))
+                    session.execute(update(Account).where(
+                        Account.id == self.account_id, Account.locked_by == self.worker)
+                        .values(lease_until=until))
+                    session.commit()
+            except Exception:  # noqa: BLE001 - the next renewal tries again
+                log.warning("could not renew the leases of account %s", self.account_id)
+
+    def __enter__(self) -> _LeaseKeeper:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
 
 
-def _published(session: Session, d: Delivery, found: Published, now: datetime) -> None:
-    d.status = S.published
-    d.remote_id = found.remote_id
-    d.remote_url = found.remote_url
-    d.remote_extra = {**(d.remote_extra or {}), **found.extra}
-    d.published_at = now
-    d.next_sync_at = now  # a published delivery without a snapshot is due for one
-    d.last_error = d.last_error_kind = None
-    d.lease_until = d.locked_by = None
+# -- one delivery --------------------------------------------------------------------------------
+def publish_one(delivery_id: int, worker: str, settings: Settings, *,
+                client: Platform | None = None, keeper: _LeaseKeeper | None = None) -> str | None:
+    """Claim, attempt and settle one delivery; returns its new status (None: not claimed).
 
-
-def _reconcile(session: Session, d: Delivery, client, now: datetime, why: str) -> str:  # noqa: ANN001
-    """After an unknown outcome: look on the platform before anything else."""
-    try:
-        found = client.find_existing(d)
-    except PublishError as exc:
-        d.status = S.unconfirmed
-        d.last_error_kind = ErrorKind.unknown_outcome
-        d.last_error = f"{why} The platform cannot tell whether it was posted: {exc.message} " \
-                       "Please check the account, then mark it published or retry."
-        return S.unconfirmed
-    if found is not None:
-        _published(session, d, found, now)
-        return S.published
-    d.status = S.retry_wait  # not there: safe to try again
-    d.next_attempt_at = now + timedelta(seconds=_backoff(d.attempts))
-    d.last_error_kind = ErrorKind.unknown_outcome
-    d.last_error = f"{why} It was not found on the platform, so it will be tried again."
-    return S.retry_wait
-
-
-def _hold_account(session: Session, account: Account, message: str, now: datetime) -> None:
-    account.health = AccountHealth.needs_reconnect
-    account.health_reason = message
-    account.updated_at = now
-    session.add(account)
-    session.execute(
-        update(Delivery)
-        .where(Delivery.account_id == account.id,
-               Delivery.status.in_([S.scheduled, S.retry_wait]))
-        .values(status=S.held, last_error_kind=ErrorKind.auth_expired, last_error=message,
-                updated_at=now)
-    )
-
-
-def _handle_error(session: Session, d: Delivery, account: Account, client, exc: PublishError,  # noqa: ANN001
-                  now: datetime) -> str:
-    d.last_error_kind = exc.kind
-    d.lease_until = d.locked_by = None
-    if exc.kind == ErrorKind.rate_limited:
-        wait = exc.retry_after or 60.0
-        d.status = S.retry_wait
-        d.next_attempt_at = now + timedelta(seconds=wait)
-        d.attempts -= 1  # waiting for the platform's reset is not a failed try
-        d.last_error = f"{exc.message} Waiting until the platform's limit resets."
-        account.rate_remaining = 0
-        account.rate_reset_at = d.next_attempt_at
-        session.add(account)
-        return S.retry_wait
-    if exc.kind == ErrorKind.auth_expired:
-        d.status = S.held
-        d.last_error = exc.message
-        _hold_account(session, account, exc.message, now)
-        return S.held
-    if exc.kind == ErrorKind.rejected:
-        d.status = S.failed
-        d.last_error = exc.message
-        return S.failed
-    if exc.kind == ErrorKind.transient:
-        if d.attempts >= MAX_TRANSIENT_TRIES:
-            d.status = S.failed
-            d.last_error = f"{exc.message} Gave up after {d.attempts} tries."
-            return S.failed
-        d.status = S.retry_wait
-        d.next_attempt_at = now + timedelta(seconds=_backoff(d.attempts))
-        d.last_error = exc.message
-        return S.retry_wait
-    return _reconcile(session, d, client, now, exc.message)
-
-
-def publish_one(delivery_id: int, worker: str, settings: Settings) -> str | None:
-    """Claim, attempt and settle one delivery; returns its new status (None: not claimed)."""
+    `client` may be reused across the deliveries of one account (it holds no per-post state)."""
     now = utcnow()
     with _session(settings) as session:
         if not claim(session, delivery_id, worker, settings, now):
@@ -195,64 +177,68 @@ def publish_one(delivery_id: int, worker: str, settings: Settings) -> str | None
         session.add(attempt)
         session.commit()  # the attempt is on record before the platform hears of it
         try:
-            client = client_for(account, settings, media_url=media_resolver(settings))
+            if client is None:
+                client = client_for(account, settings, media_url=media_resolver(settings))
+            if keeper is not None:
+                keeper.delivery_id = d.id
+            result = client.publish(d)
         except PublishError as exc:
-            status = _handle_error(session, d, account, None, exc, utcnow())
-            _finish_attempt(session, attempt, exc.kind, exc.message)
-        except Exception as exc:  # noqa: BLE001 - a broken account set-up must not stop the queue
-            d.status, d.last_error_kind = S.held, "setup"
-            d.last_error = f"The account cannot be used: {exc}"
-            status = S.held
-            _finish_attempt(session, attempt, "setup", d.last_error)
+            status = outcomes.settle_error(session, d, account, client, exc, utcnow())
+            outcomes.finish_attempt(attempt, exc.kind, exc.message)
+        except Exception as exc:  # noqa: BLE001 - a bug or a broken set-up must not lose the post
+            log.exception("delivery %s: unexpected error while publishing", d.id)
+            why = f"Unexpected error while publishing ({type(exc).__name__}: {exc})."
+            status = outcomes.reconcile(d, client, utcnow(), why)
+            outcomes.finish_attempt(attempt, "error", why)
         else:
-            try:
-                result = client.publish(d)
-            except PublishError as exc:
-                status = _handle_error(session, d, account, client, exc, utcnow())
-                _finish_attempt(session, attempt, exc.kind, exc.message)
-            else:
-                _published(session, d, result, utcnow())
-                status = S.published
-                _finish_attempt(session, attempt, "published", None, result.remote_id)
-            state = getattr(client, "rate_state", None)
-            if state is not None and getattr(state, "remaining", None) is not None:
-                account.rate_remaining = state.remaining
-                account.rate_reset_at = state.reset_at
-                session.add(account)
+            status = outcomes.published(d, result, utcnow())
+            account.last_published_at = d.published_at
+            outcomes.finish_attempt(attempt, "published", None, result.remote_id)
+        state = getattr(client, "rate_state", None)
+        if state is not None and getattr(state, "remaining", None) is not None \
+                and status != S.retry_wait:
+            account.rate_remaining = state.remaining
+            account.rate_reset_at = state.reset_at
+        if keeper is not None:
+            keeper.delivery_id = None
         d.updated_at = utcnow()
-        session.add(d)
+        session.add_all([d, account, attempt])
         session.commit()
         log.info("delivery %s on %s: %s", d.id, d.platform, status)
         return status
 
 
-def recover_expired(settings: Settings, now: datetime) -> int:
+def recover_expired(settings: Settings, now: datetime, worker: str) -> int:
     """A worker died while publishing: its lease expired, the outcome is unknown -> reconcile."""
     count = 0
     with _session(settings) as session:
         stale = session.exec(
-            select(Delivery).where(Delivery.status == S.publishing, Delivery.lease_until < now)
+            select(Delivery.id).where(Delivery.status == S.publishing, Delivery.lease_until < now)
         ).all()
-        for d in stale:
+        for delivery_id in stale:
             taken = session.execute(
                 update(Delivery)
-                .where(Delivery.id == d.id, Delivery.status == S.publishing,
+                .where(Delivery.id == delivery_id, Delivery.status == S.publishing,
                        Delivery.lease_until < now)
-                .values(lease_until=now + timedelta(seconds=settings.lease_seconds))
+                .values(locked_by=worker,
+                        lease_until=now + timedelta(seconds=settings.lease_seconds))
+                .execution_options(synchronize_session=False)
             )
             session.commit()
             if taken.rowcount != 1:
                 continue
+            d = session.get(Delivery, delivery_id)
             session.refresh(d)
             account = session.get(Account, d.account_id)
             why = "The worker stopped while publishing this post."
             try:
                 client = client_for(account, settings, media_url=media_resolver(settings))
-            except Exception as exc:  # noqa: BLE001
-                d.status, d.last_error = S.unconfirmed, f"{why} {exc}"
-            else:
-                _reconcile(session, d, client, now, why)
-            d.lease_until = d.locked_by = None
+            except Exception:  # noqa: BLE001 - then a person must look
+                client = None
+            outcomes.reconcile(d, client, now, why)
+            if d.status == S.published:
+                account.last_published_at = d.published_at
+                session.add(account)
             d.updated_at = now
             session.add(d)
             session.commit()
@@ -260,40 +246,113 @@ def recover_expired(settings: Settings, now: datetime) -> int:
     return count
 
 
-def due_ids(session: Session, now: datetime, limit: int) -> list[int]:
+# -- one account ---------------------------------------------------------------------------------
+def _next_for_account(session: Session, account_id: int, now: datetime) -> Delivery | None:
+    query = (
+        select(Delivery)
+        .where(Delivery.account_id == account_id, Delivery.status.in_(DUE),
+               Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at, Delivery.scheduled_at, Delivery.id)
+        .limit(1)
+    )
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return session.exec(query).first()
+
+
+def serve_account(account_id: int, worker: str, settings: Settings, schedule: Schedule,
+                  stop: threading.Event | None = None, limit: int = 50) -> PassResult:
+    """Publish an account's due deliveries in order, keeping its spacing; one lease holder."""
+    result = PassResult()
+    with _session(settings) as session:
+        if not lease_account(session, account_id, worker, settings, utcnow()):
+            return result  # another worker serves it now
+        keeper = _LeaseKeeper(settings, account_id, worker).__enter__()
+        client: Platform | None = None
+        try:
+            for _ in range(limit):
+                if stop is not None and stop.is_set():
+                    result.more = True
+                    break
+                now = utcnow()
+                if not lease_account(session, account_id, worker, settings, now):
+                    break  # the lease was lost (this worker stalled): another worker serves it
+                account = session.get(Account, account_id)
+                session.refresh(account)
+                if account.health != AccountHealth.ok:
+                    break
+                d = _next_for_account(session, account_id, now)
+                if d is None:
+                    break
+                spacing = timedelta(minutes=schedule.rhythm(account.platform).spacing_minutes)
+                last = account.last_published_at
+                if last is not None and spacing and now - last < spacing:
+                    # Too soon after the account's last post: wait, keeping the order.
+                    d.next_attempt_at = last + spacing
+                    session.add(d)
+                    session.commit()
+                    break
+                session.commit()  # end the FOR UPDATE transaction before the guarded claim
+                if client is None:
+                    try:
+                        client = client_for(account, settings, media_url=media_resolver(settings))
+                    except Exception:  # noqa: BLE001 - publish_one records why, per delivery
+                        client = None
+                status = publish_one(d.id, worker, settings, client=client, keeper=keeper)
+                session.expire_all()
+                if status == S.published:
+                    result.published.append(d.id)
+                elif status == S.retry_wait:
+                    result.waiting.append(d.id)
+                    if (session.get(Delivery, d.id).last_error_kind or "") == "rate_limited":
+                        break  # the account is out of calls until the reset
+                elif status is not None:
+                    result.failed.append(d.id)
+            else:
+                result.more = True
+        finally:
+            keeper.__exit__()
+            release_account(session, account_id, worker)
+    return result
+
+
+def due_accounts(session: Session, now: datetime) -> list[int]:
     rows = session.exec(
-        select(Delivery.id)
+        select(Delivery.account_id)
         .join(Account, Account.id == Delivery.account_id)
-        .where(Delivery.status.in_([S.scheduled, S.retry_wait]), Delivery.next_attempt_at <= now,
+        .where(Delivery.status.in_(DUE), Delivery.next_attempt_at <= now,
                Account.health == AccountHealth.ok,
+               or_(Account.lease_until.is_(None), Account.lease_until < now),
                or_(Account.rate_reset_at.is_(None), Account.rate_reset_at <= now,
                    Account.rate_remaining.is_(None), Account.rate_remaining > 0))
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
+        .group_by(Delivery.account_id)
+        .order_by(Delivery.account_id)
     )
     return list(rows)
 
 
 def run_due(settings: Settings | None = None, *, worker: str | None = None,
-            limit: int = 100) -> PassResult:
-    """One pass: mark missed, recover expired leases, publish what is due (in order)."""
+            concurrency: int | None = None, stop: threading.Event | None = None,
+            schedule: Schedule | None = None) -> PassResult:
+    """One pass: mark missed, reconcile expired leases, publish what is due on every account."""
     settings = settings or get_settings()
+    schedule = schedule or load_schedule(settings)
     worker = worker or worker_id()
+    concurrency = concurrency or settings.worker_concurrency
     now = utcnow()
     result = PassResult()
     with _session(settings) as session:
         mark_missed(session, settings, now)
-        ids = due_ids(session, now, limit)
-    recover_expired(settings, now)
-    for delivery_id in ids:
-        status = publish_one(delivery_id, worker, settings)
-        if status == S.published:
-            result.published.append(delivery_id)
-        elif status == S.retry_wait:
-            result.waiting.append(delivery_id)
-        elif status is not None:
-            result.failed.append(delivery_id)
-    result.more = len(ids) == limit
+    recover_expired(settings, now, worker)
+    with _session(settings) as session:
+        accounts = due_accounts(session, utcnow())
+    if not accounts:
+        return result
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(accounts))),
+                            thread_name_prefix="publish") as pool:
+        for part in pool.map(lambda a: serve_account(a, worker, settings, schedule, stop),
+                             accounts):
+            result.merge(part)
     return result
 
 
@@ -302,7 +361,7 @@ def next_due_at(settings: Settings | None = None) -> datetime | None:
     with _session(settings) as session:
         return session.exec(
             select(Delivery.next_attempt_at)
-            .where(Delivery.status.in_([S.scheduled, S.retry_wait]))
+            .where(Delivery.status.in_(DUE))
             .order_by(Delivery.next_attempt_at)
             .limit(1)
         ).first()

@@ -180,11 +180,19 @@ class Account(SQLModel, table=True):
     external_id: str = Field(max_length=100)
     name: str
     source: str = Field(default="db", max_length=10)  # env | db
+    # How the platform is reached; None: its official API. "private": Instagram through
+    # instagrapi, unofficial (outreach.platforms.BACKENDS).
+    backend: str | None = Field(default=None, max_length=20)
     credentials_encrypted: str | None = None
     health: str = Field(default=AccountHealth.ok, max_length=20)
     health_reason: str | None = None
     rate_remaining: int | None = None
     rate_reset_at: datetime | None = Time(default=None)
+    # The worker publishing for this account holds it until then: one at a time per account keeps
+    # the account's posts in order and spaced, across any number of worker processes.
+    lease_until: datetime | None = Time(default=None)
+    locked_by: str | None = Field(default=None, max_length=120)
+    last_published_at: datetime | None = Time(default=None)
     created_at: datetime = Time(default_factory=utcnow)
     updated_at: datetime = Time(default_factory=utcnow)
 
@@ -228,9 +236,6 @@ class Delivery(SQLModel, table=True):
     text: str
     media: list[str] = Json(default_factory=list)
     alt_text: list[str] = Json(default_factory=list)
-    # The rest of a numbered thread when the text is too long for one post (X): each part within
-    # the platform's limit, published as replies after `text` (compose/fit.py).
-    thread: list[str] = Json(default_factory=list)
     link: str | None = None
     scheduled_at: datetime = Time()
     next_attempt_at: datetime | None = Time(default=None)

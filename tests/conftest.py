@@ -122,3 +122,23 @@ def pg_url(monkeypatch) -> str:
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+@pytest.fixture
+def fast_schedule(tmp_path, monkeypatch):
+    """The shipped schedule with no spacing between posts, so tests can publish back to back."""
+    import shutil
+
+    from outreach.config import default_dir
+
+    folder = tmp_path / "schedules"
+    shutil.copytree(default_dir("schedules"), folder)
+    (folder / "zz-test.yaml").write_text(
+        "platforms:\n"
+        "  x: {spacing_minutes: 0, max_per_day: 100000}\n"
+        "  facebook: {spacing_minutes: 0, max_per_day: 100000}\n"
+        "  instagram: {spacing_minutes: 0, max_per_day: 100000}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("OUTREACH_SCHEDULES_DIR", str(folder))
+    return folder

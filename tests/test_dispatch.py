@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 from sqlmodel import Session, select
 
 from outreach.config import get_settings
@@ -13,6 +14,11 @@ from outreach.db import get_engine
 from outreach.dispatch import claim, run_due
 from outreach.models import Account, Attempt, Delivery, utcnow
 from outreach.queue import NewPost, create_post, retry
+
+
+@pytest.fixture(autouse=True)
+def _no_spacing(fast_schedule):
+    return fast_schedule
 
 
 def queue_posts(*texts: str, at=None) -> list[int]:
@@ -177,3 +183,32 @@ def test_expired_lease_is_reconciled_not_republished(db_url, sandbox_env):
     assert d.status == "retry_wait" and d.locked_by is None
     assert "not found" in d.last_error
     assert sandbox_env.state()["x"] == []
+
+
+def test_account_spacing_and_order_are_kept(db_url, sandbox_env, monkeypatch, fast_schedule):
+    (fast_schedule / "zz-test.yaml").write_text("platforms:\n  x: {spacing_minutes: 30}\n")
+    first, second = queue_posts("Pertama", "Kedua")
+    result = run_due()
+    assert result.published == [first]
+    d1, d2 = load(first), load(second)
+    assert d2.status == "scheduled"
+    assert d2.next_attempt_at == d1.published_at + timedelta(minutes=30)
+    assert [p["text"] for p in sandbox_env.state()["x"]] == ["Pertama"]
+
+
+def test_held_deliveries_resume_when_account_is_reconnected(db_url, sandbox_env):
+    from outreach.outcomes import resume_account
+
+    now_id, = queue_posts("Sekarang")
+    later_id, = queue_posts("Nanti", at=utcnow() + timedelta(hours=2))
+    fault(sandbox_env, mode="status", status=401)
+    run_due()
+    assert {load(now_id).status, load(later_id).status} == {"held"}
+    with Session(get_engine(db_url)) as session:
+        acct = session.exec(select(Account).where(Account.platform == "x")).one()
+        assert resume_account(session, acct, "admin@perpustakaan.id") == 2
+    assert run_due().published == [now_id]
+    d_later = load(later_id)
+    assert d_later.status == "scheduled"  # keeps its own time: not published early
+    assert d_later.next_attempt_at == d_later.scheduled_at
+    assert account().health == "ok"

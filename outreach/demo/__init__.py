@@ -164,7 +164,7 @@ def run_demo(host: str, port: int, folder: Path, say: Callable[[str], None] = pr
     clock = Clock(settings)
     clock.start()
     stop = threading.Event()
-    worker = threading.Thread(target=worker_loop, args=(stop, settings, 2.0), daemon=True)
+    worker = threading.Thread(target=worker_loop, args=(stop, settings), daemon=True)
     worker.start()
     say(f"Service:  http://{host}:{port}/healthz")
     say(f"Sandbox (what was posted): {sandbox.url}/")
