@@ -18,6 +18,8 @@ REGISTRY: list[tuple[str, str]] = [
     ("marc_import", "bench.marc_import"),
     ("sandbox_capacity", "bench.sandbox_capacity"),
     ("plan_render", "bench.plan_render"),
+    ("dispatch", "bench.dispatch"),
+    ("instagram_private", "bench.instagram_private"),
 ]
 
 

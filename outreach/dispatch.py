@@ -16,12 +16,13 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import insert, or_, update
 from sqlmodel import Session, select
 
 from outreach import outcomes
@@ -162,50 +163,115 @@ class _LeaseKeeper:
 
 
 # -- one delivery --------------------------------------------------------------------------------
-def publish_one(delivery_id: int, worker: str, settings: Settings, *,
-                client: Platform | None = None, keeper: _LeaseKeeper | None = None) -> str | None:
-    """Claim, attempt and settle one delivery; returns its new status (None: not claimed).
+# The hot path uses a handful of Core statements per delivery (claim + attempt in one commit, the
+# outcome in another): publishing thousands of posts should cost the database little.
+_DELIVERY_COLUMNS = list(Delivery.__table__.c)
+_ACCOUNT_COLUMNS = list(Account.__table__.c)
+_DELIVERY_STATE = ("status", "next_attempt_at", "attempts", "lease_until", "locked_by", "remote_id",
+                   "remote_url", "remote_extra", "published_at", "last_error", "last_error_kind",
+                   "next_sync_at", "updated_at")
+_ACCOUNT_STATE = ("health", "health_reason", "rate_remaining", "rate_reset_at",
+                  "last_published_at", "updated_at")
 
-    `client` may be reused across the deliveries of one account (it holds no per-post state)."""
+
+def _claim_and_record(session: Session, where: list, worker: str, settings: Settings,
+                      now: datetime) -> tuple[Delivery, int] | None:
+    """Claim one due delivery matching `where` and put its Attempt on record, in one commit."""
+    conn = session.connection()  # Core on the session's connection: no ORM work per statement
+    row = conn.execute(
+        update(Delivery)
+        .where(*where, Delivery.status.in_(DUE), Delivery.next_attempt_at <= now)
+        .values(status=S.publishing, locked_by=worker, attempts=Delivery.attempts + 1,
+                lease_until=now + timedelta(seconds=settings.lease_seconds), updated_at=now)
+        .returning(*_DELIVERY_COLUMNS)
+    ).first()
+    if row is None:
+        session.rollback()
+        return None
+    d = Delivery(**row._mapping)
+    attempt_id = conn.execute(
+        insert(Attempt).values(delivery_id=d.id, number=d.attempts, worker=worker,
+                               started_at=now).returning(Attempt.id)
+    ).scalar_one()
+    session.commit()  # claimed, and the attempt is on record before the platform hears of it
+    return d, attempt_id
+
+
+def _write_back(session: Session, d: Delivery, account: Account, attempt_id: int,
+                outcome: str, message: str | None, remote_id: str | None, worker: str) -> None:
     now = utcnow()
-    with _session(settings) as session:
-        if not claim(session, delivery_id, worker, settings, now):
-            return None
-        d = session.get(Delivery, delivery_id)
-        account = session.get(Account, d.account_id)
-        attempt = Attempt(delivery_id=d.id, number=d.attempts, worker=worker, started_at=now)
-        session.add(attempt)
-        session.commit()  # the attempt is on record before the platform hears of it
-        try:
-            if client is None:
-                client = client_for(account, settings, media_url=media_resolver(settings))
-            if keeper is not None:
-                keeper.delivery_id = d.id
-            result = client.publish(d)
-        except PublishError as exc:
-            status = outcomes.settle_error(session, d, account, client, exc, utcnow())
-            outcomes.finish_attempt(attempt, exc.kind, exc.message)
-        except Exception as exc:  # noqa: BLE001 - a bug or a broken set-up must not lose the post
-            log.exception("delivery %s: unexpected error while publishing", d.id)
-            why = f"Unexpected error while publishing ({type(exc).__name__}: {exc})."
-            status = outcomes.reconcile(d, client, utcnow(), why)
-            outcomes.finish_attempt(attempt, "error", why)
-        else:
-            status = outcomes.published(d, result, utcnow())
-            account.last_published_at = d.published_at
-            outcomes.finish_attempt(attempt, "published", None, result.remote_id)
-        state = getattr(client, "rate_state", None)
-        if state is not None and getattr(state, "remaining", None) is not None \
-                and status != S.retry_wait:
-            account.rate_remaining = state.remaining
-            account.rate_reset_at = state.reset_at
+    d.updated_at = now
+    conn = session.connection()
+    written = conn.execute(
+        update(Delivery).where(Delivery.id == d.id, Delivery.locked_by == worker)
+        .values({k: getattr(d, k) for k in _DELIVERY_STATE})
+    )
+    if written.rowcount != 1:
+        log.warning("delivery %s: the lease was lost while publishing; its outcome (%s) was "
+                    "recorded on the attempt only", d.id, outcome)
+    conn.execute(
+        update(Attempt).where(Attempt.id == attempt_id)
+        .values(finished_at=now, outcome=outcome, message=message, remote_id=remote_id)
+    )
+    conn.execute(
+        update(Account).where(Account.id == account.id)
+        .values({k: getattr(account, k) for k in _ACCOUNT_STATE})
+    )
+    session.commit()
+
+
+def _attempt(session: Session, d: Delivery, account: Account, attempt_id: int, worker: str,
+             settings: Settings, client: Platform | None,
+             keeper: _LeaseKeeper | None) -> str:
+    """Call the platform for a claimed delivery and record what happened."""
+    remote_id = message = None
+    try:
+        if client is None:
+            client = client_for(account, settings, media_url=media_resolver(settings))
+        if keeper is not None:
+            keeper.delivery_id = d.id
+        result = client.publish(d)
+    except PublishError as exc:
+        status = outcomes.settle_error(session, d, account, client, exc, utcnow())
+        outcome, message = exc.kind.value, exc.message
+    except Exception as exc:  # noqa: BLE001 - a bug or a broken set-up must not lose the post
+        log.exception("delivery %s: unexpected error while publishing", d.id)
+        message = f"Unexpected error while publishing ({type(exc).__name__}: {exc})."
+        status = outcomes.reconcile(d, client, utcnow(), message)
+        outcome = "error"
+    else:
+        status = outcomes.published(d, result, utcnow())
+        account.last_published_at = d.published_at
+        outcome, remote_id = "published", result.remote_id
+    finally:
         if keeper is not None:
             keeper.delivery_id = None
-        d.updated_at = utcnow()
-        session.add_all([d, account, attempt])
+    state = getattr(client, "rate_state", None)
+    if state is not None and getattr(state, "remaining", None) is not None \
+            and status != S.retry_wait:
+        account.rate_remaining = state.remaining
+        account.rate_reset_at = state.reset_at
+    _write_back(session, d, account, attempt_id, outcome, message, remote_id, worker)
+    log.info("delivery %s on %s: %s", d.id, d.platform, status)
+    return status
+
+
+def _load_account(session: Session, account_id: int) -> Account:
+    row = session.execute(select(*_ACCOUNT_COLUMNS).where(Account.id == account_id)).one()
+    return Account(**row._mapping)
+
+
+def publish_one(delivery_id: int, worker: str, settings: Settings) -> str | None:
+    """Claim, attempt and settle one given delivery; returns its new status (None: not claimed)."""
+    with _session(settings) as session:
+        claimed = _claim_and_record(session, [Delivery.id == delivery_id], worker, settings,
+                                    utcnow())
+        if claimed is None:
+            return None
+        d, attempt_id = claimed
+        account = _load_account(session, d.account_id)
         session.commit()
-        log.info("delivery %s on %s: %s", d.id, d.platform, status)
-        return status
+        return _attempt(session, d, account, attempt_id, worker, settings, None, None)
 
 
 def recover_expired(settings: Settings, now: datetime, worker: str) -> int:
@@ -247,66 +313,76 @@ def recover_expired(settings: Settings, now: datetime, worker: str) -> int:
 
 
 # -- one account ---------------------------------------------------------------------------------
-def _next_for_account(session: Session, account_id: int, now: datetime) -> Delivery | None:
+def _next_due(account_id: int, now: datetime, postgres: bool):  # noqa: ANN202 - a subquery
     query = (
-        select(Delivery)
+        select(Delivery.id)
         .where(Delivery.account_id == account_id, Delivery.status.in_(DUE),
                Delivery.next_attempt_at <= now)
         .order_by(Delivery.next_attempt_at, Delivery.scheduled_at, Delivery.id)
         .limit(1)
     )
-    if session.bind.dialect.name == "postgresql":
+    if postgres:  # several workers: skip a row another transaction is claiming right now
         query = query.with_for_update(skip_locked=True)
-    return session.exec(query).first()
+    return query.scalar_subquery()
 
 
 def serve_account(account_id: int, worker: str, settings: Settings, schedule: Schedule,
-                  stop: threading.Event | None = None, limit: int = 50) -> PassResult:
+                  stop: threading.Event | None = None, limit: int = 200) -> PassResult:
     """Publish an account's due deliveries in order, keeping its spacing; one lease holder."""
     result = PassResult()
     with _session(settings) as session:
+        postgres = session.bind.dialect.name == "postgresql"
         if not lease_account(session, account_id, worker, settings, utcnow()):
             return result  # another worker serves it now
         keeper = _LeaseKeeper(settings, account_id, worker).__enter__()
         client: Platform | None = None
+        renewed = time.monotonic()
         try:
+            account = _load_account(session, account_id)
+            session.commit()
+            spacing = timedelta(minutes=schedule.rhythm(account.platform).spacing_minutes)
             for _ in range(limit):
                 if stop is not None and stop.is_set():
                     result.more = True
                     break
-                now = utcnow()
-                if not lease_account(session, account_id, worker, settings, now):
-                    break  # the lease was lost (this worker stalled): another worker serves it
-                account = session.get(Account, account_id)
-                session.refresh(account)
+                if time.monotonic() - renewed > settings.lease_seconds / 3:
+                    if not lease_account(session, account_id, worker, settings, utcnow()):
+                        break  # this worker stalled and lost the account: another serves it
+                    account = _load_account(session, account_id)
+                    session.commit()
+                    renewed = time.monotonic()
                 if account.health != AccountHealth.ok:
                     break
-                d = _next_for_account(session, account_id, now)
-                if d is None:
-                    break
-                spacing = timedelta(minutes=schedule.rhythm(account.platform).spacing_minutes)
+                now = utcnow()
                 last = account.last_published_at
-                if last is not None and spacing and now - last < spacing:
-                    # Too soon after the account's last post: wait, keeping the order.
-                    d.next_attempt_at = last + spacing
-                    session.add(d)
+                if spacing and last is not None and now - last < spacing:
+                    # Too soon after the account's last post: the next one waits, in order.
+                    session.execute(update(Delivery)
+                                    .where(Delivery.id == _next_due(account_id, now, postgres))
+                                    .values(next_attempt_at=last + spacing)
+                                    .execution_options(synchronize_session=False))
                     session.commit()
                     break
-                session.commit()  # end the FOR UPDATE transaction before the guarded claim
+                claimed = _claim_and_record(
+                    session, [Delivery.id == _next_due(account_id, now, postgres)], worker,
+                    settings, now)
+                if claimed is None:
+                    break
+                d, attempt_id = claimed
                 if client is None:
                     try:
                         client = client_for(account, settings, media_url=media_resolver(settings))
-                    except Exception:  # noqa: BLE001 - publish_one records why, per delivery
+                    except Exception:  # noqa: BLE001 - _attempt records why, per delivery
                         client = None
-                status = publish_one(d.id, worker, settings, client=client, keeper=keeper)
-                session.expire_all()
+                status = _attempt(session, d, account, attempt_id, worker, settings, client,
+                                  keeper)
                 if status == S.published:
                     result.published.append(d.id)
                 elif status == S.retry_wait:
                     result.waiting.append(d.id)
-                    if (session.get(Delivery, d.id).last_error_kind or "") == "rate_limited":
+                    if d.last_error_kind == "rate_limited":
                         break  # the account is out of calls until the reset
-                elif status is not None:
+                else:
                     result.failed.append(d.id)
             else:
                 result.more = True

@@ -81,8 +81,7 @@ def hold_account(session: Session, account: Account, message: str, now: datetime
     """Auth expired: flag the account and hold its waiting deliveries until it is reconnected."""
     account.health = AccountHealth.needs_reconnect
     account.health_reason = message
-    account.updated_at = now
-    session.add(account)
+    account.updated_at = now  # the caller writes the account back
     session.execute(
         update(Delivery)
         .where(Delivery.account_id == account.id,
@@ -104,7 +103,6 @@ def settle_error(session: Session, d: Delivery, account: Account, client: Platfo
         d.last_error = f"{exc.message} Waiting until the platform's limit resets."
         account.rate_remaining = 0
         account.rate_reset_at = d.next_attempt_at
-        session.add(account)
         return S.retry_wait
     if exc.kind == ErrorKind.auth_expired:
         d.status = S.held

@@ -1,0 +1,268 @@
+"""Dispatch figures (issue: "every post goes out once, on time"):
+
+- punctuality: lateness (attempt start − scheduled time) of N deliveries due over a short horizon,
+  published by one real `outreach worker` process — goal p99 < 1 s;
+- CPU per delivery at zero sandbox latency, in this process — goal < 2 ms;
+- throughput at 100 ms sandbox latency against the limit concurrency ÷ latency — goal ≥ 80 %;
+- PostgreSQL with 1 vs 4 worker processes at 100 ms latency — goal ≥ 3.5×, 0 duplicates.
+
+The sandbox runs as its own `outreach sandbox` process, so its CPU is not counted here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+OUTREACH = str(Path(sys.executable).with_name("outreach"))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--deliveries", type=int, default=2000)
+    parser.add_argument("--horizon", type=float, default=60.0, help="seconds over which the "
+                        "punctuality deliveries fall due")
+    parser.add_argument("--postgres", default=os.environ.get("OUTREACH_TEST_POSTGRES_URL"),
+                        help="admin URL of a PostgreSQL server (default: OUTREACH_TEST_POSTGRES_URL)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stage:
+    """A sandbox process, a database and the environment pointing at them."""
+
+    def __init__(self, database_url: str, folder: Path):
+        self.folder = folder
+        port = _free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.sandbox = subprocess.Popen(
+            [OUTREACH, "sandbox", "--port", str(port), "--seed", "1"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                httpx.get(self.url + "/_sandbox/state", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        schedules = folder / "schedules"
+        shutil.copytree(ROOT / "schedules", schedules)
+        (schedules / "zz-bench.yaml").write_text(
+            "platforms:\n  x: {spacing_minutes: 0, max_per_day: 1000000}\n", encoding="utf-8")
+        self.env = {
+            "OUTREACH_DATABASE_URL": database_url, "OUTREACH_X_API_URL": self.url + "/x",
+            "OUTREACH_SECRET_KEY": "bench-secret", "OUTREACH_SCHEDULES_DIR": str(schedules),
+            "OUTREACH_LOG_LEVEL": "WARNING", "OUTREACH_MISSED_AFTER_HOURS": "6",
+        }
+        os.environ.update(self.env)
+        from outreach.db import init_db
+        from scaleout_kit import sandbox_raise_limits
+
+        init_db(database_url)
+        sandbox_raise_limits(self.url)
+
+    def latency(self, ms: int) -> None:
+        httpx.delete(self.url + "/_sandbox/faults")
+        if ms:
+            httpx.post(self.url + "/_sandbox/faults", json={
+                "endpoint": "x.create_tweet", "mode": "latency", "ms": ms, "rate": 1.0})
+
+    def duplicates(self) -> int:
+        posts = httpx.get(self.url + "/_sandbox/state", timeout=30).json()["x"]
+        return sum(c - 1 for c in collections.Counter(p["text"] for p in posts).values() if c > 1)
+
+    def close(self) -> None:
+        self.sandbox.terminate()
+        self.sandbox.wait(timeout=10)
+        from outreach.db import dispose_engines
+
+        dispose_engines()
+
+
+def _workers(n: int, env: dict[str, str], folder: Path) -> list[subprocess.Popen]:
+    full = {**os.environ, **env}
+    return [subprocess.Popen([OUTREACH, "worker"], env=full, stdout=subprocess.DEVNULL,
+                             stderr=(folder / f"worker{i}.log").open("ab"))
+            for i in range(n)]
+
+
+def _wait_published(url: str, n: int, timeout: float) -> float:
+    from scaleout_kit import counts
+
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if counts(url).get("published", 0) >= n:
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise RuntimeError(f"only {counts(url)} after {timeout:.0f} s")
+
+
+def _stop(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        p.wait(timeout=60)
+
+
+def punctuality(args: argparse.Namespace, folder: Path) -> dict:
+    from sqlmodel import Session, select
+
+    from outreach.db import get_engine
+    from outreach.models import Attempt, Delivery, utcnow
+    from scaleout_kit import make_accounts, queue_many
+
+    url = f"sqlite:///{folder / 'punctual.db'}"
+    stage = Stage(url, folder / "p")
+    try:
+        accounts = make_accounts(20)
+        workers = _workers(1, stage.env, folder)
+        time.sleep(3)  # the worker is up and idle before the first post falls due
+        from datetime import timedelta
+
+        queue_many(accounts, args.deliveries, start=utcnow() + timedelta(seconds=2),
+                   spread_seconds=args.horizon)
+        _wait_published(url, args.deliveries, args.horizon + 120)
+        _stop(workers)
+        with Session(get_engine(url)) as session:
+            rows = session.exec(select(Attempt.started_at, Delivery.scheduled_at)
+                                .join(Delivery, Delivery.id == Attempt.delivery_id)).all()
+        late = sorted(max(0.0, (a - s).total_seconds()) for a, s in rows)
+    finally:
+        stage.close()
+    q = statistics.quantiles(late, n=100)
+    return {"figure": "punctuality", "setup": f"{args.deliveries} due over {args.horizon:g} s, "
+            "1 worker", "p50": f"{q[49] * 1000:.0f} ms", "p99": f"{q[98] * 1000:.0f} ms",
+            "max": f"{late[-1] * 1000:.0f} ms", "goal": "p99 < 1 s",
+            "met": "yes" if q[98] < 1.0 else "no"}
+
+
+def cpu_per_delivery(args: argparse.Namespace, folder: Path) -> dict:
+    from outreach.dispatch import run_due
+    from scaleout_kit import make_accounts, queue_many
+
+    n = min(args.deliveries, 1000)
+    url = f"sqlite:///{folder / 'cpu.db'}"
+    stage = Stage(url, folder / "c")
+    try:
+        accounts = make_accounts(4)
+        queue_many(accounts, n)
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        done = 0
+        while done < n:
+            result = run_due(concurrency=1)
+            done += len(result.published)
+            if not result.published and not result.more:
+                break
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    finally:
+        stage.close()
+    per = cpu / max(1, done) * 1000
+    return {"figure": "CPU per delivery", "setup": f"{done} deliveries, 0 ms latency, SQLite",
+            "p50": f"{per:.2f} ms CPU", "p99": f"{wall / max(1, done) * 1000:.2f} ms wall",
+            "max": "", "goal": "< 2 ms", "met": "yes" if per < 2 else "no"}
+
+
+def throughput(args: argparse.Namespace, folder: Path, latency_ms: int = 100) -> dict:
+    from outreach.config import get_settings
+    from scaleout_kit import make_accounts, queue_many
+
+    concurrency = get_settings().worker_concurrency
+    n = 400
+    url = f"sqlite:///{folder / 'throughput.db'}"
+    stage = Stage(url, folder / "t")
+    try:
+        stage.latency(latency_ms)
+        accounts = make_accounts(concurrency * 2)
+        queue_many(accounts, n)
+        workers = _workers(1, stage.env, folder)
+        seconds = _wait_published(url, n, 300)
+        _stop(workers)
+    finally:
+        stage.close()
+    rate = n / seconds
+    limit = concurrency / (latency_ms / 1000)
+    return {"figure": "throughput", "setup": f"{n} deliveries, {latency_ms} ms latency, "
+            f"1 worker × {concurrency}", "p50": f"{rate:.1f}/s", "p99": f"limit {limit:.0f}/s",
+            "max": f"{rate / limit:.0%}", "goal": "≥ 80 % of limit",
+            "met": "yes" if rate >= 0.8 * limit else "no"}
+
+
+def pg_scaling(args: argparse.Namespace, folder: Path) -> list[dict]:
+    if not args.postgres:
+        return [{"figure": "PostgreSQL 1 vs 4 workers", "setup": "skipped: no server "
+                 "(set OUTREACH_TEST_POSTGRES_URL)", "p50": "", "p99": "", "max": "",
+                 "goal": "≥ 3.5×", "met": "n/a"}]
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    from scaleout_kit import make_accounts, queue_many
+
+    rates = {}
+    dupes = 0
+    n = 800
+    for count in (1, 4):
+        name = "outreach_bench_" + uuid.uuid4().hex[:8]
+        admin = sa.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
+        stage = Stage(url, folder / f"pg{count}")
+        try:
+            stage.latency(100)
+            accounts = make_accounts(40)
+            queue_many(accounts, n)
+            workers = _workers(count, stage.env, folder)
+            rates[count] = n / _wait_published(url, n, 600)
+            _stop(workers)
+            dupes += stage.duplicates()
+        finally:
+            stage.close()
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    ratio = rates[4] / rates[1]
+    return [{"figure": "PostgreSQL 1 vs 4 workers", "setup": f"{n} deliveries each, 100 ms "
+             "latency, 40 accounts", "p50": f"1: {rates[1]:.1f}/s", "p99": f"4: {rates[4]:.1f}/s",
+             "max": f"{ratio:.2f}×, {dupes} duplicates", "goal": "≥ 3.5×, 0 duplicates",
+             "met": "yes" if ratio >= 3.5 and dupes == 0 else "no"}]
+
+
+def run(args: argparse.Namespace) -> list[dict]:
+    folder = Path(tempfile.mkdtemp(prefix="outreach-bench-dispatch-"))
+    saved = dict(os.environ)
+    try:
+        if getattr(args, "quick", False):
+            args.deliveries, args.horizon = 300, 15.0
+        rows = [punctuality(args, folder), cpu_per_delivery(args, folder),
+                throughput(args, folder)]
+        rows += pg_scaling(args, folder)
+        return rows
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_arguments(parser)
+    parser.add_argument("--quick", action="store_true")
+    for row in run(parser.parse_args()):
+        print(row)
