@@ -37,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--horizon", type=float, default=60.0, help="seconds over which the "
                         "punctuality deliveries fall due")
     parser.add_argument("--postgres", default=os.environ.get("OUTREACH_TEST_POSTGRES_URL"),
-                        help="admin URL of a PostgreSQL server (default: OUTREACH_TEST_POSTGRES_URL)")
+                        help="admin URL of a PostgreSQL server "
+                        "(default: OUTREACH_TEST_POSTGRES_URL)")
 
 
 def _free_port() -> int:
@@ -72,8 +73,9 @@ class Stage:
             "OUTREACH_LOG_LEVEL": "WARNING", "OUTREACH_MISSED_AFTER_HOURS": "6",
         }
         os.environ.update(self.env)
-        from outreach.db import init_db
         from scaleout_kit import sandbox_raise_limits
+
+        from outreach.db import init_db
 
         init_db(database_url)
         sandbox_raise_limits(self.url)
@@ -122,11 +124,11 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 
 
 def punctuality(args: argparse.Namespace, folder: Path) -> dict:
+    from scaleout_kit import make_accounts, queue_many
     from sqlmodel import Session, select
 
     from outreach.db import get_engine
     from outreach.models import Attempt, Delivery, utcnow
-    from scaleout_kit import make_accounts, queue_many
 
     url = f"sqlite:///{folder / 'punctual.db'}"
     stage = Stage(url, folder / "p")
@@ -154,8 +156,9 @@ def punctuality(args: argparse.Namespace, folder: Path) -> dict:
 
 
 def cpu_per_delivery(args: argparse.Namespace, folder: Path) -> dict:
-    from outreach.dispatch import run_due
     from scaleout_kit import make_accounts, queue_many
+
+    from outreach.dispatch import run_due
 
     n = min(args.deliveries, 1000)
     url = f"sqlite:///{folder / 'cpu.db'}"
@@ -180,8 +183,9 @@ def cpu_per_delivery(args: argparse.Namespace, folder: Path) -> dict:
 
 
 def throughput(args: argparse.Namespace, folder: Path, latency_ms: int = 100) -> dict:
-    from outreach.config import get_settings
     from scaleout_kit import make_accounts, queue_many
+
+    from outreach.config import get_settings
 
     concurrency = get_settings().worker_concurrency
     n = 400
@@ -210,9 +214,8 @@ def pg_scaling(args: argparse.Namespace, folder: Path) -> list[dict]:
                  "(set OUTREACH_TEST_POSTGRES_URL)", "p50": "", "p99": "", "max": "",
                  "goal": "≥ 3.5×", "met": "n/a"}]
     import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
-
     from scaleout_kit import make_accounts, queue_many
+    from sqlalchemy.engine import make_url
 
     rates = {}
     dupes = 0

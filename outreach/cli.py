@@ -197,7 +197,8 @@ def plan_(dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, queue n
     table = Table("subject", "platform", "account", f"time ({settings.timezone})", "status",
                   "length", "images", "text")
     for p in result.planned:
-        length = f"{p.length}/{p.max_length}" + (f" +{len(p.thread)}" if p.thread else "")
+        more = len(p.parts) - 1
+        length = f"{p.length}/{p.max_length}" + (f" +{more} in thread" if more > 0 else "")
         table.add_row(p.subject, p.platform, p.account,
                       p.scheduled_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
                       p.status, length, str(len(p.media)),

@@ -50,9 +50,38 @@ EXPECTED = {
     "card_font": "an existing TrueType or OpenType font file",
     "card_font_bold": "an existing TrueType or OpenType font file",
     "cover_timeout_seconds": "a number of seconds greater than 0",
+    "source_timeout_seconds": "a number of seconds greater than 0",
+    "full_harvest_days": "a number of days, 0 or more",
+    "events_horizon_days": "a whole number of days from 1 to 3650",
+    "event_kind_rules": "rules such as \"workshop: pelatihan, kelas; community: komunitas\"",
     "hashtags": "hashtags separated by commas or spaces, such as "
     "#PerpustakaanKotaBontang #BukuBaru",
 }
+
+
+EVENT_KINDS = ("workshop", "community", "other")
+
+
+def parse_kind_rules(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """ "workshop: pelatihan, kelas; community: komunitas" -> [(kind, (word, ...)), ...].
+
+    Used by OUTREACH_EVENT_KIND_RULES: an event's categories (iCalendar CATEGORIES, the
+    spreadsheet's "jenis") that contain one of the words get that kind; the first rule wins.
+    """
+    rules = []
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        kind, sep, words = part.partition(":")
+        kind = kind.strip().lower()
+        if not sep or kind not in EVENT_KINDS:
+            raise ValueError(f"{part.strip()!r} is not 'kind: word, word' with kind one of "
+                             f"{', '.join(EVENT_KINDS)}")
+        found = tuple(w.strip().lower() for w in words.split(",") if w.strip())
+        if not found:
+            raise ValueError(f"the rule for {kind} has no words")
+        rules.append((kind, found))
+    return rules
 
 
 class SettingsError(Exception):
@@ -103,6 +132,12 @@ class Settings(BaseSettings):
     cover_timeout_seconds: float = 5.0
     # Instagram announced (2025-12) a cap of 5 hashtags per post; its API docs still say 30.
     instagram_max_hashtags: int = 5
+    # Library data sources (outreach/sources/, docs/sources.md).
+    source_timeout_seconds: float = 60.0
+    full_harvest_days: float = 7.0
+    covers_openlibrary: bool = False
+    events_horizon_days: int = 365
+    event_kind_rules: str | None = None
     missed_after_hours: float = 6.0
     lease_seconds: int = 60
     retry_base_seconds: float = 30.0
@@ -120,6 +155,9 @@ class Settings(BaseSettings):
     instagram_access_token: SecretStr | None = None
     instagram_username: str | None = None
     instagram_session: SecretStr | None = None
+    # Optional, to renew an instagrapi session Instagram signed out (instagram_private_login.py).
+    instagram_password: SecretStr | None = None
+    instagram_totp_seed: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -217,6 +255,34 @@ class Settings(BaseSettings):
             raise ValueError("not positive")
         return value
 
+    @field_validator("source_timeout_seconds")
+    @classmethod
+    def _source_timeout(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("not positive")
+        return value
+
+    @field_validator("full_harvest_days")
+    @classmethod
+    def _full_harvest(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError("negative")
+        return value
+
+    @field_validator("events_horizon_days")
+    @classmethod
+    def _events_horizon(cls, value: int) -> int:
+        if not 1 <= value <= 3650:
+            raise ValueError("out of range")
+        return value
+
+    @field_validator("event_kind_rules")
+    @classmethod
+    def _event_kind_rules(cls, value: str | None) -> str | None:
+        if value:
+            parse_kind_rules(value)  # raises ValueError saying what is wrong
+        return value or None
+
     @field_validator("announce_window_days")
     @classmethod
     def _window(cls, value: int) -> int:
@@ -294,7 +360,8 @@ def _explain(exc: ValidationError) -> str:
         field = str(err["loc"][0]) if err["loc"] else "?"
         env = "OUTREACH_" + field.upper()
         given = err.get("input")
-        shown = "(hidden)" if "secret" in field or "token" in field else repr(given)
+        hidden = ("secret", "token", "password", "session", "seed")
+        shown = "(hidden)" if any(word in field for word in hidden) else repr(given)
         expected = EXPECTED.get(field, err["msg"])
         reason = err["msg"].removeprefix("Value error, ")
         lines.append(f"{env}={shown} is not valid ({reason}): expected {expected}.")

@@ -252,6 +252,15 @@ def _attempt(session: Session, d: Delivery, account: Account, attempt_id: int, w
         account.rate_remaining = state.remaining
         account.rate_reset_at = state.reset_at
     _write_back(session, d, account, attempt_id, outcome, message, remote_id, worker)
+    renewed = client.updated_credentials() if client is not None else None
+    if renewed and account.source == "db":  # keep a renewed session (env accounts: in memory)
+        from outreach.crypto import encrypt_credentials
+
+        account.credentials_encrypted = encrypt_credentials(settings, renewed)
+        session.connection().execute(
+            update(Account).where(Account.id == account.id)
+            .values(credentials_encrypted=account.credentials_encrypted))
+        session.commit()
     log.info("delivery %s on %s: %s", d.id, d.platform, status)
     return status
 

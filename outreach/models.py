@@ -314,6 +314,8 @@ class ImportRun(SQLModel, table=True):
     unchanged: int = 0
     errors: list[dict] = Json(default_factory=list)
     harvest_from: str | None = Field(default=None, max_length=40)  # OAI "from" for the next run
+    # The OAI "from" this run asked for; None: the whole set was read (sources/importing.py).
+    harvested_since: str | None = Field(default=None, max_length=40)
 
 
 class Heartbeat(SQLModel, table=True):

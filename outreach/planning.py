@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, update
@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from outreach.compose import build
+from outreach.compose.cards import CardError
 from outreach.compose.context import digest_context, event_context, title_context, title_dict
 from outreach.compose.fit import Target
 from outreach.compose.overrides import template_set
@@ -42,7 +43,7 @@ from outreach.models import (
     utcnow,
 )
 from outreach.platforms import available_platforms, platform_class, sync_env_accounts
-from outreach.schedule import WEEKDAYS, Booking, EventRule, Rule, Schedule, load_schedule
+from outreach.schedule import Booking, EventRule, Rule, Schedule, load_schedule
 
 log = logging.getLogger(__name__)
 S = DeliveryStatus
@@ -62,8 +63,8 @@ class PlannedDelivery:
     account: str
     scheduled_at: datetime
     status: str
-    text: str
-    thread: list[str] = field(default_factory=list)
+    text: str  # as stored: a thread's parts separated by "---" lines
+    parts: list[str] = field(default_factory=list)  # the posts it makes
     media: list[str] = field(default_factory=list)
     alt_text: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -89,23 +90,27 @@ def initial_status(kind: str, author_role: str | None = None,
     return S.pending_review
 
 
-def target_for(platform: str, settings: Settings, schedule: Schedule) -> Target:
+def target_for(platform: str, settings: Settings, schedule: Schedule,
+               backend: str | None = None) -> Target:
+    """The platform's declared rules (for the account's backend) and the schedule's choices."""
     rhythm = schedule.rhythm(platform)
-    return Target.of(platform_class(platform), settings, links=rhythm.links, images=rhythm.images)
+    return Target.of(platform_class(platform, backend), settings, links=rhythm.links,
+                     images=rhythm.images)
 
 
 def compose_free(platform: str, text: str, media: Sequence[str], alt_text: Sequence[str],
-                 settings: Settings, schedule: Schedule | None = None) -> build.Composed:
+                 settings: Settings, schedule: Schedule | None = None,
+                 backend: str | None = None) -> build.Composed:
     """A staff-written text on one platform: the thread it becomes and what breaks the rules."""
-    from outreach.compose.fit import fit_text
+    from outreach.compose.fit import fit_text, join_thread
     from outreach.compose.validate import problems
 
-    target = target_for(platform, settings, schedule or load_schedule(settings))
+    target = target_for(platform, settings, schedule or load_schedule(settings), backend)
     parts = fit_text(target, text)
     found = problems(target, parts[0], list(media), list(alt_text), thread=parts[1:],
                      locale=settings.locale)
-    return build.Composed(template="free", text=parts[0], thread=parts[1:], media=list(media),
-                          alt_text=list(alt_text), problems=found)
+    return build.Composed(template="free", text=join_thread(parts), parts=parts,
+                          media=list(media), alt_text=list(alt_text), problems=found)
 
 
 @dataclass
@@ -131,7 +136,9 @@ class Planner:
         self.result = PlanResult()
         self.templates = template_set(session, settings)
         self.accounts = self._accounts()
-        self.targets = {p: target_for(p, settings, schedule) for p in self.accounts}
+        self.targets = {(a.platform, a.backend): target_for(a.platform, settings, schedule,
+                                                            a.backend)
+                        for accounts in self.accounts.values() for a in accounts}
         self.bookings: dict[int, Booking] = {}
         self.rows: list[tuple[_Subject, int | None, dict, list[dict]]] = []
 
@@ -183,7 +190,7 @@ class Planner:
 
     def _digest(self) -> Iterable[_Subject]:
         rule = self.schedule.digest
-        when = digest_time(rule.weekday, rule.time, self.now, self.tz)
+        when = rule.occurrence(self.now, self.tz, DIGEST_PREPARE, DIGEST_GRACE)
         if when is None or not rule.platforms:
             return
         year, week, _ = when.astimezone(self.tz).isocalendar()
@@ -262,23 +269,35 @@ class Planner:
                 times[account.id] = when
         if not times:
             return
-        targets = [self.targets[a.platform] for a in todo if a.id in times]
+        targets = [self.targets[a.platform, a.backend] for a in todo if a.id in times]
         images: list[tuple[str, str]] = []
+        planned_before = len(self.result.planned)
         try:
             if self.make_images and build.wants_images(targets):
                 images = subject.images(targets)
-            deliveries = []
-            status = initial_status(subject.kind, schedule=self.schedule)
-            for account in (a for a in todo if a.id in times):
-                target, when = self.targets[account.platform], times[account.id]
+        except (CardError, OSError) as exc:
+            # A subject that cannot be composed must not stop the others: say why, give the
+            # times back, and try again at the next run (after the file is fixed).
+            for account_id, when in times.items():
+                self.bookings[account_id].release(when)
+            del self.result.planned[planned_before:]
+            self.result.skipped.append(f"{subject.key}: its image cannot be made: {exc}")
+            return
+        deliveries, made = [], None
+        status = initial_status(subject.kind, schedule=self.schedule)
+        for account in (a for a in todo if a.id in times):
+            target, when = self.targets[account.platform, account.backend], times[account.id]
+            try:
                 made = build.compose(self.templates, subject.rule.template, target,
                                      subject.rule.language, subject.context(target, when),
                                      images, self.settings.locale)
-                deliveries.append(self._delivery(subject, account, target, when, made, status))
-        except TemplateError as exc:
-            for account_id, when in times.items():
-                self.bookings[account_id].release(when)
-            self.result.skipped.append(f"{subject.key}: the template cannot be used: {exc}")
+            except TemplateError as exc:  # this platform waits; the others go ahead
+                self.bookings[account.id].release(when)
+                self.result.skipped.append(f"{subject.key} on {account.platform}: the template "
+                                           f"cannot be used: {exc}")
+                continue
+            deliveries.append(self._delivery(subject, account, target, when, made, status))
+        if made is None:
             return
         post = {"kind": subject.kind, "subject_key": subject.key, "template": made.template,
                 "language": subject.rule.language, "author": "system", **subject.post}
@@ -290,10 +309,10 @@ class Planner:
             status = S.draft  # a person must fix it first; last_error says what and how
         self.result.planned.append(PlannedDelivery(
             subject.key, subject.kind, account.platform, account.name, when, status, made.text,
-            made.thread, made.media, made.alt_text, made.problems, target.count(made.text),
+            made.parts, made.media, made.alt_text, made.problems, target.count(made.parts[0]),
             target.limits.max_text))
         return {"account_id": account.id, "platform": account.platform,
-                "subject_key": subject.key, "text": made.text, "thread": made.thread,
+                "subject_key": subject.key, "text": made.text,
                 "media": made.media, "alt_text": made.alt_text, "link": made.link,
                 "scheduled_at": when, "next_attempt_at": when, "status": status,
                 "last_error": " ".join(made.problems) or None,
@@ -347,14 +366,14 @@ class Planner:
         self.session.commit()
 
     def _insert(self, rows: list[tuple[_Subject, int | None, dict, list[dict]]]) -> None:
-        new = [post for _, post_id, post, _ in rows if post_id is None]
+        new = [_row(Post, p, self.now) for _, post_id, p, _ in rows if post_id is None]
         ids = iter(self.session.scalars(
-            insert(Post).returning(Post.id, sort_by_parameter_order=True),
-            [Post(**p).model_dump(exclude={"id"}) for p in new]).all() if new else [])
+            insert(Post).returning(Post.id, sort_by_parameter_order=True), new).all()
+            if new else [])
         values = []
         for _, post_id, _, deliveries in rows:
             pid = post_id if post_id is not None else next(ids)
-            values += [Delivery(post_id=pid, **d).model_dump(exclude={"id"}) for d in deliveries]
+            values += [_row(Delivery, {**d, "post_id": pid}, self.now) for d in deliveries]
         self.session.execute(insert(Delivery), values)
 
     def _take_off_cancelled(self) -> None:
@@ -371,6 +390,22 @@ class Planner:
         if self.dry_run:
             return
         self.result.cancelled = self.session.execute(query).rowcount or 0
+
+
+_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+
+def _row(model: type, values: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A full row for a bulk insert: the model's defaults, then `values`. Building model objects
+    only to dump them costs more than composing the post (pydantic inspects every factory)."""
+    if model not in _DEFAULTS:
+        _DEFAULTS[model] = {name: f.get_default(call_default_factory=True)
+                            for name, f in model.model_fields.items() if name != "id"}
+    row = {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+           for k, v in _DEFAULTS[model].items()}
+    row.update(created_at=now, updated_at=now)
+    row.update(values)
+    return row
 
 
 def new_titles(session: Session, settings: Settings, now: datetime) -> list[Title]:
@@ -391,18 +426,6 @@ def digest_title_ids(session: Session, since: datetime, until: datetime) -> list
         Title.withdrawn_at.is_(None), Title.catalogued_at > since, Title.catalogued_at <= until)
         .order_by(Title.catalogued_at, Title.id))
     return [i for i in rows if i not in listed]
-
-
-def digest_time(weekday: str, at: str, now: datetime, tz: Any) -> datetime | None:
-    """The digest occurrence to plan now: the latest one at or before now + DIGEST_PREPARE,
-    unless it is more than DIGEST_GRACE old (then the next week's will come)."""
-    local = now.astimezone(tz)
-    back = (local.weekday() - WEEKDAYS.index(weekday)) % 7
-    when = datetime.combine(local.date() - timedelta(days=back),
-                            time(int(at[:2]), int(at[3:])), tz)
-    if when > now + DIGEST_PREPARE:
-        when -= timedelta(days=7)
-    return when if now - when <= DIGEST_GRACE else None
 
 
 def plan(session: Session, *, settings: Settings | None = None,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from outreach.compose.fit import Target, hashtags_in
+from outreach.compose.fit import Target, hashtags_in, split_thread
 from outreach.compose.validate import image_facts, problems
 from outreach.config import Settings
 from outreach.models import Account, Delivery
@@ -72,15 +72,15 @@ def preview(session: Session, delivery_id: int, settings: Settings) -> list[Deli
 
 def _one(d: Delivery, account: Account, settings: Settings,
          schedule: Schedule | None) -> DeliveryPreview:
-    texts = [d.text or "", *(d.thread or [])]
     try:
         rhythm = schedule.rhythm(d.platform) if schedule else None
-        target = Target.of(platform_class(d.platform), settings,
+        target = Target.of(platform_class(d.platform, account.backend), settings,
                            links=rhythm.links if rhythm else True,
                            images=rhythm.images if rhythm else True)
     except (UnknownPlatform, NotImplementedError) as exc:
         target = None
         found = [str(exc.args[0])]
+    texts = split_thread(target, d.text or "") if target else [d.text or ""]
     if target is not None:
         found = problems(target, texts[0], list(d.media or []), list(d.alt_text or []),
                          thread=texts[1:], locale=settings.locale)

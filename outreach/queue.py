@@ -92,7 +92,8 @@ def create_post(session: Session, settings: Settings, new: NewPost) -> list[Deli
         raise QueueError(str(exc)) from None
     media = [str(Path(p).resolve()) for p in new.images]
     alts = [a.strip() for a in new.alt_texts]
-    made = {a.id: compose_free(a.platform, text, media, alts, settings, schedule) for a in accounts}
+    made = {a.id: compose_free(a.platform, text, media, alts, settings, schedule, a.backend)
+            for a in accounts}
     broken = [f"{a.platform}: {p}" for a in accounts for p in made[a.id].problems]
     if broken:
         raise QueueError("The post breaks the platforms' limits:\n" + "\n".join(broken))
@@ -104,7 +105,7 @@ def create_post(session: Session, settings: Settings, new: NewPost) -> list[Deli
     deliveries = []
     for account in accounts:
         d = Delivery(post_id=post.id, account_id=account.id, platform=account.platform,
-                     text=made[account.id].text, thread=made[account.id].thread, media=media,
+                     text=made[account.id].text, media=media,
                      alt_text=alts, scheduled_at=new.at, next_attempt_at=new.at, status=status)
         session.add(d)
         deliveries.append(d)

@@ -195,6 +195,18 @@ class DigestRule(Rule):
     def _time(cls, value: str) -> str:
         return _clock(value)
 
+    def occurrence(self, now: datetime, tz: ZoneInfo, prepare: timedelta,
+                   grace: timedelta) -> datetime | None:
+        """The digest to plan now: the latest one at or before now + prepare, unless it is more
+        than `grace` old (then next week's will come)."""
+        local = now.astimezone(tz)
+        back = (local.weekday() - WEEKDAYS.index(self.weekday)) % 7
+        when = datetime.combine(local.date() - timedelta(days=back),
+                                time(int(self.time[:2]), int(self.time[3:])), tz)
+        if when > now + prepare:
+            when -= timedelta(days=7)
+        return when if now - when <= grace else None
+
 
 class EventRule(Rule):
     """Events of some kinds: announced ahead, optionally reminded shortly before."""

@@ -60,6 +60,18 @@ def sandbox_env(sandbox, monkeypatch):
 
 
 @pytest.fixture
+def instagram_private_env(sandbox_env, monkeypatch):
+    """An Instagram account on the unofficial private API (instagrapi), on the sandbox: the
+    username and a stored session (not added to `sandbox_env`: planning would post twice)."""
+    pytest.importorskip("instagrapi")
+    from platform_kit import instagrapi_session
+
+    monkeypatch.setenv("OUTREACH_INSTAGRAM_USERNAME", "perpuskotabontang")
+    monkeypatch.setenv("OUTREACH_INSTAGRAM_SESSION", instagrapi_session("41700000123"))
+    return sandbox_env
+
+
+@pytest.fixture
 def media_server(db_url, tmp_path, monkeypatch):
     """The service's own web app (which serves /media/{token}/{name}) over real HTTP, with
     OUTREACH_PUBLIC_BASE_URL pointing at it: Instagram (the sandbox) fetches images from it."""

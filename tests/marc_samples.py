@@ -36,10 +36,6 @@ def book(control: str | None = "BTG001", title: str | None = "Bumi manusia :", *
     return record
 
 
-def iso(*records: Record) -> bytes:
-    return b"".join(r.as_marc() for r in records)
-
-
 def write_iso(path: Path, *parts: Record | bytes) -> Path:
     """Write records (and raw byte strings, for damage) one after the other."""
     path.write_bytes(b"".join(p if isinstance(p, bytes) else p.as_marc() for p in parts))

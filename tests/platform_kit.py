@@ -15,16 +15,27 @@ from outreach.platforms import platform_class
 FAST = (2.0, 0.5)  # (connect, read) seconds: the sandbox's timeout fault hangs longer
 
 
-def make_client(name: str, timeout=FAST, media_url=None, **overrides):
+def make_client(name: str, timeout=FAST, media_url=None, backend=None, **overrides):
     settings = load_settings(**overrides)
-    cls = platform_class(name)
+    cls = platform_class(name, backend)
     external_id, display, credentials = cls.env_account(settings)
-    account = Account(id=1, platform=name, external_id=external_id, name=display, source="env")
+    account = Account(id=1, platform=name, external_id=external_id, name=display, source="env",
+                      backend=backend)
     client = cls(account, credentials, settings, timeout=timeout, media_url=media_url)
     if hasattr(client, "poll_interval"):
         client.poll_interval = 0.05
         client.poll_timeout = 5.0
+    if hasattr(client, "configure_delay"):  # instagrapi: no app-like pauses in tests
+        client.configure_delay = 0
+        client.request_delay = None
     return client
+
+
+def instagrapi_session(user: str, sessionid: str | None = None) -> str:
+    """A stored instagrapi session signed in as the sandbox user `user` (see the sandbox)."""
+    from outreach.platforms.sandbox.instagram_private_login import sandbox_session
+
+    return sandbox_session(user, sessionid)
 
 
 def delivery(platform: str, text: str = "Buku baru di Perpustakaan Kota Bontang", **kw):

@@ -134,3 +134,18 @@ def test_real_instagram_class_rules(tmp_path):
     assert problems(target, "Teks", [image(tmp_path, "a.jpg", (1080, 1350))], ["alt"]) == []
     assert problems(target, "Teks", [image(tmp_path, "b.png", (1080, 1350), "PNG")], ["alt"])
     assert problems(target, "Teks " * 500, [image(tmp_path, "c.jpg", (1080, 1350))], ["alt"])
+
+
+def test_threads_are_stored_the_way_the_x_platform_publishes_them(x):
+    from outreach.compose.fit import join_thread, split_thread
+    from outreach.platforms.x import thread_parts
+
+    text = "\n\n".join("Baris yang cukup panjang untuk sebuah utas. " * 3 for _ in range(6))
+    parts = fit_text(x, text)
+    assert len(parts) > 1
+    stored = join_thread(parts)
+    assert thread_parts(stored) == parts == split_thread(x, stored)
+    # A thread staff wrote by hand is kept as written.
+    assert fit_text(x, "Bagian satu\n---\nBagian dua") == ["Bagian satu", "Bagian dua"]
+    # Where there are no threads, "---" is just text.
+    assert split_thread(photo_target(), "a\n---\nb") == ["a\n---\nb"]

@@ -58,7 +58,8 @@ def sandbox_process(tmp_path):
 
 
 def test_post_then_publish_due_on_every_platform(sandbox_env, media_server, sandbox_process,
-                                                 monkeypatch, tmp_path, caplog):
+                                                 monkeypatch, tmp_path, caplog, fast_schedule):
+    # fast_schedule: two posts on one Instagram account go out in one pass (no spacing).
     url = sandbox_process
     monkeypatch.setenv("OUTREACH_X_API_URL", url + "/x")
     monkeypatch.setenv("OUTREACH_GRAPH_API_URL", url + "/graph")

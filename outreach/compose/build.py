@@ -20,7 +20,7 @@ from outreach.compose.cards import (
     render_card,
 )
 from outreach.compose.covers import fetch_cover
-from outreach.compose.fit import Target, fit_text
+from outreach.compose.fit import Target, fit_text, join_thread
 from outreach.compose.templates import TemplateSet, environment
 from outreach.compose.validate import problems
 from outreach.config import Settings
@@ -41,16 +41,12 @@ class Composed:
     """One delivery's content."""
 
     template: str
-    text: str
-    thread: list[str] = field(default_factory=list)
+    text: str  # a thread's parts separated by "---" lines (fit.join_thread)
+    parts: list[str] = field(default_factory=list)
     media: list[str] = field(default_factory=list)
     alt_text: list[str] = field(default_factory=list)
     link: str | None = None
     problems: list[str] = field(default_factory=list)
-
-    @property
-    def parts(self) -> list[str]:
-        return [self.text, *self.thread]
 
 
 def compose(templates: TemplateSet, kind: str, target: Target, language: str,
@@ -64,8 +60,8 @@ def compose(templates: TemplateSet, kind: str, target: Target, language: str,
     media = [path for path, _ in chosen]
     alts = [alt for _, alt in chosen]
     found = problems(target, parts[0], media, alts, thread=parts[1:], locale=locale)
-    return Composed(template=name, text=parts[0], thread=parts[1:], media=media, alt_text=alts,
-                    link=context.get("link"), problems=found)
+    return Composed(template=name, text=join_thread(parts), parts=parts, media=media,
+                    alt_text=alts, link=context.get("link"), problems=found)
 
 
 def wants_images(targets: Sequence[Target]) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 # Room kept in each part for its number, "\n\n(12/25)".
 _MARK_ROOM = 9
 HASHTAG = re.compile(r"(?<![\w&/])#(\w+)")
+# The parts of a thread are kept in one text, separated by a line holding only "---" (the X
+# platform splits them the same way: platforms/x.py THREAD_BREAK); staff may write one by hand.
+THREAD_BREAK = re.compile(r"\n[ \t]*---[ \t]*(?:\n|$)")
+THREAD_JOIN = "\n---\n"
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,9 @@ class Target:
         # No link where a URL cannot be clicked (Instagram captions); no image where none is
         # taken, whatever the schedule asked.
         return cls(name=platform.name, label=platform.label, limits=limits,
-                   count=platform.text_length, hashtag_cap=limits.max_hashtags,
+                   # Counting is slow on X (~1.5 ms a text): fitting and validation share it.
+                   count=lru_cache(maxsize=64)(platform.text_length),
+                   hashtag_cap=limits.max_hashtags,
                    links=links and getattr(limits, "links_clickable", True),
                    images=images and limits.max_media > 0)
 
@@ -53,14 +60,29 @@ class Target:
         return self.limits.text_counting == "weighted"
 
 
+def split_thread(target: Target, text: str) -> list[str]:
+    """The posts a delivery's text makes on this platform (one, unless it takes threads)."""
+    if target.limits.max_thread_parts <= 1:
+        return [text]
+    return [p.strip() for p in THREAD_BREAK.split(text) if p.strip()] or [text]
+
+
+def join_thread(parts: list[str]) -> str:
+    return THREAD_JOIN.join(parts)
+
+
 def hashtags_in(text: str) -> list[str]:
     return ["#" + m for m in HASHTAG.findall(text or "")]
 
 
 def fit_text(target: Target, text: str) -> list[str]:
     """[text] when it fits (or cannot be split); else the parts of a numbered thread, each
-    within the limit, split between paragraphs, then lines, then words."""
+    within the limit, split between paragraphs, then lines, then words. A thread written by
+    hand (parts separated by "---" lines) is kept as written."""
     limit = target.limits.max_text
+    written = split_thread(target, text)
+    if len(written) > 1:
+        return written
     if target.count(text) <= limit:
         return [text]
     shorter = _without_trailing_hashtags(target, text)

@@ -8,15 +8,18 @@ and output size and render time are bounded. `render_string` and `TemplateError`
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime
 from babel.lists import format_list
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
@@ -88,6 +91,7 @@ def _make_env(tz_name: str, locale: str) -> ImmutableSandboxedEnvironment:
     )
     tz = ZoneInfo(tz_name)
     indonesian = locale.startswith("id")
+    locale = Locale.parse(locale)  # once, not in every filter call
 
     def local(value: datetime) -> datetime:
         if not isinstance(value, datetime):
@@ -155,28 +159,37 @@ def _locale_for(settings: Settings, language: str | None) -> str:
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None), datetime})
+_CONTAINERS = (dict, list, tuple)
 
 
-def _check_context(context: Mapping[str, Any], path: str = "context") -> None:
-    """Only plain data goes in: model objects would hand the template their sessions."""
-    for key, value in context.items():
-        if type(value) not in _PLAIN:
-            _check_value(value, f"{path}.{key}")
+def _check_context(context: Mapping[str, Any]) -> None:
+    """Only plain data goes in: model objects would hand the template their sessions. (Runs on
+    every render, so it walks without building paths; `_where` names the culprit.)"""
+    stack: list[Any] = [context]
+    while stack:
+        value = stack.pop()
+        for item in value.values() if isinstance(value, Mapping) else value:
+            kind = type(item)
+            if kind in _PLAIN:
+                continue
+            if kind in _CONTAINERS or isinstance(item, Mapping | list | tuple):
+                stack.append(item)
+            elif not isinstance(item, datetime):  # a datetime subclass is plain too
+                raise TemplateError(f"{_where(context, item)} is a {kind.__name__}; only plain "
+                                    "data may be used")
 
 
-def _check_value(value: Any, path: str) -> None:
-    if type(value) in _PLAIN:
-        return
-    if isinstance(value, Mapping):
-        _check_context(value, path)
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            if type(item) not in _PLAIN:
-                _check_value(item, f"{path}[{i}]")
-    elif isinstance(value, datetime):  # a subclass: pendulum, freezegun, ...
-        return
-    else:
-        raise TemplateError(f"{path} is a {type(value).__name__}; only plain data may be used")
+def _where(value: Any, wanted: Any, path: str = "context") -> str:
+    items = value.items() if isinstance(value, Mapping) else enumerate(value)
+    for key, item in items:
+        inner = f"{path}.{key}" if isinstance(value, Mapping) else f"{path}[{key}]"
+        if item is wanted:
+            return inner
+        if isinstance(item, Mapping | list | tuple):
+            found = _where(item, wanted, inner)
+            if found:
+                return found
+    return "" if path != "context" else "a value"
 
 
 def render_string(
@@ -198,12 +211,15 @@ def render_string(
     try:
         token = watchdog.start(MAX_SECONDS)
         try:
-            for piece in template.generate(**context):
-                size += len(piece)
+            # Taken in chunks (C-level loops): a loop writing megabytes stops at MAX_OUTPUT
+            # without paying a Python-level check for every small piece.
+            output = template.generate(**context)
+            while chunk := list(islice(output, 128)):
+                size += sum(map(len, chunk))
                 if size > MAX_OUTPUT:
                     raise TemplateError(f"the text is longer than {MAX_OUTPUT} characters",
                                         name=name)
-                pieces.append(piece)
+                pieces += chunk
         finally:
             watchdog.stop(token)
     except RenderTimeout:
@@ -253,14 +269,22 @@ def _lineno(exc: BaseException) -> int | None:
     return line
 
 
+_TRAILING = re.compile(r"[ \t\r\f\v]+(?=\n)")
+_BLANKS = re.compile(r"\n{3,}")
+
+
 def tidy(text: str) -> str:
     """NFC, no trailing spaces, at most one blank line in a row, no blank start or end."""
-    lines = [line.rstrip() for line in unicodedata.normalize("NFC", text).strip().splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.strip() + "\n"
+    if " \n" in text or "\t\n" in text or "\f" in text or "\v" in text:
+        text = _TRAILING.sub("", text)
+    if "\n\n\n" in text:
+        text = _BLANKS.sub("\n\n", text)
+    return text.strip()
 
 
 def template_name(kind: str, platform: str, language: str) -> str:

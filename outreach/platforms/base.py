@@ -75,8 +75,8 @@ class Limits:
     max_hashtags: int | None = None
     max_alt_text: int | None = None
     metrics_batch: int = 1  # remote ids per metrics call
-    # More than 1: a text over max_text is split into a numbered thread of up to this many
-    # parts (Delivery.thread holds the parts after the first), each within max_text.
+    # More than 1: a text over max_text becomes a numbered thread of up to this many parts, each
+    # within max_text, kept in Delivery.text separated by lines holding only "---".
     max_thread_parts: int = 1
     max_mentions: int | None = None  # @-mentions per post
     link_preview: bool = False  # a URL in the text becomes a link card (Facebook)
@@ -110,6 +110,14 @@ class Platform(ABC):
     limits: ClassVar[Limits]
     # Credential fields; all are secret (masked whenever shown, never logged).
     secret_fields: ClassVar[tuple[str, ...]] = ()
+    # Credential fields that may be left out; secret too when given.
+    optional_secret_fields: ClassVar[tuple[str, ...]] = ()
+    # Which way of reaching the platform this class is (`Account.backend`); None: the official
+    # API, the default. A platform may have more than one (Instagram: the Graph API, or
+    # "private": instagrapi), registered in `outreach.platforms.BACKENDS`.
+    backend: ClassVar[str | None] = None
+    # True for unofficial backends: the UI and docs mark them "tidak resmi · unofficial".
+    unofficial: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -162,6 +170,11 @@ class Platform(ABC):
         """The limits in force with these settings (some caps are the library's choice, e.g.
         Instagram's hashtag cap, OUTREACH_INSTAGRAM_MAX_HASHTAGS)."""
         return cls.limits
+
+    def updated_credentials(self) -> dict[str, str] | None:
+        """Credentials the platform renewed while working (a refreshed session), to be stored
+        again encrypted; None when nothing changed."""
+        return None
 
     @classmethod
     def text_length(cls, text: str) -> int:

@@ -83,6 +83,20 @@ Item = TitleRecord | EventRecord | RecordError
 Reader = Callable[..., Iterator[Item]]
 
 
+@dataclass(slots=True)
+class HarvestState:
+    """Incremental harvesting (OAI-PMH `from=`), handed to readers of incremental kinds as the
+    `harvest` option by `sources.importing`.
+
+    `since` is what the last successful run left (a UTC date, YYYY-MM-DD), or None for a full
+    harvest. The reader sets `next_since` from the server's own clock (the OAI responseDate of
+    its first answer), so a wrong clock here never makes a harvest skip records.
+    """
+
+    since: str | None = None
+    next_since: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class SourceKind:
     """One entry of the registry: a kind name of DESIGN.md, what it yields, and its reader."""
@@ -92,6 +106,7 @@ class SourceKind:
     source_label: str  # the value stored in Title.source / Event.source
     description: str
     reader: str | None  # "module:function", imported when used; None: not built yet
+    incremental: bool = False  # the reader takes `harvest: HarvestState` (OAI-PMH from=)
 
     def load(self) -> Reader:
         if self.reader is None:

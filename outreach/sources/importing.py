@@ -22,8 +22,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -45,18 +44,34 @@ _IN_CHUNK = 500  # ids per SELECT ... IN: below every SQLite build's variable li
 CREATED, UPDATED, UNCHANGED = 0, 1, 2
 # The same JSON as the records' content_hash() (base.py), without dataclasses.asdict's deep
 # copy and a new encoder per call: hashing was the largest cost of an import after parsing.
-# tests/test_importing.py checks that both give the same digest.
 # Keys are inserted in sorted order, so the encoder need not sort them (same output).
+# tests/test_importing.py checks that both give the same digest.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def content_hash(record: TitleRecord | EventRecord, names: tuple[str, ...]) -> str:
-    """`record.content_hash()`, faster; `names`: the sorted field names of its dataclass."""
-    data = {}
-    for name in names:
-        value = getattr(record, name)
-        data[name] = value.isoformat() if isinstance(value, datetime) else value
-    return hashlib.sha256(_ENCODER.encode(data).encode("utf-8")).hexdigest()
+class _Hasher:
+    """content_hash() for one record type: its fields read in sorted order, times as ISO text."""
+
+    def __init__(self, record_type: type) -> None:
+        fields = sorted(dataclasses.fields(record_type), key=lambda f: f.name)
+        self.names = tuple(f.name for f in fields)
+        self.getter = attrgetter(*self.names)
+        self.times = [f.name for f in fields if "datetime" in str(f.type)]
+
+    def __call__(self, record: TitleRecord | EventRecord) -> str:
+        data = dict(zip(self.names, self.getter(record), strict=True))
+        for name in self.times:
+            if (value := data[name]) is not None:
+                data[name] = value.isoformat()
+        return hashlib.sha256(_ENCODER.encode(data).encode("utf-8")).hexdigest()
+
+
+_HASHERS = {TitleRecord: _Hasher(TitleRecord), EventRecord: _Hasher(EventRecord)}
+
+
+def content_hash(record: TitleRecord | EventRecord) -> str:
+    """The same digest as `record.content_hash()`, several times faster."""
+    return _HASHERS[type(record)](record)
 
 
 @dataclass
@@ -151,9 +166,10 @@ class _Upserter:
         self.label = label
         self.result = result
         self.pending: dict[str, TitleRecord | EventRecord] = {}
-        self.names = tuple(sorted(f.name for f in dataclasses.fields(self.record_type)))
-        names = set(self.names)
+        self.hash = _HASHERS[self.record_type]
+        names = set(self.hash.names)
         self.fields = [c.name for c in self.table.c if c.name in names and c.name != "source"]
+        self.getter = attrgetter(*self.fields)
         self.has_isbn = "isbn" in self.table.c and "isbns" in names
         self.has_withdrawn = "withdrawn_at" in self.table.c
         # PostgreSQL enforces VARCHAR lengths (SQLite does not): clip rather than lose the batch.
@@ -178,7 +194,7 @@ class _Upserter:
         self.pending[sid] = record
 
     def _row(self, record: TitleRecord | EventRecord) -> dict[str, Any]:
-        row = {name: getattr(record, name) for name in self.fields}
+        row = dict(zip(self.fields, self.getter(record), strict=True))
         for name, limit in self.limits.items():
             value = row[name]
             if isinstance(value, str) and len(value) > limit:
@@ -251,7 +267,7 @@ class _Upserter:
                     else:
                         outcomes.append((sid, UNCHANGED))  # unknown here, or withdrawn already
                     continue
-                digest = content_hash(record, self.names)
+                digest = self.hash(record)
                 if old is None:
                     row = self._row(record)
                     row.update(source_id=sid, content_hash=digest)

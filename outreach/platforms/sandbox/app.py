@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from outreach.platforms.sandbox import facebook as sandbox_facebook
 from outreach.platforms.sandbox import graph as sandbox_graph
 from outreach.platforms.sandbox import instagram as sandbox_instagram
+from outreach.platforms.sandbox import instagram_private as sandbox_instagram_private
 from outreach.platforms.sandbox import page
 from outreach.platforms.sandbox import x as sandbox_x
 from outreach.platforms.sandbox.faults import ConnectionDropper, Fault, FaultError
@@ -58,6 +59,7 @@ def create_app(
     sandbox_facebook.install(app, state)
     sandbox_instagram.install(app, state)
     sandbox_graph.install(app, state)
+    sandbox_instagram_private.install(app, state)
     app.include_router(control)
     app.include_router(pages)
     return app

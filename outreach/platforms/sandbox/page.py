@@ -65,6 +65,8 @@ article{background:#fff;border:1px solid #ddd;border-radius:.5rem;padding:.75rem
 dl{display:flex;flex-wrap:wrap;gap:.25rem .9rem;margin:.25rem 0 0}
 dl div{display:flex;gap:.3rem}dt{color:#5d5d58}dd{margin:0;font-weight:600}
 .meta{color:#5d5d58;font-size:.85rem}
+.unofficial{display:inline-block;margin:0 0 .4rem;padding:.1rem .45rem;border-radius:.25rem;
+  background:#fff3cd;color:#664d03;font-size:.8rem}
 .media{display:flex;flex-wrap:wrap;gap:.5rem}figure{margin:0;max-width:12rem}
 figure img{max-width:100%;height:auto;border-radius:.25rem;display:block}
 figcaption{font-size:.8rem;overflow-wrap:anywhere}
@@ -94,9 +96,13 @@ def _post(post: dict, metrics_names: list[tuple[str, str, str]]) -> str:
         "</figcaption></figure>"
         for m, alt in zip(post.get("media") or [], _padded(post), strict=False)
     )
+    # Posts made through instagrapi (Instagram's private API) are marked: it is unofficial.
+    unofficial = (post.get("extra") or {}).get("backend") == "private"
     return (
         "<article>"
-        f'<p class="text">{escape(post["text"])}</p>'
+        + ('<p class="unofficial">API privat <strong>tidak resmi</strong> (instagrapi) '
+           '<small>unofficial private API</small></p>' if unofficial else "")
+        + f'<p class="text">{escape(post["text"])}</p>'
         f'<p class="meta">{escape(_when(post["created_at"]))} · id {escape(post["id"])}'
         f" · akun <small>account</small> {escape(str(post.get('account', '')))}</p>"
         + (f'<div class="media">{media}</div>' if media else "")
