@@ -16,6 +16,7 @@ from typing import Any
 # (name, module): the figures `python -m bench` knows, in the order they run.
 REGISTRY: list[tuple[str, str]] = [
     ("marc_import", "bench.marc_import"),
+    ("sources_import", "bench.sources_import"),
     ("sandbox_capacity", "bench.sandbox_capacity"),
     ("plan_render", "bench.plan_render"),
     ("dispatch", "bench.dispatch"),

@@ -121,12 +121,27 @@ def import_(
     source: Annotated[str, typer.Argument(help="File path or URL.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
     = False,
+    full: Annotated[bool, typer.Option("--full", help="OAI-PMH: read the whole set, not only "
+                                       "what is new since the last run.")] = False,
+    option: Annotated[list[str] | None, typer.Option(
+        "--option", "-o", help="KEY=VALUE for the reader, repeatable (docs/sources.md): "
+        "items=PATH (slims-csv), opac_url=URL (slims-db), metadata_prefix=P, set_spec=S (OAI).")]
+    = None,
 ) -> None:
     """Import titles or events from the library's data. Exit 0: all taken; 1: some records were
     rejected (the rest are kept); 2: the source could not be read."""
     from outreach.sources import get_kind
 
     settings = ready()
+    options: dict[str, str] = {}
+    for item in option or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or key.strip() == "harvest":
+            if as_json:
+                print(json.dumps({"created": 0, "updated": 0, "unchanged": 0, "errors": [
+                    {"where": "--option", "message": f"{item!r} is not KEY=VALUE"}]}))
+            raise Fail(f"--option {item!r} is not KEY=VALUE", 2)
+        options[key.strip()] = value.strip()
     try:
         get_kind(kind).load()
     except (KeyError, NotImplementedError) as exc:
@@ -138,15 +153,16 @@ def import_(
     from outreach.sources.importing import run_import
     progress = None
     if not as_json and sys.stderr.isatty():
-        from rich.progress import Progress, SpinnerColumn, TextColumn
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err,
-                       transient=True)
+        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                       console=err, transient=True)
         task = bar.add_task("reading…")
         bar.start()
         progress = lambda n: bar.update(task, description=f"{n:,} records read")  # noqa: E731
     try:
-        result = run_import(kind, source, database_url=settings.database_url, progress=progress)
+        result = run_import(kind, source, database_url=settings.database_url, progress=progress,
+                            full=full, **options)
     finally:
         if progress is not None:
             bar.stop()

@@ -39,17 +39,79 @@ def publish_due(
 
 @app.command("sync-engagement")
 @command
-def sync_engagement(once: Annotated[bool, typer.Option("--once")] = False) -> None:
-    """Fetch likes, comments, shares and reach of published posts."""
-    later("Engagement sync")
+def sync_engagement(
+    once: Annotated[bool, typer.Option("--once", help="Sync what is due now, then exit.")]
+    = False,
+) -> None:
+    """Read the metrics (views, reach, likes, comments, shares, saves, clicks) of every published
+    post whose next snapshot is due, and bring new comments into the feedback inbox."""
+    from outreach.engagement import SyncResult, sync_pass
+
+    settings = ready()
+    if not once:
+        raise Fail("Use `outreach sync-engagement --once` for one sync (for cron); `outreach "
+                   "run` syncs by itself on the clock.")
+    total = SyncResult()
+    while True:
+        result = sync_pass(settings)
+        total.merge(result)
+        if not result.more:
+            break
+    out.print(f"snapshots {total.snapshots} ({total.calls} metric calls), removed on the "
+              f"platform {total.removed}, new comments {total.comments} "
+              f"(questions {total.questions})", highlight=False)
+    for line in total.waiting:
+        err.print(f"waiting for the rate limit: {line}", highlight=False, markup=False)
+    for line in total.errors:
+        err.print(line, highlight=False, markup=False)
+    if total.errors:
+        raise typer.Exit(1)
 
 
 @app.command()
 @command
-def report(fmt: Annotated[str, typer.Option("--format", help="table, csv, json or html")]
-           = "table") -> None:
-    """Engagement report for managers."""
-    later("The engagement report")
+def report(
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or html")] = "table",
+    month: Annotated[str | None, typer.Option("--month", help="A calendar month, e.g. 2026-11 "
+                                              "(in OUTREACH_TIMEZONE).")] = None,
+    last_month: Annotated[bool, typer.Option("--last-month", help="The previous calendar "
+                                             "month.")] = False,
+    start: Annotated[str | None, typer.Option("--from", help="First day, e.g. 2026-11-01.")]
+    = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, included.")] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file "
+                                               "instead of the screen.")] = None,
+) -> None:
+    """Engagement report for managers: posts, reactions, what works, what was missed. Without a
+    period: everything so far. --format html is the monthly evaluation (Bahasa Indonesia,
+    printable to PDF), e.g. `outreach report --last-month --format html -o laporan.html`."""
+    from pathlib import Path
+
+    from outreach.reports import FORMATS, PeriodError, build_report, parse_period, render
+
+    settings = ready()
+    if fmt not in FORMATS:
+        raise Fail(f"--format {fmt!r} is not one of {', '.join(FORMATS)}.", 2)
+    try:
+        period = parse_period(settings, month=month, start=start, end=end,
+                              last_month=last_month)
+    except PeriodError as exc:
+        raise Fail(str(exc), 2) from None
+    with session_scope(settings.database_url) as session:
+        made = build_report(session, period, settings,
+                            include_deliveries=fmt in ("json", "csv"))
+    text = render(made, fmt, settings, width=max(100, out.size.width))
+    if output:
+        target = Path(output)
+        if not target.parent.is_dir():
+            raise Fail(f"The folder for {output} does not exist.", 2)
+        # A BOM lets spreadsheet programs open the CSV as UTF-8 (Indonesian names, emoji).
+        target.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        err.print(f"Report for {period.label} written to {output}.", highlight=False)
+    elif fmt == "table":
+        out.print(text, end="", markup=False, highlight=False)
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
 
 
 @app.command()

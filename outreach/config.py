@@ -9,6 +9,7 @@ expected, so an IT person never has to read a pydantic traceback.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -56,7 +57,45 @@ EXPECTED = {
     "event_kind_rules": "rules such as \"workshop: pelatihan, kelas; community: komunitas\"",
     "hashtags": "hashtags separated by commas or spaces, such as "
     "#PerpustakaanKotaBontang #BukuBaru",
+    "engagement_schedule": "steps 'up to AGE: every INTERVAL' such as "
+    "\"1d: 1h, 7d: 6h, 30d: 1d, 90d: 7d\" (units m, h, d, w)",
+    "feedback_authors": "show or hash",
 }
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _duration(text: str) -> timedelta:
+    text = text.strip().lower()
+    if len(text) < 2 or text[-1] not in _UNITS:
+        raise ValueError(f"{text!r} is not a duration such as 6h or 7d")
+    try:
+        amount = float(text[:-1])
+    except ValueError:
+        raise ValueError(f"{text!r} is not a duration such as 6h or 7d") from None
+    if amount <= 0:
+        raise ValueError(f"{text!r} is not positive")
+    return timedelta(seconds=amount * _UNITS[text[-1]])
+
+
+def parse_age_schedule(text: str) -> list[tuple[timedelta, timedelta]]:
+    """ "1d: 1h, 7d: 6h" -> [(age limit, interval), ...]: while a post is younger than 1 day its
+    metrics are read every hour, then every 6 hours until it is 7 days old; after the last step,
+    never again (OUTREACH_ENGAGEMENT_SCHEDULE)."""
+    steps = []
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        until, sep, every = part.partition(":")
+        if not sep:
+            raise ValueError(f"{part.strip()!r} is not 'AGE: INTERVAL'")
+        steps.append((_duration(until), _duration(every)))
+    if not steps:
+        raise ValueError("no steps")
+    for (a, _), (b, _) in zip(steps, steps[1:], strict=False):
+        if b <= a:
+            raise ValueError("the ages must grow from one step to the next")
+    return steps
 
 
 EVENT_KINDS = ("workshop", "community", "other")
@@ -139,6 +178,9 @@ class Settings(BaseSettings):
     events_horizon_days: int = 365
     event_kind_rules: str | None = None
     missed_after_hours: float = 6.0
+    # Engagement and feedback (engagement.py, feedback.py; docs/reports.md).
+    engagement_schedule: str = "1d: 1h, 7d: 6h, 30d: 1d, 90d: 7d"
+    feedback_authors: str = "hash"
     lease_seconds: int = 60
     retry_base_seconds: float = 30.0
     worker_concurrency: int = 4
@@ -283,6 +325,20 @@ class Settings(BaseSettings):
             parse_kind_rules(value)  # raises ValueError saying what is wrong
         return value or None
 
+    @field_validator("engagement_schedule")
+    @classmethod
+    def _engagement_schedule(cls, value: str) -> str:
+        parse_age_schedule(value)  # raises ValueError saying what is wrong
+        return value
+
+    @field_validator("feedback_authors")
+    @classmethod
+    def _feedback_authors(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("show", "hash"):
+            raise ValueError("unknown choice")
+        return value
+
     @field_validator("announce_window_days")
     @classmethod
     def _window(cls, value: int) -> int:
@@ -336,6 +392,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def sync_steps(self) -> list[tuple[timedelta, timedelta]]:
+        return parse_age_schedule(self.engagement_schedule)
 
     @property
     def templates_path(self) -> Path:

@@ -227,6 +227,10 @@ class Delivery(SQLModel, table=True):
         UniqueConstraint("account_id", "subject_key", name="uq_delivery_subject"),
         Index("ix_delivery_due", "status", "next_attempt_at"),
         Index("ix_delivery_account_scheduled", "account_id", "scheduled_at"),
+        # Reports choose periods by publishing time; the other columns let "best days and
+        # hours" read a year of posts from the index alone (reports/timing.py).
+        Index("ix_delivery_published", "published_at", "status", "platform",
+              "last_snapshot_id", "last_interactions", "last_base"),
     )
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key="post.id", index=True)
@@ -251,6 +255,16 @@ class Delivery(SQLModel, table=True):
     last_error_kind: str | None = Field(default=None, max_length=30)
     removed_at: datetime | None = Time(default=None)  # deleted on the platform
     next_sync_at: datetime | None = Time(default=None, index=True)
+    # Engagement (engagement.py): the newest snapshot, so reports join one row per delivery
+    # instead of searching the history, and two figures of it that reports rank and group by
+    # (likes + comments + shares + saves; reach, else views); how many successful metric answers
+    # in a row left the post out (two: it was deleted on the platform); the comment count when
+    # comments were last fetched (more now: fetch the new ones).
+    last_snapshot_id: int | None = None
+    last_interactions: int | None = None
+    last_base: int | None = None
+    sync_misses: int = 0
+    comments_seen: int = 0
     created_at: datetime = Time(default_factory=utcnow)
     updated_at: datetime = Time(default_factory=utcnow)
 
@@ -286,6 +300,40 @@ class EngagementSnapshot(SQLModel, table=True):
 
 
 METRICS = ("views", "reach", "likes", "comments", "shares", "saves", "clicks")
+
+
+class FeedbackStatus(StrEnum):
+    new = "new"
+    answered = "answered"
+    not_relevant = "not_relevant"
+
+
+class Feedback(SQLModel, table=True):
+    """A comment or reply of the public on one of our posts (the feedback inbox, feedback.py).
+
+    The author is kept as OUTREACH_FEEDBACK_AUTHORS says: `author_key` is a keyed hash (the same
+    person gets the same key, nobody can reverse it), `author_handle` only with `show`."""
+
+    __table_args__ = (
+        UniqueConstraint("platform", "remote_id", name="uq_feedback_remote"),
+        Index("ix_feedback_status_created", "status", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
+    platform: str = Field(max_length=20)
+    remote_id: str = Field(max_length=120)
+    parent_remote_id: str | None = Field(default=None, max_length=120)
+    author_key: str | None = Field(default=None, max_length=32)
+    author_handle: str | None = Field(default=None, max_length=120)
+    text: str
+    url: str | None = None
+    created_at: datetime = Time()  # on the platform
+    fetched_at: datetime = Time(default_factory=utcnow)
+    is_question: bool = False
+    status: str = Field(default=FeedbackStatus.new, max_length=20)
+    handled_by: str | None = Field(default=None, max_length=254)
+    handled_at: datetime | None = Time(default=None)
+    note: str | None = None
 
 
 class AuditLog(SQLModel, table=True):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from outreach.db import get_engine, init_db
 from outreach.models import Event, ImportRun, Title
-from outreach.sources import importing
+from outreach.sources import import_runs, importing
 from outreach.sources.base import EventRecord, RecordError, SourceUnreadable, TitleRecord
 from outreach.sources.importing import content_hash, mask_source, run_import
 
@@ -146,11 +146,11 @@ def test_rejected_records_give_exit_1_and_are_stored(tmp_path, url):
 
 def test_stored_errors_are_capped(tmp_path, url):
     no_id = book(None, "Tanpa nomor").as_marc()
-    path = catalogue(tmp_path, *([no_id] * (importing.MAX_STORED_ERRORS + 5)), BOOKS[0])
+    path = catalogue(tmp_path, *([no_id] * (import_runs.MAX_STORED_ERRORS + 5)), BOOKS[0])
     result = run_import("marc", path, database_url=url)
-    assert len(result.errors) == importing.MAX_STORED_ERRORS + 5 and result.created == 1
+    assert len(result.errors) == import_runs.MAX_STORED_ERRORS + 5 and result.created == 1
     stored = runs(url)[0]["errors"]
-    assert len(stored) == importing.MAX_STORED_ERRORS + 1
+    assert len(stored) == import_runs.MAX_STORED_ERRORS + 1
     assert "5 more" in stored[-1]["message"]
 
 
@@ -162,9 +162,61 @@ def test_unreadable_source_gives_exit_2(tmp_path, url):
     assert run["status"] == "failed" and run["errors"][-1]["message"] == result.unreadable
 
 
-def fake_kind(monkeypatch, reader, target="title", label="test"):
-    kind = SimpleNamespace(name="fake", target=target, source_label=label, load=lambda: reader)
+def fake_kind(monkeypatch, reader, target="title", label="test", incremental=False):
+    kind = SimpleNamespace(name="fake", target=target, source_label=label, load=lambda: reader,
+                           incremental=incremental, undated_is_new=False)
     monkeypatch.setattr(importing, "get_kind", lambda name: kind)
+
+
+def test_incremental_state_from_the_last_successful_run(monkeypatch, url):
+    """An incremental reader gets `harvest.since` from the last successful run of the same
+    kind and source; a failed run leaves it alone; a full harvest is due after N days."""
+    seen, fail = [], []
+
+    def reader(source, *, harvest, **options):
+        seen.append(harvest.since)
+        harvest.next_since = f"2026-03-0{len(seen)}"
+        yield TitleRecord("H1", "Satu")
+        if fail:
+            raise SourceUnreadable("the server went away")
+
+    fake_kind(monkeypatch, reader, incremental=True)
+    src = "https://lib.example/oai2.php"
+    run_import("fake", src, database_url=url)  # full: nothing before
+    run_import("fake", src, database_url=url)  # from the first run's date
+    fail.append(True)
+    run_import("fake", src, database_url=url)  # fails: its date is not kept
+    fail.clear()
+    run_import("fake", src, database_url=url)  # from the second run's date again
+    run_import("fake", "https://other.example/oai", database_url=url)  # another source: full
+    run_import("fake", src, database_url=url, full=True)
+    assert seen == [None, "2026-03-01", "2026-03-02", "2026-03-02", None, None]
+    assert [r["harvest_from"] for r in runs(url)] == [
+        "2026-03-01", "2026-03-02", None, "2026-03-04", "2026-03-05", "2026-03-06"]
+    # The last full harvest of src (run 6) is fresh; pretend it was 8 days ago: full again.
+    with get_engine(url).begin() as conn:
+        table = ImportRun.__table__
+        conn.execute(table.update().values(started_at=datetime.now(UTC) - timedelta(days=8)))
+    run_import("fake", src, database_url=url)
+    assert seen[-1] is None
+
+
+def test_open_library_covers_are_addresses_only(monkeypatch, tmp_path, url):
+    """With OUTREACH_COVERS_OPENLIBRARY a title without its own cover gets Open Library's
+    address for its ISBN; nothing is fetched (compose does that later, or uses a card)."""
+    monkeypatch.setenv("OUTREACH_COVERS_OPENLIBRARY", "true")
+    own = book("B9", "Bersampul", field("020", "  ", a="0-306-40615-2"),
+               field("856", "42", u="https://perpus.example/images/docs/b9.jpg", z="sampul"))
+    run_import("marc", catalogue(tmp_path, BOOKS[0], own, book("B8", "Tanpa ISBN")),
+               database_url=url)
+    stored = rows(url)
+    assert stored["B1"]["cover_url"] == (
+        "https://covers.openlibrary.org/b/isbn/9780306406157-L.jpg?default=false")
+    assert stored["B9"]["cover_url"] == "https://perpus.example/images/docs/b9.jpg"
+    assert stored["B8"]["cover_url"] is None
+    monkeypatch.setenv("OUTREACH_COVERS_OPENLIBRARY", "false")  # the default
+    run_import("marc", catalogue(tmp_path, BOOKS[1], name="b.mrc"), database_url=url)
+    assert rows(url)["B2"]["cover_url"] is None
 
 
 def test_records_read_before_the_source_fails_are_kept(monkeypatch, url):

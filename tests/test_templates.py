@@ -62,6 +62,19 @@ def test_hostile_templates_are_refused(source):
         render_string(source, {"t": "a"})
 
 
+def test_context_builders_give_only_plain_data():
+    """Contexts from compose.context skip the per-render check: so every builder is walked here,
+    with every key filled (sample_context)."""
+    from outreach.compose.context import sample_context
+    from outreach.compose.templates import PlainContext, _check_context
+    from outreach.config import load_settings
+
+    for kind in KINDS:
+        context = sample_context(kind, load_settings())
+        assert type(context) is PlainContext
+        _check_context(context)
+
+
 def test_only_plain_data_in_context():
     class Thing:
         secret = "s"

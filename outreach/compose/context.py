@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from outreach.compose.links import opac_link, with_utm
+from outreach.compose.templates import PlainContext
 from outreach.config import Settings
 from outreach.models import Event, Title
 
@@ -74,8 +75,8 @@ def title_context(title: Title, settings: Settings, platform: str, *, language: 
                   posted_at: datetime | None = None) -> dict[str, Any]:
     """`acquisition`: one new title."""
     t = title_dict(title, settings, platform, campaign, links)
-    return {**common_context(settings, platform, language, hashtags, hashtag_cap, posted_at),
-            "title": t, "link": t["link"]}
+    return PlainContext(common_context(settings, platform, language, hashtags, hashtag_cap,
+                                       posted_at), title=t, link=t["link"])
 
 
 def digest_context(titles: Sequence[Title], total: int, period_start: datetime,
@@ -89,9 +90,10 @@ def digest_context(titles: Sequence[Title], total: int, period_start: datetime,
     link = None
     if links and settings.opac_url:
         link = with_utm(settings.opac_url, platform, campaign, "digest")
-    return {**common_context(settings, platform, language, hashtags, hashtag_cap, posted_at),
-            "titles": listed, "count": total, "more": max(0, total - len(listed)),
-            "period": {"start": period_start, "end": period_end}, "link": link}
+    return PlainContext(common_context(settings, platform, language, hashtags, hashtag_cap,
+                                       posted_at),
+                        titles=listed, count=total, more=max(0, total - len(listed)),
+                        period={"start": period_start, "end": period_end}, link=link)
 
 
 def event_dict(event: Event, settings: Settings, platform: str, campaign: str,
@@ -125,16 +127,16 @@ def event_context(event: Event, settings: Settings, platform: str, *, language: 
                   posted_at: datetime | None = None) -> dict[str, Any]:
     """`workshop`, `event` and `reminder`: one event."""
     e = event_dict(event, settings, platform, campaign, links, posted_at)
-    return {**common_context(settings, platform, language, hashtags, hashtag_cap, posted_at),
-            "event": e, "link": e["link"]}
+    return PlainContext(common_context(settings, platform, language, hashtags, hashtag_cap,
+                                       posted_at), event=e, link=e["link"])
 
 
 def free_context(text: str, settings: Settings, platform: str, *, language: str = "id",
                  hashtags: Sequence[str] | None = None, hashtag_cap: int | None = None,
                  posted_at: datetime | None = None) -> dict[str, Any]:
     """`free`: a text written by staff."""
-    return {**common_context(settings, platform, language, hashtags, hashtag_cap, posted_at),
-            "text": text, "link": None}
+    return PlainContext(common_context(settings, platform, language, hashtags, hashtag_cap,
+                                       posted_at), text=text, link=None)
 
 
 # -- sample contexts: for checking a template staff edited, and for the documentation test ------

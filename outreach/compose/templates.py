@@ -158,6 +158,11 @@ def _locale_for(settings: Settings, language: str | None) -> str:
     return language
 
 
+class PlainContext(dict):
+    """A context built by `compose.context` from plain values only (its tests walk every one):
+    rendering skips the per-render check for it. Any other mapping is checked every time."""
+
+
 _PLAIN = frozenset({str, int, float, bool, type(None), datetime})
 _CONTAINERS = (dict, list, tuple)
 
@@ -203,7 +208,8 @@ def render_string(
     if len(source) > MAX_SOURCE:
         raise TemplateError(f"the template is too long ({len(source)} > {MAX_SOURCE} characters)",
                             name=name)
-    _check_context(context)
+    if type(context) is not PlainContext:
+        _check_context(context)
     env = environment(settings, locale)
     template = _compile(env, source, name)
     pieces: list[str] = []
@@ -214,12 +220,13 @@ def render_string(
             # Taken in chunks (C-level loops): a loop writing megabytes stops at MAX_OUTPUT
             # without paying a Python-level check for every small piece.
             output = template.generate(**context)
-            while chunk := list(islice(output, 128)):
-                size += sum(map(len, chunk))
+            while chunk := list(islice(output, 256)):
+                piece = "".join(chunk)
+                size += len(piece)
                 if size > MAX_OUTPUT:
                     raise TemplateError(f"the text is longer than {MAX_OUTPUT} characters",
                                         name=name)
-                pieces += chunk
+                pieces.append(piece)
         finally:
             watchdog.stop(token)
     except RenderTimeout:
@@ -232,7 +239,7 @@ def render_string(
         raise TemplateError(f"unknown value: {exc.message}", _lineno(exc), name) from None
     except (TypeError, ValueError, ArithmeticError, LookupError, OverflowError) as exc:
         raise TemplateError(f"{type(exc).__name__}: {exc}", _lineno(exc), name) from None
-    return tidy("".join(pieces))
+    return tidy(pieces[0] if len(pieces) == 1 else "".join(pieces))
 
 
 _compiled: OrderedDict[tuple[int, str], Template] = OrderedDict()
@@ -269,18 +276,17 @@ def _lineno(exc: BaseException) -> int | None:
     return line
 
 
-_TRAILING = re.compile(r"[ \t\r\f\v]+(?=\n)")
+_TRAILING = re.compile(r"[ \t]+(?=\n)")
 _BLANKS = re.compile(r"\n{3,}")
 
 
 def tidy(text: str) -> str:
     """NFC, no trailing spaces, at most one blank line in a row, no blank start or end."""
-    if not unicodedata.is_normalized("NFC", text):
-        text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", text)  # returns `text` itself when already NFC
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.strip() + "\n"
-    if " \n" in text or "\t\n" in text or "\f" in text or "\v" in text:
+    if " \n" in text or "\t\n" in text:
         text = _TRAILING.sub("", text)
     if "\n\n\n" in text:
         text = _BLANKS.sub("\n\n", text)

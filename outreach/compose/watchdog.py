@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import heapq
 import itertools
+import os
 import threading
 import time
 
@@ -22,7 +23,8 @@ class RenderTimeout(Exception):
 
 class Watchdog:
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._wake = threading.Event()  # set when a watch ends sooner than the one awaited
         self._active: dict[int, int] = {}  # token -> id of the rendering thread
         self._heap: list[tuple[float, int]] = []  # (deadline, token), stale ones dropped lazily
         self._tokens = itertools.count()
@@ -31,39 +33,44 @@ class Watchdog:
     def start(self, seconds: float) -> int:
         token = next(self._tokens)
         deadline = time.monotonic() + seconds
-        with self._cond:
+        with self._lock:
             self._active[token] = threading.get_ident()
             heapq.heappush(self._heap, (deadline, token))
-            if self._thread is None or not self._thread.is_alive():
+            earliest = self._heap[0][1] == token
+            if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="template-watchdog",
                                                 daemon=True)
                 self._thread.start()
-            elif self._heap[0][1] == token:
-                self._cond.notify()
+        if earliest:
+            self._wake.set()
         return token
 
     def stop(self, token: int) -> None:
         """The render is over; after this returns no RenderTimeout is sent for it."""
-        with self._cond:
+        with self._lock:
             self._active.pop(token, None)
 
     def _run(self) -> None:
-        with self._cond:
-            while True:
+        while True:
+            with self._lock:
                 while self._heap and self._heap[0][1] not in self._active:
                     heapq.heappop(self._heap)
-                if not self._heap:
-                    self._cond.wait()
-                    continue
-                deadline, token = self._heap[0]
-                wait = deadline - time.monotonic()
-                if wait > 0:
-                    self._cond.wait(wait)
-                    continue
-                heapq.heappop(self._heap)
-                ident = self._active.pop(token)
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
-                                                           ctypes.py_object(RenderTimeout))
+                wait = None
+                if self._heap:
+                    deadline, token = self._heap[0]
+                    wait = deadline - time.monotonic()
+                    if wait <= 0:
+                        heapq.heappop(self._heap)
+                        ident = self._active.pop(token)
+                        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                            ctypes.c_ulong(ident), ctypes.py_object(RenderTimeout))
+                        continue
+            self._wake.wait(wait)
+            self._wake.clear()
 
 
 watchdog = Watchdog()
+
+
+# A forked child (a server's worker process) has no watchdog thread: start afresh.
+os.register_at_fork(after_in_child=watchdog.__init__)

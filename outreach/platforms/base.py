@@ -102,6 +102,20 @@ class RateState:
 Metrics = dict[str, int | None]  # DESIGN.md names: views, reach, likes, comments, shares, ...
 
 
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment or reply on one of the account's posts, for the feedback inbox."""
+
+    remote_id: str
+    text: str
+    created_at: datetime | None
+    author_id: str | None = None  # the platform's id of the author
+    author_handle: str | None = None  # "@handle" or a display name, as the platform gives it
+    url: str | None = None  # where staff open it to answer
+    parent_id: str | None = None  # the comment this one answers, when it answers a comment
+    own: bool = False  # written by the account itself (staff answering): not feedback
+
+
 class Platform(ABC):
     """One platform account's client. Subclasses live in `outreach/platforms/<name>.py`."""
 
@@ -164,6 +178,18 @@ class Platform(ABC):
         """Metrics for up to `limits.metrics_batch` ids; ids the platform no longer has are
         left out of the result."""
         raise NotImplementedError(f"Metrics for {self.label} arrive with a later release.")
+
+    def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
+        """Comments and replies on one of the account's posts, oldest first; with `since`, only
+        those made at or after it (platforms without a time filter may return more). Raises
+        PublishError like the other calls; NotImplementedError where it is not supported."""
+        raise NotImplementedError(f"Reading comments on {self.label} is not supported.")
+
+    @property
+    def metrics_rate_state(self) -> RateState | None:
+        """The rate-limit state of the endpoint `fetch_metrics` uses, when it has its own
+        (X: `GET /2/tweets`); by default the account's one state."""
+        return self.rate_state
 
     @classmethod
     def limits_for(cls, settings: Settings) -> Limits:

@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from outreach.platforms.base import ErrorKind, Limits, Metrics, Published, PublishError
+from outreach.platforms.base import (
+    Comment,
+    ErrorKind,
+    Limits,
+    Metrics,
+    Published,
+    PublishError,
+)
 from outreach.platforms.graph import (
     BATCH_MAX,
     GraphPlatform,
@@ -35,6 +42,7 @@ log = logging.getLogger(__name__)
 # were withdrawn in 2025: https://developers.facebook.com/docs/platforminsights/page/deprecated-metrics
 INSIGHTS = {"views": "post_media_view", "reach": "post_total_media_view_unique",
             "clicks": "post_clicks"}
+COMMENT_PAGES = 5  # pages of 100 comments read per post and sync
 # Process-wide: metrics the platform refused (#100); not asked again until restart.
 WITHDRAWN: dict[str, set[str]] = {}
 
@@ -151,6 +159,39 @@ class FacebookPlatform(GraphPlatform):
                 return Published(remote_id=str(item["id"]),
                                  remote_url=item.get("permalink_url") or post_url(item["id"]))
         return None
+
+    # -- comments ---------------------------------------------------------------------------
+    def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
+        """`GET /{post-id}/comments` with `filter=stream` (replies to comments too, each with its
+        `parent`), newest first; paging stops at the first comment older than `since`.
+        https://developers.facebook.com/docs/graph-api/reference/object/comments"""
+        found: list[Comment] = []
+        after = None
+        for _ in range(COMMENT_PAGES):
+            extra = {"after": after} if after else {}
+            answer = self.call(
+                lambda extra=extra: self.api.get_connection(
+                    object_id=str(remote_id), connection="comments", filter="stream",
+                    order="reverse_chronological", limit=100,
+                    fields="id,message,created_time,from,parent,permalink_url", **extra),
+                publishing=False, action="reading comments")
+            older = False
+            for item in answer.get("data", []):
+                created = graph_time(item.get("created_time"))
+                if since is not None and created is not None and created < since:
+                    older = True
+                    continue
+                author = item.get("from") or {}  # absent unless the Page token may see it
+                found.append(Comment(
+                    remote_id=str(item["id"]), text=item.get("message") or "",
+                    created_at=created, author_id=author.get("id"),
+                    author_handle=author.get("name"), url=item.get("permalink_url"),
+                    parent_id=(item.get("parent") or {}).get("id"),
+                    own=str(author.get("id")) == str(self.page_id)))
+            after = ((answer.get("paging") or {}).get("cursors") or {}).get("after")
+            if older or not after or not (answer.get("paging") or {}).get("next"):
+                break
+        return sorted(found, key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
 
     # -- metrics ----------------------------------------------------------------------------
     def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from outreach.platforms.base import (
+    Comment,
     ErrorKind,
     Limits,
     Metrics,
@@ -41,6 +42,7 @@ INSIGHTS = {"views": "views", "reach": "reach", "likes": "likes", "comments": "c
             "shares": "shares", "saves": "saved"}
 WITHDRAWN: dict[str, set[str]] = {}  # process-wide, per Graph URL
 QUOTA_WAIT = 3600.0  # the quota is a rolling 24 h: look again in an hour
+COMMENT_PAGES = 5  # pages of 50 comments read per post and sync
 
 
 class InstagramPlatform(GraphPlatform):
@@ -285,6 +287,37 @@ class InstagramPlatform(GraphPlatform):
             raise PublishError(ErrorKind.unknown_outcome, "Instagram says the post was "
                                "published but it is not among the account's recent posts.")
         return None
+
+    # -- comments ---------------------------------------------------------------------------
+    def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
+        """`GET /{ig-media-id}/comments` (top-level comments; Instagram gives no address of a
+        comment, so staff answer from the post's own page).
+        https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments"""
+        found: list[Comment] = []
+        after = None
+        for _ in range(COMMENT_PAGES):
+            extra = {"after": after} if after else {}
+            answer = self.call(
+                lambda extra=extra: self.api.get_connection(
+                    object_id=str(remote_id), connection="comments", limit=50,
+                    fields="id,text,timestamp,username,from,parent_id", **extra),
+                publishing=False, action="reading comments")
+            for item in answer.get("data", []):
+                created = graph_time(item.get("timestamp"))
+                if since is not None and created is not None and created < since:
+                    continue
+                author = item.get("from") or {}
+                handle = item.get("username") or author.get("username")
+                found.append(Comment(
+                    remote_id=str(item["id"]), text=item.get("text") or "", created_at=created,
+                    author_id=author.get("id"), author_handle=f"@{handle}" if handle else None,
+                    parent_id=item.get("parent_id"),
+                    own=str(author.get("id")) == str(self.ig_user)))
+            paging = answer.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not after or not paging.get("next"):
+                break
+        return sorted(found, key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
 
     # -- metrics ----------------------------------------------------------------------------
     def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:

@@ -31,7 +31,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,6 +40,7 @@ import requests
 from outreach.platforms import instagram_private_client as errors
 from outreach.platforms.base import (
     DEFAULT_TIMEOUT,
+    Comment,
     ErrorKind,
     Limits,
     MediaURL,
@@ -68,6 +69,7 @@ RECENT = 20  # posts read when looking for one after an unknown outcome
 # signing in again for every post, until someone stores a different session.
 _RENEWED: dict[tuple[str, str], tuple[str, str]] = {}
 METRICS_BATCH = 10  # media_info is one call per post: keep bursts small
+COMMENTS = 200  # comments read per post and sync (newest first)
 PERMALINK = "https://www.instagram.com/p/{code}/"
 
 
@@ -342,6 +344,28 @@ class InstagramPrivatePlatform(Platform):
                 raise
             result[remote_id] = media_metrics(media)
         return result
+
+
+    def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
+        """`media_comments` (`GET /api/v1/media/{pk}_{user}/comments/`); the full media id is
+        built here, or instagrapi would look the post's owner up first."""
+        cl = self.client
+        media_id = str(remote_id) if "_" in str(remote_id) else f"{remote_id}_{cl.user_id}"
+        found = self.call(lambda: cl.media_comments(media_id, amount=COMMENTS),
+                          publishing=False, action="reading comments")
+        comments = []
+        for item in found:
+            created = item.created_at_utc
+            if created is not None and created.tzinfo is None:
+                created = created.replace(tzinfo=UTC)
+            if since is not None and created is not None and created < since:
+                continue
+            comments.append(Comment(
+                remote_id=str(item.pk), text=item.text or "", created_at=created,
+                author_id=str(item.user.pk), author_handle=f"@{item.user.username}"
+                if item.user.username else None, parent_id=item.replied_to_comment_id,
+                own=str(item.user.pk) == str(cl.user_id)))
+        return sorted(comments, key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
 
 
 def media_metrics(media: Any) -> Metrics:

@@ -19,7 +19,9 @@ import requests
 import tweepy
 from twitter_text import parse_tweet
 
+from outreach.platforms import x_comments
 from outreach.platforms.base import (
+    Comment,
     ErrorKind,
     Limits,
     MediaURL,
@@ -232,7 +234,16 @@ class XPlatform(Platform):
         # Deleted or hidden posts come back in `errors` (resource-not-found): left out.
         return {str(t["id"]): _metrics(t) for t in body.get("data", [])}
 
+    def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
+        """Replies in the post's conversation (x_comments.py)."""
+        return x_comments.fetch_comments(self, remote_id, since)
+
     # -- rate limits ------------------------------------------------------------------------
+    @property
+    def metrics_rate_state(self) -> RateState | None:
+        """Metrics come from `GET /2/tweets`, whose window is not the publishing one."""
+        return self.rate_states.get("GET /2/tweets")
+
     @property
     def rate_state(self) -> RateState | None:
         """The publishing endpoint's last rate-limit state (what the Account row keeps)."""

@@ -70,6 +70,7 @@ class EventRecord:
     registration_url: str | None = None
     capacity: int | None = None
     cancelled: bool = False
+    series_id: str | None = None  # iCalendar UID of the series an occurrence belongs to
 
     def content_hash(self) -> str:
         data = asdict(self)
@@ -107,6 +108,9 @@ class SourceKind:
     description: str
     reader: str | None  # "module:function", imported when used; None: not built yet
     incremental: bool = False  # the reader takes `harvest: HarvestState` (OAI-PMH from=)
+    # A title the source gives no date is dated when first seen (a new-titles feed: being
+    # listed is the news); elsewhere no date means "not known to be new", never announced.
+    undated_is_new: bool = False
 
     def load(self) -> Reader:
         if self.reader is None:

@@ -65,7 +65,9 @@ def _why(exc: requests.RequestException, host: str, timeout: float) -> str:
     if isinstance(exc, requests.exceptions.SSLError):
         return f"the secure connection to {host} failed (certificate or TLS problem)"
     if "Connection refused" in names or "ConnectionRefused" in names:
-        return f"{host} refused the connection; is the server running, is the port right?"
+        return f"{host} refused the connection (is the server running, is the port right)"
+    if "RemoteDisconnected" in names or "reset by peer" in names:
+        return f"{host} closed the connection without a complete answer"
     if isinstance(exc, requests.ConnectionError):
         return f"could not connect to {host}"
     return f"the request to {host} failed ({type(exc).__name__})"
@@ -125,8 +127,8 @@ def read_chunks(response: requests.Response, where: str, size: int = 1 << 16
         yield from response.iter_content(size)
     except requests.RequestException as exc:
         host = urlsplit(response.url).hostname or response.url
-        raise SourceUnreadable(f"Reading {where} stopped: "
-                               f"{_why(exc, host, get_settings().source_timeout_seconds)}.") from None
+        why = _why(exc, host, get_settings().source_timeout_seconds)
+        raise SourceUnreadable(f"Reading {where} stopped: {why}.") from None
 
 
 class _ChunkReader:

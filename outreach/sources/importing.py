@@ -9,6 +9,9 @@ batches by (source label, source_id), comparing content hashes:
 - same -> left alone;
 - withdrawn at the source -> withdrawn_at set, the row kept (posts and reports point at it).
 
+Incremental kinds (OAI-PMH) get a HarvestState from the last successful run of the same kind
+and source (`import_runs.harvest_state`); every run is recorded as an ImportRun.
+
 It works through SQLAlchemy Core: per batch (5,000 records by default) one transaction, SELECTs of
 the known ids and hashes, and executemany writes, so 100,000 MARC records take seconds; memory
 stays flat, since only one batch of records is held at a time (bench/marc_import.py measures it).
@@ -21,25 +24,39 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import String, bindparam, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from outreach.config import get_settings
 from outreach.db import get_engine
-from outreach.models import Event, ImportRun, Title, utcnow
+from outreach.models import Event, Title, utcnow
 from outreach.sources import get_kind
-from outreach.sources.base import EventRecord, RecordError, SourceUnreadable, TitleRecord
+from outreach.sources.base import (
+    EventRecord,
+    HarvestState,
+    RecordError,
+    SourceUnreadable,
+    TitleRecord,
+)
+from outreach.sources.import_runs import (
+    ImportResult,
+    finish_run,
+    harvest_state,
+    mask_source,
+    start_run,
+)
 
+__all__ = ["ImportResult", "content_hash", "harvest_state", "mask_source", "run_import"]
 log = logging.getLogger(__name__)
 
-MAX_STORED_ERRORS = 1000
 _TARGETS = {"title": (Title.__table__, TitleRecord), "event": (Event.__table__, EventRecord)}
-_SECRET_WORDS = ("pass", "pwd", "token", "secret", "key", "auth")
+# Open Library's cover by ISBN; "default=false" makes it answer 404 rather than a blank image,
+# so compose falls back to a card (https://openlibrary.org/dev/docs/api/covers).
+OPEN_LIBRARY_COVER = "https://covers.openlibrary.org/b/isbn/{isbn}-L.jpg?default=false"
 _IN_CHUNK = 500  # ids per SELECT ... IN: below every SQLite build's variable limit
 CREATED, UPDATED, UNCHANGED = 0, 1, 2
 # The same JSON as the records' content_hash() (base.py), without dataclasses.asdict's deep
@@ -72,51 +89,6 @@ _HASHERS = {TitleRecord: _Hasher(TitleRecord), EventRecord: _Hasher(EventRecord)
 def content_hash(record: TitleRecord | EventRecord) -> str:
     """The same digest as `record.content_hash()`, several times faster."""
     return _HASHERS[type(record)](record)
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RecordError] = field(default_factory=list)
-    unreadable: str | None = None  # why the source could not be read at all
-    run_id: int | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """The `outreach import --json` object (DESIGN.md); an unreadable source is the last
-        of its errors."""
-        errors = [e.as_dict() for e in self.errors]
-        if self.unreadable:
-            errors.append({"where": "source", "message": self.unreadable})
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "errors": errors}
-
-    @property
-    def exit_code(self) -> int:
-        """0: every record taken; 1: some rejected (the rest kept); 2: source unreadable."""
-        if self.unreadable is not None:
-            return 2
-        return 1 if self.errors else 0
-
-
-def mask_source(source: str) -> str:
-    """The source as it may be stored and shown: passwords and tokens in a URL are hidden."""
-    parts = urlsplit(source)
-    if not parts.netloc:
-        return source  # a file path
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        if ":" in userinfo:
-            netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        masked = [(k, "***" if any(w in k.lower() for w in _SECRET_WORDS) else v)
-                  for k, v in pairs]
-        query = urlencode(masked, safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 class _Many:
@@ -160,8 +132,11 @@ class _Many:
 class _Upserter:
     """Holds one batch of records by source_id and writes it in one transaction."""
 
-    def __init__(self, engine: Engine, target: str, label: str, result: ImportResult) -> None:
+    def __init__(self, engine: Engine, target: str, label: str, result: ImportResult,
+                 open_library: bool = False, undated_is_new: bool = False) -> None:
         self.engine = engine
+        self.undated_is_new = undated_is_new and target == "title"
+        self.open_library = open_library and target == "title"
         self.table, self.record_type = _TARGETS[target]
         self.label = label
         self.result = result
@@ -191,6 +166,8 @@ class _Upserter:
                 f"has an identifier longer than {self.id_limit} characters"
             self.result.errors.append(RecordError(f"record {sid[:40]!r}", f"the record {problem}"))
             return
+        if self.open_library and not record.cover_url and record.isbns:
+            record.cover_url = OPEN_LIBRARY_COVER.format(isbn=record.isbns[0])
         self.pending[sid] = record
 
     def _row(self, record: TitleRecord | EventRecord) -> dict[str, Any]:
@@ -242,6 +219,8 @@ class _Upserter:
         wanted = [t.c.id, t.c.source_id, t.c.content_hash]
         if self.has_withdrawn:
             wanted.append(t.c.withdrawn_at)
+        if self.undated_is_new:
+            wanted.append(t.c.catalogued_at)
         outcomes: list[tuple[str, int]] = []
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
@@ -271,11 +250,15 @@ class _Upserter:
                 if old is None:
                     row = self._row(record)
                     row.update(source_id=sid, content_hash=digest)
+                    if self.undated_is_new and row["catalogued_at"] is None:
+                        row["catalogued_at"] = now
                     inserts.append(row)
                     outcomes.append((sid, CREATED))
                 elif old.content_hash != digest or (self.has_withdrawn and old.withdrawn_at):
                     row = self._row(record)
                     row.update(source_id=sid, content_hash=digest, b_id=old.id)
+                    if self.undated_is_new and row["catalogued_at"] is None:
+                        row["catalogued_at"] = old.catalogued_at  # the date it was first seen
                     updates.append(row)
                     outcomes.append((sid, UPDATED))
                 else:
@@ -307,31 +290,6 @@ class _Upserter:
         return found
 
 
-def _stored_errors(result: ImportResult, note: str | None) -> list[dict[str, str]]:
-    stored = [e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]]
-    if len(result.errors) > MAX_STORED_ERRORS:
-        more = len(result.errors) - MAX_STORED_ERRORS
-        stored.append({"where": "", "message": f"… and {more} more rejected records, not stored"})
-    if result.unreadable:
-        stored.append({"where": "source", "message": result.unreadable})
-    if note:
-        stored.append({"where": "import", "message": note})
-    return stored
-
-
-def _finish(engine: Engine, result: ImportResult, note: str | None = None) -> None:
-    if result.unreadable or note:
-        status = "failed"
-    else:
-        status = "partial" if result.errors else "ok"
-    run = ImportRun.__table__
-    with engine.begin() as conn:
-        conn.execute(update(run).where(run.c.id == result.run_id).values(
-            finished_at=utcnow(), status=status, created=result.created,
-            updated=result.updated, unchanged=result.unchanged,
-            errors=_stored_errors(result, note)))
-
-
 def run_import(
     kind: str,
     source: str,
@@ -339,24 +297,30 @@ def run_import(
     database_url: str | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 5000,
+    full: bool = False,
     **options: Any,
 ) -> ImportResult:
     """Import `source` with the reader of `kind`; `options` go to the reader.
 
+    Incremental kinds (OAI-PMH) read only what is new since the last successful run, unless
+    `full` (or a full harvest is due: `harvest_state`).
+
     Raises KeyError for an unknown kind and NotImplementedError for one not built yet; a source
     that cannot be read is not an exception but `result.unreadable` (exit code 2).
-    `progress(n)` is called after each batch with the number of items read so far.
+    `progress(n)` is called every 250 items and at the end with the number read so far.
     """
     spec = get_kind(kind)
     reader = spec.load()
     engine = get_engine(database_url)
     result = ImportResult()
-    run = ImportRun.__table__
-    with engine.begin() as conn:
-        result.run_id = conn.execute(insert(run).values(
-            kind=kind, source=mask_source(str(source)), started_at=utcnow(), status="running",
-            created=0, updated=0, unchanged=0, errors=[])).inserted_primary_key[0]
-    upserter = _Upserter(engine, spec.target, spec.source_label, result)
+    state: HarvestState | None = None
+    if spec.incremental:
+        state = harvest_state(engine, kind, source, full=full)
+        options["harvest"] = state
+    result.run_id = start_run(engine, kind, source, state)
+    upserter = _Upserter(engine, spec.target, spec.source_label, result,
+                         open_library=get_settings().covers_openlibrary,
+                         undated_is_new=spec.undated_is_new)
     seen = 0
     items: Iterable = ()
     try:
@@ -364,21 +328,21 @@ def run_import(
             items = reader(source, **options)
             for item in items:
                 seen += 1
+                if progress is not None and not seen % 250:
+                    progress(seen)  # a slow OAI server still shows movement on the terminal
                 if isinstance(item, RecordError):
                     result.errors.append(item)
                     continue
                 upserter.add(item)
                 if len(upserter.pending) >= batch_size:
                     upserter.flush()
-                    if progress is not None:
-                        progress(seen)
         except SourceUnreadable as exc:
             # What was read before the source failed is good data: it is kept.
             result.unreadable = str(exc) or "the source could not be read"
         upserter.flush()
     except BaseException as exc:
         try:
-            _finish(engine, result, note=f"the import stopped: {type(exc).__name__}: {exc}")
+            finish_run(engine, result, note=f"the import stopped: {type(exc).__name__}: {exc}")
         except Exception:  # noqa: BLE001 - the first error is the one worth raising
             log.exception("could not record the failed import run %s", result.run_id)
         raise
@@ -388,5 +352,5 @@ def run_import(
             close()
     if progress is not None:
         progress(seen)
-    _finish(engine, result)
+    finish_run(engine, result, state=state)
     return result

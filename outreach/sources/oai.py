@@ -100,24 +100,27 @@ class _Page:
         try:
             self.parser.feed(chunk)
             yield from self._events()
-        except ET.ParseError as exc:
+        except (ET.ParseError, LookupError, ValueError) as exc:  # LookupError: bad encoding
             yield from self._broken(exc)
 
     def close(self) -> Iterator[OaiRecord]:
         try:
             self.parser.close()
             yield from self._events()
-        except ET.ParseError as exc:
+        except (ET.ParseError, LookupError, ValueError) as exc:
             yield from self._broken(exc)
         if not self.root_seen:
             raise SourceUnreadable(f"{self.where} answered with nothing (an empty page).")
 
-    def _broken(self, exc: ET.ParseError) -> Iterator[OaiRecord]:
+    def _broken(self, exc: Exception) -> Iterator[OaiRecord]:
+        if isinstance(exc, LookupError):
+            raise SourceUnreadable(f"{self.where} answered in an unknown character encoding "
+                                   f"({exc}).")
         if not self.root_seen:
             start = self.head.lstrip()[:60].decode("utf-8", "replace")
             raise SourceUnreadable(
-                f"{self.where} did not answer with XML (it starts with {start!r}); "
-                "is this the OAI-PMH address?")
+                f"{self.where} did not answer with XML (it starts with {start!r}): check "
+                "that this is the OAI-PMH address.")
         line = exc.position[0] if getattr(exc, "position", None) else "?"
         raise SourceUnreadable(
             f"the answer for page {self.page} of {self.where} is broken XML at line {line} "
@@ -129,6 +132,10 @@ class _Page:
             if event == "start":
                 self.depth += 1
                 if self.depth == 1:
+                    if elem.tag.lower() in ("html", "{http://www.w3.org/1999/xhtml}html"):
+                        raise SourceUnreadable(
+                            f"{self.where} answered with a web page, not OAI-PMH: check that "
+                            "this is the OAI-PMH address (such as …/oai2.php).")
                     if elem.tag != OAI + "OAI-PMH":
                         raise SourceUnreadable(
                             f"{self.where} answered with XML that is not OAI-PMH (its root "

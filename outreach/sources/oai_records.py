@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from outreach.sources.base import HarvestState, Item, RecordError, TitleRecord
-from outreach.sources.iso2709 import MarcField, nfc
 from outreach.sources.isbn import normalize_isbn
+from outreach.sources.iso2709 import MarcField, nfc
 from outreach.sources.marc_mapping import RecordRejected, title_from_fields, trim
 from outreach.sources.oai import OaiRecord, harvest_formats, parse_datestamp
 

@@ -5,7 +5,10 @@
 - `POST /{page}/photos` (multipart `source` or `url`, `caption`/`message`, `alt_text_custom`,
   `published`) -> `{"id", "post_id"}`; https://developers.facebook.com/docs/graph-api/reference/page/photos
 - `GET /{page}/feed`, `GET /{post}` with field expansion (reactions/comments summaries, shares,
-  `insights.metric(...)`), `GET /{post}/insights?metric=...`.
+  `insights.metric(...)`), `GET /{post}/insights?metric=...`;
+- `GET /{post}/comments` (`fields`, `order`, `limit`, `after`): the public's comments
+  (`sandbox/comments.py`), as many as the post's `comments` count;
+  https://developers.facebook.com/docs/graph-api/reference/object/comments
 
 Meta withdraws insights metrics from time to time; asking for one fails the whole request with
 #100. `POST /_sandbox/withdrawn {"platform": "facebook", "metrics": [...]}` rehearses that.
@@ -22,6 +25,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from outreach.platforms.images import image_info
+from outreach.platforms.sandbox.comments import comments_of, page
 from outreach.platforms.sandbox.graph import (
     USAGE_LIMITS,
     Ctx,
@@ -42,6 +46,7 @@ LIMITS = {
     "facebook.get_feed": (10**6, 3600),
     "facebook.get_post": (10**6, 3600),
     "facebook.insights": (10**6, 3600),
+    "facebook.comments": (10**6, 3600),
     "facebook.calls": USAGE_LIMITS["facebook.calls"],
 }
 INSIGHTS = ("post_media_view", "post_total_media_view_unique", "post_clicks",
@@ -275,3 +280,43 @@ async def post_insights(ctx: Ctx, post_id: str):
     metric = str(ctx.params.get("metric") or "")
     with ctx.state.lock:
         return _insights(ctx, _post(ctx, post_id), [m for m in metric.split(",") if m]), None
+
+
+@route("GET", POST_ID + r"/comments", "facebook.comments", owner=_owner)
+async def post_comments(ctx: Ctx, post_id: str):
+    try:
+        limit = max(1, min(100, int(ctx.params.get("limit", 25))))
+    except ValueError:
+        raise invalid_param("Param limit must be a number") from None
+    fields = parse_fields(ctx.params.get("fields") or "id,message,created_time")
+    unknown = set(fields) - {"id", "message", "created_time", "from", "parent", "permalink_url",
+                             "like_count"}
+    if unknown:
+        raise invalid_param(f"Tried accessing nonexisting field ({sorted(unknown)[0]}) on node "
+                            "type (Comment)")
+    with ctx.state.lock:
+        post = _post(ctx, post_id)
+        found = comments_of(ctx.state, post, "comments")
+    if ctx.params.get("order") == "reverse_chronological":
+        found.reverse()
+    chunk, after = page(found, limit, ctx.params.get("after"))
+    page_id, _, number = post_id.partition("_")
+    data = []
+    for c in chunk:
+        item: dict = {"id": f"{number}_{9 * 10**15 + c.number + 1}"}
+        if "message" in fields:
+            item["message"] = c.text
+        if "created_time" in fields:
+            item["created_time"] = graph_time(c.created_at)
+        if "from" in fields:  # a Page token sees who commented
+            item["from"] = {"name": c.name, "id": c.author_id}
+        if "permalink_url" in fields:
+            item["permalink_url"] = (f"https://www.facebook.com/{page_id}/posts/{number}"
+                                     f"?comment_id={item['id'].partition('_')[2]}")
+        if "like_count" in fields:
+            item["like_count"] = 0
+        data.append(item)
+    paging: dict = {"cursors": {"before": "0", "after": after or str(len(found))}}
+    if after:
+        paging["next"] = (f"{ctx.base}/graph/{post_id}/comments?limit={limit}&after={after}")
+    return {"data": data, "paging": paging}, None

@@ -7,7 +7,8 @@ Instagram does: JPEG, at most 8 MB, aspect ratio 4:5 to 1.91:1, at least 320 pix
 `POST /{ig-user}/media_publish` publishes a FINISHED container; carousels are a parent container
 with `media_type=CAROUSEL` and `children`. `GET /{ig-user}/content_publishing_limit` reports the
 quota (100 posts per 24 h; `POST /_sandbox/limits {"endpoint": "instagram.publish", ...}`).
-Insights: `GET /{media}/insights?metric=views,reach,likes,comments,shares,saved`.
+Insights: `GET /{media}/insights?metric=views,reach,likes,comments,shares,saved`. Comments:
+`GET /{media}/comments` (`sandbox/comments.py`; as many as the media's `comments` count).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import requests
 from fastapi import FastAPI
 
 from outreach.platforms.images import image_info
+from outreach.platforms.sandbox.comments import comments_of, page
 from outreach.platforms.sandbox.graph import (
     USAGE_LIMITS,
     Ctx,
@@ -43,6 +45,7 @@ LIMITS = {
     "instagram.publishing_limit": (10**6, 3600),
     "instagram.get_media": (10**6, 3600),
     "instagram.insights": (10**6, 3600),
+    "instagram.comments": (10**6, 3600),
     "instagram.calls": USAGE_LIMITS["instagram.calls"],
 }
 OPTIONS = {"instagram.processing_seconds": 0.3}  # how long a container stays IN_PROGRESS
@@ -343,3 +346,33 @@ async def insights(ctx: Ctx, media_id: str):
                                 f"of the following values: {', '.join(sorted(known))}")
         values = ctx.state.metrics(post)
     return insights_body(media_id, {m: values[m] for m in metrics}), post.account
+
+
+@route("GET", r"(\d+)/comments", "instagram.comments", owner=_owner)
+async def media_comments(ctx: Ctx, media_id: str):
+    """https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments"""
+    try:
+        limit = max(1, min(50, int(ctx.params.get("limit", 25))))
+    except ValueError:
+        raise invalid_param("Param limit must be a number") from None
+    fields = parse_fields(ctx.params.get("fields") or "id,text,timestamp")
+    with ctx.state.lock:
+        post = ctx.state.get("instagram", media_id)
+        if post is None or post.extra.get("backend") == "private":
+            raise missing_object(media_id)
+        found = comments_of(ctx.state, post, "comments")
+    found.reverse()  # newest first
+    chunk, after = page(found, limit, ctx.params.get("after"))
+    data = []
+    for c in chunk:
+        item: dict = {"id": str(17_800_000_000_000_000 + int(media_id) % 10**12 * 1000
+                                + c.number)}
+        values = {"text": c.text, "timestamp": graph_time(c.created_at), "username": c.handle,
+                  "from": {"id": c.author_id, "username": c.handle}, "like_count": 0,
+                  "hidden": False}
+        item.update({k: v for k, v in values.items() if k in fields})
+        data.append(item)
+    paging: dict = {"cursors": {"before": "0", "after": after or str(len(found))}}
+    if after:
+        paging["next"] = f"{ctx.base}/graph/{media_id}/comments?limit={limit}&after={after}"
+    return {"data": data, "paging": paging}, post.account

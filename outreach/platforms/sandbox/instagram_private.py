@@ -9,7 +9,8 @@ paths are the ones instagrapi 3.2.2 sends (read from its source):
   2 to 10 `children_metadata`): body `signed_body=SIGNATURE.{json}`; the alt text is
   `custom_accessibility_caption` (per child in an album). Answer `{"media": {...}, "status": "ok"}`.
 - `GET /api/v1/media/{pk}/info/` (`{"items": [media]}`), `GET /api/v1/feed/user/{pk}/`
-  (newest first, `count`, `max_id`).
+  (newest first, `count`, `max_id`), `GET /api/v1/media/{pk}_{user}/comments/` (the public's
+  comments, `sandbox/comments.py`).
 - Signing in (`sandbox/instagram_private_login.py`): `launcher/sync`, `qe/sync` (the password
   key), `accounts/login`, `accounts/two_factor_login`, `feed/reels_tray`, `feed/timeline`.
 - Anything else, such as the public web (`/graphql/query/`, `/api/graphql`) that instagrapi
@@ -40,6 +41,7 @@ from fastapi.responses import JSONResponse, Response
 
 from outreach.platforms.images import image_info
 from outreach.platforms.sandbox import instagram_private_login as login
+from outreach.platforms.sandbox.comments import comments_of
 from outreach.platforms.sandbox.faults import Fault, after_call, before_call
 from outreach.platforms.sandbox.state import SandboxPost, SandboxState
 
@@ -52,6 +54,7 @@ LIMITS = {
     "instagram_private.configure_sidecar": (100, DAY),
     "instagram_private.media_info": (10**6, 3600),
     "instagram_private.user_feed": (10**6, 3600),
+    "instagram_private.media_comments": (10**6, 3600),
     **login.LIMITS,
     "instagram_private.public_web": (10**6, 3600),
     "instagram_private.other": (10**6, 3600),
@@ -400,3 +403,26 @@ async def user_feed(ctx: Ctx, user: str) -> dict:
 
 
 login.install_routes(route, Refused)
+
+
+@route("GET", r"api/v1/media/(\d+)_\d+/comments", "instagram_private.media_comments")
+async def media_comments(ctx: Ctx, pk: str) -> dict:
+    with ctx.state.lock:
+        post = ctx.state.get("instagram", pk)
+        if post is None or post.extra.get("backend") != "private":
+            raise Refused(400, "Media not found or unavailable")
+        found = comments_of(ctx.state, post, "comments")
+    items = []
+    for c in reversed(found):  # newest first, as the app shows them
+        at = int(c.created_at.timestamp())
+        items.append({
+            "pk": str(int(pk) % 10**12 * 1000 + 18_000_000_000_000_000 + c.number),
+            "user_id": int(c.author_id), "text": c.text, "type": 0, "created_at": at,
+            "created_at_utc": at, "content_type": "comment", "status": "Active", "bit_flags": 0,
+            "did_report_as_spam": False, "share_enabled": False, "has_liked_comment": False,
+            "comment_like_count": 0, "private_reply_status": 0,
+            "user": {"pk": int(c.author_id), "pk_id": c.author_id, "username": c.handle,
+                     "full_name": c.name, "is_private": False, "is_verified": False},
+        })
+    return {"comments": items, "comment_count": len(items), "has_more_comments": False,
+            "has_more_headload_comments": False, "can_view_more_preview_comments": False}

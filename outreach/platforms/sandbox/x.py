@@ -21,7 +21,7 @@ from urllib.parse import unquote
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from outreach.platforms.sandbox import x_media
+from outreach.platforms.sandbox import x_media, x_search
 from outreach.platforms.sandbox.faults import Fault, after_call, before_call
 from outreach.platforms.sandbox.state import SandboxPost, SandboxState, Window
 from outreach.platforms.x import MAX_WEIGHTED, weighted_length
@@ -35,6 +35,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "x.get_tweets": (900, 15 * 60),
     "x.get_tweet": (900, 15 * 60),
     **x_media.LIMITS,
+    **x_search.LIMITS,
 }
 URL = re.compile(r"https?://[^\s]+")
 PRIVATE_DAYS = 30  # non-public and organic metrics: own posts of the last 30 days
@@ -62,6 +63,7 @@ def install(app: FastAPI, state: SandboxState, limits: Mapping[str, tuple[int, i
     state.register("x", limits={**DEFAULT_LIMITS, **(limits or {})}, metrics=public_metrics)
     app.include_router(router)
     x_media.install(app, state)
+    x_search.install(app, state)
 
 
 def public_metrics(seed: int, post_id: str, age: int) -> dict[str, int]:

@@ -1,0 +1,226 @@
+"""Report figures (issue 7): the monthly summary (`build_report` for one month: per-platform
+totals and rates, top posts, best days and hours over the last 12 months, templates, coverage,
+problems, feedback) over 1,000,000 engagement snapshots of 100,000 deliveries spread over a
+year — on SQLite and on PostgreSQL. Goal: p95 < 300 ms.
+
+Rows are generated with bulk Core inserts (10 snapshots per delivery; the pointer to the latest
+one set as the sync sets it). Each month of the year is summarised `--rounds` times; p50/p95/max
+are over all of those. A second row per database builds the full report with the per-post list
+(what `report --format json` prints).
+
+Run: `python -m bench report_summary` (or standalone `python -m bench.report_summary`);
+`--quick` for 100,000 snapshots. PostgreSQL: `--postgres URL` or OUTREACH_TEST_POSTGRES_URL
+(a server where a database may be created); skipped when neither is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+SNAPSHOTS_PER_DELIVERY = 10
+KINDS = ("acquisition", "digest", "workshop", "event", "reminder", "free")
+PLATFORMS = ("x", "facebook", "instagram")
+YEAR = 2026
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--snapshots", type=int, default=1_000_000,
+                        help="report_summary: engagement snapshots to generate")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="report_summary: times each month is summarised")
+    if not any(a.dest == "postgres" for a in parser._actions):
+        parser.add_argument("--postgres", default=os.environ.get("OUTREACH_TEST_POSTGRES_URL"),
+                            help="admin URL of a PostgreSQL server "
+                            "(default: OUTREACH_TEST_POSTGRES_URL)")
+
+
+def generate(url: str, deliveries: int, seed: int = 5) -> float:
+    """Fill a fresh database; returns the seconds it took."""
+    from sqlalchemy import insert, text
+    from sqlmodel import Session
+
+    from outreach.db import get_engine, init_db
+    from outreach.models import (
+        Account,
+        Delivery,
+        EngagementSnapshot,
+        Event,
+        Feedback,
+        Post,
+        Title,
+    )
+
+    started = time.perf_counter()
+    init_db(url)
+    rng = random.Random(seed)
+    engine = get_engine(url)
+    start = datetime(YEAR, 1, 1, tzinfo=UTC)
+    year = timedelta(days=365).total_seconds()
+    chunk = 20_000
+    with Session(engine) as session:
+        conn = session.connection()
+        conn.execute(insert(Account), [{"id": i + 1, "platform": p, "external_id": f"b{i}",
+                                        "name": f"bench {p}", "source": "db", "health": "ok",
+                                        "created_at": start, "updated_at": start}
+                                       for i, p in enumerate(PLATFORMS)])
+        titles = deliveries // 5
+        conn.execute(insert(Title), [{
+            "id": i + 1, "source": "bench", "source_id": str(i), "title": f"Judul {i}",
+            "isbns": [], "authors": [], "subjects": [], "content_hash": "h",
+            "catalogued_at": start + timedelta(seconds=rng.random() * year),
+            "first_seen_at": start, "updated_at": start} for i in range(titles)])
+        conn.execute(insert(Event), [{
+            "id": i + 1, "source": "bench", "source_id": str(i), "title": f"Kegiatan {i}",
+            "kind": "workshop", "all_day": False, "cancelled": False, "content_hash": "h",
+            "starts_at": start + timedelta(seconds=rng.random() * year),
+            "first_seen_at": start, "updated_at": start} for i in range(deliveries // 50)])
+        for base in range(0, deliveries, chunk):
+            posts, rows, snaps, comments = [], [], [], []
+            for i in range(base, min(deliveries, base + chunk)):
+                kind = KINDS[i % len(KINDS)]
+                platform = PLATFORMS[i % 3]
+                published = start + timedelta(seconds=rng.random() * year)
+                posts.append({
+                    "id": i + 1, "kind": kind, "template": f"{kind}/{platform}.id.j2",
+                    "language": "id", "author": "bench", "subject_title_ids": [],
+                    "title_id": (i % titles) + 1 if kind == "acquisition" and i % 4 else None,
+                    "created_at": published, "updated_at": published})
+                status = "published" if i % 40 else rng.choice(("failed", "missed", "cancelled"))
+                rows.append({
+                    "id": i + 1, "post_id": i + 1, "account_id": i % 3 + 1, "platform": platform,
+                    "text": f"Unggahan {i}", "media": [], "alt_text": [], "remote_extra": {},
+                    "scheduled_at": published, "status": status, "attempts": 1,
+                    "remote_id": str(10**12 + i) if status == "published" else None,
+                    "published_at": published if status == "published" else None,
+                    "last_snapshot_id": (i + 1) * SNAPSHOTS_PER_DELIVERY
+                    if status == "published" else None,
+                    "next_sync_at": None, "sync_misses": 0, "comments_seen": 0,
+                    "created_at": published, "updated_at": published})
+                if status != "published":
+                    continue
+                audience = rng.randint(100, 5000)
+                for k in range(SNAPSHOTS_PER_DELIVERY):
+                    grown = audience * (k + 1) / SNAPSHOTS_PER_DELIVERY
+                    reach = int(grown) if platform != "x" else None
+                    snaps.append({
+                        "id": i * SNAPSHOTS_PER_DELIVERY + k + 1, "delivery_id": i + 1,
+                        "taken_at": published + timedelta(hours=2 ** k),
+                        "views": int(grown * 1.4), "reach": reach, "likes": int(grown * 0.05),
+                        "comments": int(grown * 0.004), "shares": int(grown * 0.005),
+                        "saves": int(grown * 0.01) if platform != "facebook" else None,
+                        "clicks": int(grown * 0.02) if platform != "instagram" else None})
+                if i % 5 == 0:
+                    comments.append({
+                        "delivery_id": i + 1, "platform": platform, "remote_id": f"c{i}",
+                        "text": "Apakah buku ini bisa dipinjam?", "is_question": True,
+                        "created_at": published + timedelta(hours=3), "fetched_at": published,
+                        "status": "answered" if i % 2 else "new",
+                        "handled_at": published + timedelta(hours=5) if i % 2 else None})
+            conn.execute(insert(Post), posts)
+            conn.execute(insert(Delivery), rows)
+            for j in range(0, len(snaps), chunk):
+                conn.execute(insert(EngagementSnapshot), snaps[j:j + chunk])
+            if comments:
+                conn.execute(insert(Feedback), comments)
+            session.commit()
+            conn = session.connection()
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+    return time.perf_counter() - started
+
+
+def measure(url: str, rounds: int) -> tuple[list[float], list[float]]:
+    """Seconds of each monthly summary, and of each full report (with the per-post list)."""
+    from sqlmodel import Session
+
+    from outreach.config import load_settings
+    from outreach.db import get_engine
+    from outreach.reports import build_report, month_period
+
+    settings = load_settings(database_url=url)
+    engine = get_engine(url)
+    summaries, full = [], []
+    with Session(engine) as session:  # warm the caches once, as a running service has them
+        build_report(session, month_period(YEAR, 6, settings), settings)
+    for _ in range(rounds):
+        for month in range(1, 13):
+            period = month_period(YEAR, month, settings)
+            with Session(engine) as session:
+                started = time.perf_counter()
+                build_report(session, period, settings, include_deliveries=False)
+                summaries.append(time.perf_counter() - started)
+    for month in (3, 9):
+        with Session(engine) as session:
+            started = time.perf_counter()
+            build_report(session, month_period(YEAR, month, settings), settings)
+            full.append(time.perf_counter() - started)
+    return summaries, full
+
+
+def _row(name: str, snapshots: int, load: float, times: list[float], what: str) -> dict:
+    q = statistics.quantiles(times, n=20) if len(times) > 1 else times * 19
+    return {"setup": f"{name}, {snapshots:,} snapshots, {what}", "p50": f"{q[9] * 1000:.0f} ms",
+            "p95": f"{q[18] * 1000:.0f} ms", "max": f"{max(times) * 1000:.0f} ms",
+            "load": f"{load:.0f} s", "goal": "p95 < 300 ms",
+            "met": "yes" if q[18] < 0.3 else "no"}
+
+
+def run(args: argparse.Namespace) -> list[dict]:
+    from outreach.db import dispose_engines
+
+    snapshots = 100_000 if args.quick else args.snapshots
+    deliveries = snapshots // SNAPSHOTS_PER_DELIVERY
+    made = deliveries - deliveries // 40  # every 40th did not publish: no snapshots
+    made *= SNAPSHOTS_PER_DELIVERY
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as folder:
+        url = f"sqlite:///{Path(folder) / 'report.db'}"
+        load = generate(url, deliveries)
+        summaries, full = measure(url, 1 if args.quick else args.rounds)
+        rows.append(_row("SQLite", made, load, summaries, "monthly summary"))
+        rows.append(_row("SQLite", made, load, full, "with the per-post list (JSON)"))
+        dispose_engines()
+    if args.postgres:
+        import sqlalchemy as sa
+        from sqlalchemy.engine import make_url
+
+        name = "outreach_bench_" + uuid.uuid4().hex[:8]
+        admin = sa.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
+        try:
+            load = generate(url, deliveries)
+            summaries, full = measure(url, 1 if args.quick else args.rounds)
+            rows.append(_row("PostgreSQL", made, load, summaries, "monthly summary"))
+            rows.append(_row("PostgreSQL", made, load, full, "with the per-post list (JSON)"))
+        finally:
+            dispose_engines()
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    return rows
+
+
+def main() -> int:
+    from bench.__main__ import format_table
+
+    parser = argparse.ArgumentParser(prog="python -m bench.report_summary")
+    parser.add_argument("--quick", action="store_true")
+    add_arguments(parser)
+    print(format_table([{"figure": "report_summary", **r} for r in run(parser.parse_args())]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""The feedback inbox: what the public says under our posts, so questions reach the reference
+desk and staff can mark them answered or not relevant.
+
+Comments are pulled in by the engagement sync (engagement.py) when a post's comment count grows.
+Authors are kept as OUTREACH_FEEDBACK_AUTHORS says (default `hash`, docs/reports.md):
+
+- `hash`: only a keyed hash of the author (HMAC-SHA256 with OUTREACH_SECRET_KEY), shown as an
+  anonymous code such as "Pengguna 3f9a2c"; the same person keeps the same code, and nobody can
+  turn it back into a handle. Without a secret key no author is recorded at all.
+- `show`: the @handle (or name) is kept and shown, for libraries whose policy allows it.
+
+The platform link always leads to the comment (or the post), where staff answer in person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from outreach.config import Settings
+from outreach.models import Account, AuditLog, Delivery, Feedback, FeedbackStatus, utcnow
+from outreach.platforms.base import Comment
+
+# Words that open a question, Bahasa Indonesia first (with the particle -kah), then English.
+_QUESTION_WORDS = (
+    "apa", "apakah", "bagaimana", "gimana", "kapan", "kapankah", "di mana", "dimana",
+    "ke mana", "kemana", "dari mana", "berapa", "berapakah", "siapa", "siapakah", "mengapa",
+    "kenapa", "bisakah", "bolehkah", "adakah",
+    "how", "when", "where", "what", "which", "who", "why", "can", "could", "is", "are", "do",
+    "does", "will",
+)
+_QUESTION = re.compile(r"^(?:@\S+\s+)*(?:" + "|".join(re.escape(w) for w in _QUESTION_WORDS)
+                       + r")\b", re.IGNORECASE)
+# Indonesian asks with these anywhere in the sentence ("Jam berapa buka", "Daftarnya di mana").
+_ASKING = re.compile(r"\b(?:apakah|bisakah|bolehkah|adakah|bagaimana|gimana|berapa|kapan|"
+                     r"di ?mana|siapa|mengapa|kenapa|tanya|bertanya|mohon info|info dong)\b",
+                     re.IGNORECASE)
+STATUSES = tuple(s.value for s in FeedbackStatus)
+LABELS = {"new": "baru · new", "answered": "dijawab · answered",
+          "not_relevant": "tidak relevan · not relevant"}
+
+
+class FeedbackError(Exception):
+    """A request about the inbox cannot be carried out; the message says why."""
+
+
+def is_question(text: str) -> bool:
+    """A question mark, a question word at the start, or an asking phrase anywhere."""
+    text = (text or "").strip()
+    return "?" in text or bool(_QUESTION.match(text)) or bool(_ASKING.search(text))
+
+
+def author_key(settings: Settings, platform: str, author_id: str | None,
+               handle: str | None) -> str | None:
+    """A keyed hash of the author: stable for one person, meaningless without the key."""
+    who = author_id or (handle or "").lower().lstrip("@")
+    if not who or settings.secret_key is None or not settings.secret_key.get_secret_value():
+        return None
+    key = settings.secret_key.get_secret_value().encode("utf-8")
+    digest = hmac.new(key, f"feedback-author:{platform}:{who}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def shown_author(item: Feedback, settings: Settings) -> str:
+    """How an author is shown under the current setting (a handle kept earlier under `show` is
+    not shown once the library chose `hash`)."""
+    if settings.feedback_authors == "show" and item.author_handle:
+        return item.author_handle
+    if item.author_key:
+        return f"Pengguna {item.author_key[:6]}"
+    return "Anonim"
+
+
+def latest_comment_at(session: Session, delivery_id: int) -> datetime | None:
+    return session.exec(select(func.max(Feedback.created_at))
+                        .where(Feedback.delivery_id == delivery_id)).first()
+
+
+def store_comments(session: Session, delivery_id: int, platform: str,
+                   comments: Iterable[Comment], settings: Settings) -> tuple[int, int]:
+    """Add the comments not seen before (the account's own replies are not feedback).
+    Returns (added, of which questions). The caller commits."""
+    fresh = [c for c in comments if not c.own and c.remote_id]
+    if not fresh:
+        return 0, 0
+    known = set(session.exec(select(Feedback.remote_id).where(
+        Feedback.platform == platform,
+        Feedback.remote_id.in_([c.remote_id for c in fresh]))))
+    delivery = session.get(Delivery, delivery_id)
+    added = questions = 0
+    now = utcnow()
+    for c in fresh:
+        if c.remote_id in known:
+            continue
+        known.add(c.remote_id)
+        question = is_question(c.text)
+        session.add(Feedback(
+            delivery_id=delivery_id, platform=platform, remote_id=c.remote_id,
+            parent_remote_id=c.parent_id,
+            author_key=author_key(settings, platform, c.author_id, c.author_handle),
+            author_handle=c.author_handle if settings.feedback_authors == "show" else None,
+            text=c.text, url=c.url or (delivery.remote_url if delivery else None),
+            created_at=c.created_at or now, fetched_at=now, is_question=question))
+        added += 1
+        questions += question
+    session.flush()
+    return added, questions
+
+
+@dataclass
+class InboxItem:
+    id: int
+    platform: str
+    account: str
+    delivery_id: int
+    post_text: str
+    author: str
+    text: str
+    url: str | None
+    created_at: datetime
+    is_question: bool
+    status: str
+    handled_by: str | None
+    handled_at: datetime | None
+    note: str | None
+
+    def as_dict(self, settings: Settings) -> dict:
+        tz = settings.tz
+        return {**self.__dict__,
+                "created_at": self.created_at.astimezone(tz).isoformat(),
+                "handled_at": self.handled_at.astimezone(tz).isoformat()
+                if self.handled_at else None}
+
+
+def inbox(session: Session, settings: Settings, *, status: str | None = "new",
+          platform: str | None = None, questions_only: bool = False, limit: int = 100,
+          offset: int = 0) -> list[InboxItem]:
+    """The inbox as staff read it: questions first, newest first."""
+    if status is not None and status not in STATUSES:
+        raise FeedbackError(f"Unknown status {status!r}; use one of {', '.join(STATUSES)}.")
+    query = (select(Feedback, Delivery.text, Account.name)
+             .join(Delivery, Delivery.id == Feedback.delivery_id)
+             .join(Account, Account.id == Delivery.account_id))
+    if status is not None:
+        query = query.where(Feedback.status == status)
+    if platform:
+        query = query.where(Feedback.platform == platform)
+    if questions_only:
+        query = query.where(Feedback.is_question.is_(True))
+    query = query.order_by(Feedback.is_question.desc(), Feedback.created_at.desc(),
+                           Feedback.id.desc()).offset(offset).limit(limit)
+    items = []
+    for f, post_text, account in session.exec(query):
+        items.append(InboxItem(
+            id=f.id, platform=f.platform, account=account, delivery_id=f.delivery_id,
+            post_text=(post_text or "").splitlines()[0][:120] if post_text else "",
+            author=shown_author(f, settings), text=f.text, url=f.url, created_at=f.created_at,
+            is_question=f.is_question, status=f.status, handled_by=f.handled_by,
+            handled_at=f.handled_at, note=f.note))
+    return items
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Comments by status, and open questions (for a badge in the UI and `status`)."""
+    found = {s: 0 for s in STATUSES}
+    found.update(dict(session.exec(select(Feedback.status, func.count())
+                                   .group_by(Feedback.status)).all()))
+    found["open_questions"] = session.exec(select(func.count()).where(
+        Feedback.status == FeedbackStatus.new, Feedback.is_question.is_(True))).one()
+    return found
+
+
+def mark(session: Session, feedback_id: int, status: str, actor: str,
+         note: str | None = None) -> Feedback:
+    """Staff mark a comment answered or not relevant (or back to new); audited."""
+    if status not in STATUSES:
+        raise FeedbackError(f"Unknown status {status!r}; use one of {', '.join(STATUSES)}.")
+    item = session.get(Feedback, feedback_id)
+    if item is None:
+        raise FeedbackError(f"There is no comment {feedback_id} in the inbox.")
+    now = utcnow()
+    item.status = status
+    item.handled_by = None if status == FeedbackStatus.new else actor
+    item.handled_at = None if status == FeedbackStatus.new else now
+    if note is not None:
+        item.note = note.strip() or None
+    session.add(item)
+    session.add(AuditLog(actor=actor, action=f"feedback.{status}", object_type="feedback",
+                         object_id=str(item.id), detail={"note": item.note} if item.note else {}))
+    session.commit()
+    return item

@@ -1,0 +1,215 @@
+"""The figures of a report, as plain data (dataclasses), computed in SQL.
+
+Every per-post figure uses the delivery's latest snapshot, found through
+`Delivery.last_snapshot_id` (one primary-key join per post, whatever the length of the history).
+Rates: interactions (likes + comments + shares + saves) per reach where the platform gives reach,
+else per view; a group's rate pools its posts (sum of interactions / sum of reach or views), so
+one small post cannot dominate. Every group carries the number of posts behind it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlmodel import Session
+
+from outreach.config import Settings
+from outreach.models import METRICS, DeliveryStatus, utcnow
+from outreach.reports import extra
+from outreach.reports.period import Period
+from outreach.reports.sql import (
+    BASE,
+    INTERACTIONS,
+    MEASURED,
+    RATED,
+    A,
+    D,
+    P,
+    S,
+    in_period,
+    joined,
+    rate,
+    to_int,
+)
+from outreach.reports.timing import Timing, timing_and_daily
+
+TOP = 10
+
+
+@dataclass
+class DeliveryRow:
+    id: int
+    platform: str
+    account: str
+    kind: str
+    template: str | None
+    remote_id: str | None
+    remote_url: str | None
+    published_at: datetime
+    text: str
+    removed: bool
+    snapshot_at: datetime | None
+    metrics: dict[str, int | None]
+    interactions: int | None
+    rate: float | None
+    rate_base: str | None  # "reach" | "views" | None
+
+
+@dataclass
+class PlatformSummary:
+    platform: str
+    posts: int
+    measured: int  # with at least one snapshot
+    removed: int
+    totals: dict[str, int | None]
+    interactions: int | None
+    rate: float | None
+    rate_base: str | None  # "reach", "views", "reach/views"
+    click_rate: float | None  # clicks per view
+
+
+@dataclass
+class TemplateRow:
+    kind: str
+    template: str | None  # Post.template: "<kind>/<platform>.<lang>.j2"
+    platform: str
+    posts: int
+    measured: int
+    interactions: int | None
+    rate: float | None
+    views_per_post: float | None
+
+    @property
+    def label(self) -> str:
+        """"acquisition · id": the template's folder and language (a post keeps one template
+        name for all its platforms, so the platform part of the name says nothing here)."""
+        found = re.fullmatch(r"([^/]+)/[^/.]+\.(\w+)\.j2", self.template or "")
+        return f"{found.group(1)} · {found.group(2)}" if found else (self.template or "—")
+
+
+@dataclass
+class Report:
+    period: Period
+    generated_at: datetime
+    platforms: list[PlatformSummary]
+    posts_by: list[dict[str, Any]]  # platform, kind, template, posts
+    top_posts: list[DeliveryRow]
+    timing: list[Timing]
+    templates: list[TemplateRow]
+    coverage: extra.Coverage
+    problems: extra.Problems
+    feedback: extra.FeedbackSummary
+    daily: list[dict[str, Any]]  # local date, posts, interactions
+    deliveries: list[DeliveryRow] = field(default_factory=list)
+
+    @property
+    def totals(self) -> dict[str, dict[str, int | None]]:
+        return {p.platform: p.totals for p in self.platforms}
+
+
+def _row(r: Any, settings: Settings) -> DeliveryRow:
+    metrics = {m: getattr(r, m) for m in METRICS}
+    base = "reach" if r.reach else ("views" if r.views else None)
+    inter = r.interactions
+    return DeliveryRow(
+        id=r.id, platform=r.platform, account=r.account, kind=r.kind, template=r.template,
+        remote_id=r.remote_id, remote_url=r.remote_url, published_at=r.published_at,
+        text=(r.text or "").strip().splitlines()[0][:140] if r.text else "",
+        removed=r.removed_at is not None, snapshot_at=r.taken_at, metrics=metrics,
+        interactions=inter, rate=rate(inter, r.reach or r.views), rate_base=base)
+
+
+def _row_query():  # noqa: ANN202
+    return select(D.id, D.platform, A.name.label("account"), P.kind, P.template, D.remote_id,
+                  D.remote_url, D.published_at, D.text, D.removed_at, S.taken_at,
+                  *[S[m] for m in METRICS], INTERACTIONS.label("interactions")
+                  ).select_from(joined())
+
+
+def delivery_rows(session: Session, period: Period, settings: Settings) -> list[DeliveryRow]:
+    query = _row_query().where(D.status == DeliveryStatus.published, *in_period(period)
+                               ).order_by(D.published_at, D.id)
+    return [_row(r, settings) for r in session.execute(query)]
+
+
+def platform_summaries(session: Session, period: Period) -> list[PlatformSummary]:
+    sums = [func.sum(S[m]).label(m) for m in METRICS]
+    query = (select(D.platform, func.count(D.id).label("posts"),
+                    func.count(MEASURED).label("measured"),
+                    func.count(D.removed_at).label("removed"), *sums,
+                    func.sum(INTERACTIONS).label("interactions"),
+                    func.sum(RATED).label("rated"), func.sum(BASE).label("base"),
+                    func.sum(case((func.coalesce(S.reach, 0) > 0, 1), else_=0)).label("by_reach"),
+                    func.sum(case((and_(func.coalesce(S.reach, 0) == 0, S.views > 0), 1),
+                                  else_=0)).label("by_views"),
+                    func.sum(case((S.clicks.is_not(None), S.clicks))).label("clicked"),
+                    func.sum(case((S.clicks.is_not(None), S.views))).label("click_views"))
+             .select_from(joined())
+             .where(D.status == DeliveryStatus.published, *in_period(period))
+             .group_by(D.platform).order_by(D.platform))
+    found = []
+    for r in session.execute(query):
+        base_name = ("reach" if r.by_reach and not r.by_views else
+                     "views" if r.by_views and not r.by_reach else
+                     "reach/views" if r.by_reach else None)
+        found.append(PlatformSummary(
+            platform=r.platform, posts=r.posts, measured=r.measured, removed=r.removed,
+            totals={m: to_int(getattr(r, m)) for m in METRICS},
+            interactions=to_int(r.interactions), rate=rate(to_int(r.rated), to_int(r.base)),
+            rate_base=base_name, click_rate=rate(to_int(r.clicked), to_int(r.click_views))))
+    return found
+
+
+def posts_by(session: Session, period: Period) -> list[dict[str, Any]]:
+    query = (select(D.platform, P.kind, P.template, func.count(D.id).label("posts"))
+             .select_from(joined())
+             .where(D.status == DeliveryStatus.published, *in_period(period))
+             .group_by(D.platform, P.kind, P.template).order_by(D.platform, P.kind, P.template))
+    return [dict(r._mapping) for r in session.execute(query)]
+
+
+def top_posts(session: Session, period: Period, settings: Settings,
+              limit: int = TOP) -> list[DeliveryRow]:
+    # Ranked from the delivery rows alone; only the few on top are joined.
+    top = (select(D.id).where(D.status == DeliveryStatus.published, MEASURED.is_not(None),
+                              *in_period(period))
+           .order_by(INTERACTIONS.desc(), D.id).limit(limit))
+    query = _row_query().where(D.id.in_(top)).order_by(INTERACTIONS.desc(), D.id)
+    return [_row(r, settings) for r in session.execute(query)]
+
+
+def templates(session: Session, period: Period) -> list[TemplateRow]:
+    query = (select(P.kind, P.template, D.platform, func.count(D.id).label("posts"),
+                    func.count(MEASURED).label("measured"),
+                    func.sum(INTERACTIONS).label("interactions"),
+                    func.sum(RATED).label("rated"), func.sum(BASE).label("base"),
+                    func.avg(S.views).label("views"))
+             .select_from(joined())
+             .where(D.status == DeliveryStatus.published, *in_period(period))
+             .group_by(P.kind, P.template, D.platform)
+             .order_by(P.kind, D.platform, P.template))
+    return [TemplateRow(kind=r.kind, template=r.template, platform=r.platform, posts=r.posts,
+                        measured=r.measured, interactions=to_int(r.interactions),
+                        rate=rate(to_int(r.rated), to_int(r.base)),
+                        views_per_post=float(r.views) if r.views is not None else None)
+            for r in session.execute(query)]
+
+
+def build_report(session: Session, period: Period, settings: Settings, *,
+                 include_deliveries: bool = True, now: datetime | None = None) -> Report:
+    """Every figure of the report for `period`; `include_deliveries=False` leaves out the
+    per-post list (the summary a manager reads)."""
+    timing, daily = timing_and_daily(session, period, settings)
+    return Report(
+        period=period, generated_at=now or utcnow(),
+        platforms=platform_summaries(session, period), posts_by=posts_by(session, period),
+        top_posts=top_posts(session, period, settings), timing=timing,
+        templates=templates(session, period),
+        coverage=extra.coverage(session, period), problems=extra.problems(session, period),
+        feedback=extra.feedback_summary(session, period), daily=daily,
+        deliveries=delivery_rows(session, period, settings) if include_deliveries else [])
+

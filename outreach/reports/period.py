@@ -1,0 +1,78 @@
+"""The period a report covers: a calendar month, a range of dates, or everything, in the
+library's time zone (OUTREACH_TIMEZONE); stored times are UTC."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from babel.dates import format_date
+
+from outreach.config import Settings
+
+
+class PeriodError(ValueError):
+    """The period asked for cannot be understood; the message says how to write it."""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime | None  # UTC, included; None: from the beginning
+    end: datetime | None  # UTC, excluded; None: up to now
+    label: str  # for people, in the report's language
+    key: str  # for file names and machines: "2026-11", "2026-11-01..2026-11-15", "all"
+
+    def as_dict(self, settings: Settings) -> dict:
+        tz = settings.tz
+        return {"start": self.start.astimezone(tz).isoformat() if self.start else None,
+                "end": self.end.astimezone(tz).isoformat() if self.end else None,
+                "label": self.label, "key": self.key, "timezone": settings.timezone}
+
+
+def _local_midnight(day: date, settings: Settings) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=settings.tz).astimezone(UTC)
+
+
+def _date(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise PeriodError(f"{what} {value!r} is not a date such as 2026-11-01.") from None
+
+
+def month_period(year: int, month: int, settings: Settings) -> Period:
+    first = date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return Period(_local_midnight(first, settings), _local_midnight(following, settings),
+                  format_date(first, "MMMM y", locale="id").capitalize(), f"{year}-{month:02d}")
+
+
+def parse_period(settings: Settings, *, month: str | None = None, start: str | None = None,
+                 end: str | None = None, last_month: bool = False,
+                 now: datetime | None = None) -> Period:
+    """`month` "2026-11"; or `start`/`end` dates (the end day included); or `last_month`; or
+    nothing: everything so far."""
+    if month and (start or end or last_month):
+        raise PeriodError("Give either --month or --from/--to, not both.")
+    if month:
+        m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", month)
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            raise PeriodError(f"--month {month!r} is not a month such as 2026-11.")
+        return month_period(int(m.group(1)), int(m.group(2)), settings)
+    if last_month:
+        today = (now or datetime.now(UTC)).astimezone(settings.tz).date()
+        previous = today.replace(day=1) - timedelta(days=1)
+        return month_period(previous.year, previous.month, settings)
+    if start or end:
+        first = _date(start, "--from") if start else None
+        last = _date(end, "--to") if end else None
+        if first and last and last < first:
+            raise PeriodError("--to is before --from.")
+        label = " – ".join(
+            [format_date(first, "d MMMM y", locale="id") if first else "awal",
+             format_date(last, "d MMMM y", locale="id") if last else "sekarang"])
+        return Period(_local_midnight(first, settings) if first else None,
+                      _local_midnight(last + timedelta(days=1), settings) if last else None,
+                      label, f"{first or 'start'}..{last or 'now'}")
+    return Period(None, None, "Seluruh riwayat", "all")

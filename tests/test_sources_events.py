@@ -1,0 +1,233 @@
+"""Events: iCalendar files and URLs (recurrences, all-day, time zones, categories) and the staff
+spreadsheet as CSV or XLSX."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sources_kit import run_import_cli, serve
+from sqlmodel import Session, select
+
+from outreach.db import get_engine
+from outreach.models import Event
+
+NEXT_YEAR = datetime.now(UTC).year + 1
+
+
+def events(db_url: str) -> list[Event]:
+    with Session(get_engine(db_url)) as session:
+        return list(session.exec(select(Event).order_by(Event.starts_at, Event.source_id)))
+
+
+CALENDAR = f"""BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Perpustakaan Kota Bontang//Agenda//ID
+BEGIN:VEVENT
+UID:kelas-menulis@perpus.bontang
+SUMMARY:Kelas Menulis Cerpen
+DTSTART;TZID=Asia/Makassar:{NEXT_YEAR}0105T090000
+DTEND;TZID=Asia/Makassar:{NEXT_YEAR}0105T113000
+RRULE:FREQ=WEEKLY;COUNT=4
+EXDATE;TZID=Asia/Makassar:{NEXT_YEAR}0112T090000
+CATEGORIES:Pelatihan,Remaja
+LOCATION:Ruang Serbaguna
+DESCRIPTION:Gratis. Daftar di https://forms.gle/abc123 sebelum hari H.
+END:VEVENT
+BEGIN:VEVENT
+UID:kelas-menulis@perpus.bontang
+RECURRENCE-ID;TZID=Asia/Makassar:{NEXT_YEAR}0119T090000
+SUMMARY:Kelas Menulis Cerpen (pindah ke sore)
+DTSTART;TZID=Asia/Makassar:{NEXT_YEAR}0119T150000
+DTEND;TZID=Asia/Makassar:{NEXT_YEAR}0119T170000
+CATEGORIES:Pelatihan
+END:VEVENT
+BEGIN:VEVENT
+UID:hut-kota@perpus.bontang
+SUMMARY:Pameran Buku HUT Kota Bontang
+DTSTART;VALUE=DATE:{NEXT_YEAR}0312
+DTEND;VALUE=DATE:{NEXT_YEAR}0314
+CATEGORIES:Pameran
+END:VEVENT
+BEGIN:VEVENT
+UID:libcal-123@libcal
+SUMMARY:Storytelling Anak
+DTSTART:{NEXT_YEAR}0201T010000Z
+DTEND:{NEXT_YEAR}0201T020000Z
+CATEGORIES:Storytelling
+STATUS:CANCELLED
+END:VEVENT
+BEGIN:VEVENT
+UID:rapat@perpus.bontang
+SUMMARY:Rapat Pengelola
+DTSTART:{NEXT_YEAR}0202T080000
+END:VEVENT
+BEGIN:VEVENT
+UID:broken@perpus.bontang
+DTSTART:{NEXT_YEAR}0203T080000
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_ics_file_recurrences_all_day_zones_and_kinds(db_url, tmp_path):
+    path = tmp_path / "agenda.ics"
+    path.write_text(CALENDAR.replace("\n", "\r\n"), encoding="utf-8")
+    code, out = run_import_cli("ics", str(path))
+    assert code == 1  # the event without a title is rejected, the others kept
+    assert out["created"] == 6
+    assert len(out["errors"]) == 1
+    assert "broken@perpus.bontang" in out["errors"][0]["where"]
+    assert "no title" in out["errors"][0]["message"]
+    rows = events(db_url)
+    classes = [e for e in rows if e.series_id == "kelas-menulis@perpus.bontang"]
+    # Four weeks, one excluded (EXDATE), one moved (RECURRENCE-ID): three occurrences.
+    assert [e.starts_at for e in classes] == [
+        datetime(NEXT_YEAR, 1, 5, 1, 0, tzinfo=UTC),  # 09:00 WITA
+        datetime(NEXT_YEAR, 1, 19, 7, 0, tzinfo=UTC),  # moved to 15:00 WITA
+        datetime(NEXT_YEAR, 1, 26, 1, 0, tzinfo=UTC)]
+    assert classes[1].title == "Kelas Menulis Cerpen (pindah ke sore)"
+    assert classes[1].source_id == f"kelas-menulis@perpus.bontang/{NEXT_YEAR}0119T010000Z"
+    first = classes[0]
+    assert (first.kind, first.location, first.source) == ("workshop", "Ruang Serbaguna", "ics")
+    assert first.ends_at == datetime(NEXT_YEAR, 1, 5, 3, 30, tzinfo=UTC)
+    assert first.registration_url == "https://forms.gle/abc123"
+    fair = next(e for e in rows if e.source_id == "hut-kota@perpus.bontang")
+    assert fair.all_day and fair.kind == "community"
+    assert fair.starts_at == datetime(NEXT_YEAR, 3, 11, 16, 0, tzinfo=UTC)  # midnight WITA
+    assert fair.ends_at - fair.starts_at == timedelta(days=2)
+    story = next(e for e in rows if e.source_id == "libcal-123@libcal")
+    assert story.cancelled and story.starts_at == datetime(NEXT_YEAR, 2, 1, 1, 0, tzinfo=UTC)
+    meeting = next(e for e in rows if e.source_id == "rapat@perpus.bontang")
+    assert meeting.kind == "other"  # no category
+    assert meeting.starts_at == datetime(NEXT_YEAR, 2, 2, 0, 0, tzinfo=UTC)  # floating: WITA
+    # Unchanged calendar: nothing created or updated.
+    code, out = run_import_cli("ics", str(path))
+    assert (out["created"], out["updated"], out["unchanged"]) == (0, 0, 6)
+
+
+def test_ics_url_tzid_without_vtimezone_and_configured_rules(db_url, monkeypatch):
+    monkeypatch.setenv("OUTREACH_EVENT_KIND_RULES", "workshop: literasi; community: rapat")
+    feed = (f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n"
+            f"BEGIN:VEVENT\r\nUID:g1\r\nSUMMARY:Gerakan Literasi\r\n"
+            f"DTSTART;TZID=Asia/Jakarta:{NEXT_YEAR}0410T100000\r\nCATEGORIES:Literasi\r\n"
+            f"END:VEVENT\r\nBEGIN:VEVENT\r\nUID:g2\r\nSUMMARY:Rapat RT\r\n"
+            f"DTSTART;TZID=WITA:{NEXT_YEAR}0411T100000\r\nCATEGORIES:Rapat warga\r\n"
+            f"END:VEVENT\r\nEND:VCALENDAR\r\n").encode()
+    with serve(lambda p, q: (200, "text/calendar", feed)) as server:
+        code, out = run_import_cli("ics", server.url + "/calendar.ics")
+    assert (code, out["created"]) == (0, 2), out
+    by_id = {e.source_id: e for e in events(db_url)}
+    assert by_id["g1"].kind == "workshop"
+    assert by_id["g1"].starts_at == datetime(NEXT_YEAR, 4, 10, 3, 0, tzinfo=UTC)  # WIB +7
+    assert by_id["g2"].kind == "community"
+    # An unknown TZID ("WITA" is not an IANA name) is read in the library's time zone.
+    assert by_id["g2"].starts_at == datetime(NEXT_YEAR, 4, 11, 2, 0, tzinfo=UTC)
+
+
+def test_recurrence_stops_at_the_horizon(db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("OUTREACH_EVENTS_HORIZON_DAYS", "30")
+    today = datetime.now(UTC).date()
+    path = tmp_path / "daily.ics"
+    path.write_text("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\nUID:d\n"
+                    "SUMMARY:Jam baca\n"
+                    f"DTSTART;VALUE=DATE:{today:%Y%m%d}\nRRULE:FREQ=DAILY\nEND:VEVENT\n"
+                    "END:VCALENDAR\n", encoding="utf-8")
+    code, out = run_import_cli("ics", str(path))
+    assert code == 0 and 29 <= out["created"] <= 32  # never endless
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    (b"<html>not a calendar</html>", "not an iCalendar file"),
+    (b"", "not an iCalendar file"),
+])
+def test_unreadable_calendar_is_exit_2(db_url, tmp_path, body, words):
+    path = tmp_path / "x.ics"
+    path.write_bytes(body)
+    code, out = run_import_cli("ics", str(path))
+    assert code == 2 and words in out["errors"][-1]["message"]
+
+
+def test_calendar_url_404_is_exit_2(db_url):
+    with serve(lambda p, q: (404, "text/plain", b"no")) as server:
+        code, out = run_import_cli("ics", server.url + "/missing.ics")
+    assert code == 2 and "HTTP 404" in out["errors"][-1]["message"]
+
+
+# -- the staff spreadsheet ------------------------------------------------------------------------
+HEADERS = ["judul", "tanggal", "jam mulai", "jam selesai", "tempat", "jenis", "pendaftaran",
+           "deskripsi"]
+
+
+def test_xlsx_with_indonesian_headers_and_excel_cells(db_url, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Agenda Maret"
+    sheet.append(["Agenda Perpustakaan Kota Bontang"])  # a title row above the table? no:
+    sheet.delete_rows(1)
+    sheet.append([h.title() for h in HEADERS])  # "Judul", "Jam Mulai": case is ignored
+    sheet.append(["Pelatihan Literasi Digital", date(NEXT_YEAR, 3, 5), time(9, 0),
+                  time(12, 0), "Ruang Multimedia", "Pelatihan", "https://s.id/daftar",
+                  "Belajar aman berinternet"])
+    sheet.append(["Klub Buku Remaja", datetime(NEXT_YEAR, 3, 7), "16.00", None, "Taman Baca",
+                  "Klub buku", None, None])
+    sheet.append([None] * 8)  # blank rows are skipped
+    sheet.append(["Tanpa tanggal", None, "09:00", None, None, None, None, None])
+    sheet.append(["Jam salah", date(NEXT_YEAR, 3, 9), "25:00", None, None, None, None, None])
+    path = tmp_path / "agenda.xlsx"
+    book.save(path)
+    code, out = run_import_cli("events-csv", str(path))
+    assert code == 1 and out["created"] == 2
+    assert out["errors"] == [
+        {"where": "sheet 'Agenda Maret' row 5", "message": "the date (tanggal) is empty"},
+        {"where": "sheet 'Agenda Maret' row 6",
+         "message": "the time '25:00' is not a time like 09:00 or 09.00"}]
+    rows = events(db_url)
+    literacy, club = rows
+    assert literacy.kind == "workshop" and club.kind == "community"
+    assert literacy.starts_at == datetime(NEXT_YEAR, 3, 5, 1, 0, tzinfo=UTC)
+    assert literacy.ends_at == datetime(NEXT_YEAR, 3, 5, 4, 0, tzinfo=UTC)
+    assert literacy.registration_url == "https://s.id/daftar"
+    assert club.starts_at == datetime(NEXT_YEAR, 3, 7, 8, 0, tzinfo=UTC)
+    # The same sheet again: unchanged; a changed place: updated, not a new event.
+    code, out = run_import_cli("events-csv", str(path))
+    assert (out["created"], out["updated"], out["unchanged"]) == (0, 0, 2)
+    sheet["E2"] = "Aula Lantai 2"
+    book.save(path)
+    code, out = run_import_cli("events-csv", str(path))
+    assert (out["created"], out["updated"], out["unchanged"]) == (0, 1, 1)
+
+
+def test_xlsx_named_sheet_and_old_xls(db_url, tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["catatan"])
+    other = book.create_sheet("Acara")
+    other.append(HEADERS)
+    other.append(["Lomba Mewarnai", f"{NEXT_YEAR}-08-17", "08:00", "11:00", "Halaman",
+                  "lomba", "", ""])
+    book.save(tmp_path / "a.xlsx")
+    code, out = run_import_cli("events-csv", str(tmp_path / "a.xlsx"), "-o", "sheet=Acara")
+    assert (code, out["created"]) == (0, 1), out
+    code, out = run_import_cli("events-csv", str(tmp_path / "a.xlsx"))
+    assert code == 2 and "no title column" in out["errors"][-1]["message"]
+    code, out = run_import_cli("events-csv", str(tmp_path / "a.xlsx"), "-o", "sheet=Tidak ada")
+    assert code == 2 and "no sheet named" in out["errors"][-1]["message"]
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100)
+    code, out = run_import_cli("events-csv", str(tmp_path / "old.xls"))
+    assert code == 2 and "old Excel .xls" in out["errors"][-1]["message"]
+
+
+def test_csv_with_semicolons_from_excel_in_indonesian(db_url, tmp_path):
+    path = tmp_path / "acara.csv"
+    path.write_bytes(("Judul;Tanggal;Jam Mulai;Jam Selesai;Tempat;Jenis\r\n"
+                      f"Bedah Buku \"Laskar Pelangi\";05/12/{NEXT_YEAR};09.00;11.00;"
+                      "Aula;Bedah buku\r\n").encode("cp1252"))
+    code, out = run_import_cli("events-csv", str(path))
+    assert (code, out["created"]) == (0, 1), out
+    [row] = events(db_url)
+    assert row.kind == "community" and row.location == "Aula"
+    assert row.starts_at == datetime(NEXT_YEAR, 12, 5, 1, 0, tzinfo=UTC)
