@@ -21,6 +21,8 @@ REGISTRY: list[tuple[str, str]] = [
     ("plan_render", "bench.plan_render"),
     ("dispatch", "bench.dispatch"),
     ("instagram_private", "bench.instagram_private"),
+    ("engagement_sync", "bench.engagement_sync"),
+    ("report_summary", "bench.report_summary"),  # after dispatch: both take --postgres
 ]
 
 

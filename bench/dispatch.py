@@ -105,6 +105,24 @@ def _workers(n: int, env: dict[str, str], folder: Path) -> list[subprocess.Popen
             for i in range(n)]
 
 
+def _wait_ready(url: str, count: int, timeout: float = 120) -> None:
+    """Until `count` worker processes have written their heartbeat: start-up (imports) is not
+    part of what the figures measure."""
+    from sqlmodel import Session, select
+
+    from outreach.db import get_engine
+    from outreach.models import Heartbeat
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with Session(get_engine(url)) as session:
+            rows = session.exec(select(Heartbeat).where(Heartbeat.role == "worker")).all()
+        if len(rows) >= count:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{count} workers did not start within {timeout:.0f} s")
+
+
 def _wait_published(url: str, n: int, timeout: float) -> float:
     from scaleout_kit import counts
 
@@ -135,7 +153,7 @@ def punctuality(args: argparse.Namespace, folder: Path) -> dict:
     try:
         accounts = make_accounts(20)
         workers = _workers(1, stage.env, folder)
-        time.sleep(3)  # the worker is up and idle before the first post falls due
+        _wait_ready(url, 1)  # the worker is up and idle before the first post falls due
         from datetime import timedelta
 
         queue_many(accounts, args.deliveries, start=utcnow() + timedelta(seconds=2),
@@ -194,8 +212,9 @@ def throughput(args: argparse.Namespace, folder: Path, latency_ms: int = 100) ->
     try:
         stage.latency(latency_ms)
         accounts = make_accounts(concurrency * 2)
-        queue_many(accounts, n)
         workers = _workers(1, stage.env, folder)
+        _wait_ready(url, 1)
+        queue_many(accounts, n)
         seconds = _wait_published(url, n, 300)
         _stop(workers)
     finally:
@@ -230,8 +249,9 @@ def pg_scaling(args: argparse.Namespace, folder: Path) -> list[dict]:
         try:
             stage.latency(100)
             accounts = make_accounts(40)
-            queue_many(accounts, n)
             workers = _workers(count, stage.env, folder)
+            _wait_ready(url, count)
+            queue_many(accounts, n)
             rates[count] = n / _wait_published(url, n, 600)
             _stop(workers)
             dupes += stage.duplicates()

@@ -209,7 +209,8 @@ def build_report(session: Session, period: Period, settings: Settings, *,
         platforms=platform_summaries(session, period), posts_by=posts_by(session, period),
         top_posts=top_posts(session, period, settings), timing=timing,
         templates=templates(session, period),
-        coverage=extra.coverage(session, period), problems=extra.problems(session, period),
+        coverage=extra.coverage(session, period, settings.announce_window_days),
+        problems=extra.problems(session, period),
         feedback=extra.feedback_summary(session, period), daily=daily,
         deliveries=delivery_rows(session, period, settings) if include_deliveries else [])
 

@@ -4,8 +4,8 @@ problems (failed and missed posts) and the public's feedback."""
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import exists, func
@@ -66,7 +66,9 @@ def _published(subject) -> Any:  # noqa: ANN001 - a SQL condition
         Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.published))))
 
 
-def coverage(session: Session, period: Period) -> Coverage:
+def coverage(session: Session, period: Period, window_days: int = 30) -> Coverage:
+    """New titles (catalogued in the period) and events (taking place in it), and how many of
+    them a published post announced; `window_days`: OUTREACH_ANNOUNCE_WINDOW_DAYS."""
     found = Coverage()
     new_titles = [Title.withdrawn_at.is_(None), *_between(Title.catalogued_at, period)]
     new_ids = set(session.exec(select(Title.id).where(*new_titles)).all())
@@ -74,12 +76,14 @@ def coverage(session: Session, period: Period) -> Coverage:
     announced = set(session.exec(select(Title.id).where(
         *new_titles, _published(Post.title_id == Title.id))).all())
     if new_ids - announced:
-        # Titles announced in a digest: few posts, each listing its titles (a JSON list).
-        digests = select(Post.subject_title_ids).where(
-            Post.kind == PostKind.digest, exists(select(Delivery.id).where(
-                Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.published)))
-        if period.start is not None:
-            digests = digests.where(Post.created_at >= period.start)
+        # Titles announced in a digest (each lists its titles as JSON): the digests published
+        # from the period's start until the announce window after its end.
+        until = period.end + timedelta(days=window_days) if period.end else None
+        published = select(Delivery.post_id).where(
+            Delivery.status == DeliveryStatus.published,
+            *_between(Delivery.published_at, replace(period, end=until)))
+        digests = select(Post.subject_title_ids).where(Post.kind == PostKind.digest,
+                                                       Post.id.in_(published))
         for ids in session.exec(digests):
             announced.update(i for i in ids or [] if i in new_ids)
     found.titles_announced = len(announced)
