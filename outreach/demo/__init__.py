@@ -133,6 +133,11 @@ def prepare(folder: Path, sandbox_url: str, port: int) -> dict[str, str]:
         "OUTREACH_X_CONSUMER_SECRET": secrets.token_urlsafe(24),
         "OUTREACH_X_ACCESS_TOKEN": "1700000000-demo-access-token",
         "OUTREACH_X_ACCESS_TOKEN_SECRET": secrets.token_urlsafe(24),
+        # Sandbox accounts on the other two platforms, so the demo shows all three.
+        "OUTREACH_FACEBOOK_PAGE_ID": "104857600123",
+        "OUTREACH_FACEBOOK_PAGE_TOKEN": "EAAdemo" + secrets.token_hex(16),
+        "OUTREACH_INSTAGRAM_USER_ID": "17841400000000123",
+        "OUTREACH_INSTAGRAM_ACCESS_TOKEN": "EAAdemo" + secrets.token_hex(16),
     }
 
 
