@@ -95,6 +95,15 @@ class Clock:
         if result.planned:
             log.info("clock: planned %d deliveries", len(result.planned))
 
+    def _sync(self) -> None:
+        """Engagement snapshots: any process may run it (claims are guarded), so no leader check;
+        it keeps going while more is due, within one job run."""
+        from outreach.engagement import sync_due
+
+        for _ in range(100):
+            if not sync_due(self.settings):
+                break
+
     def _import(self, kind: str, source: str) -> None:
         if not self.leader:
             return
@@ -120,6 +129,9 @@ class Clock:
         self.scheduler.add_job(self._safe(self._tick), "interval", seconds=10, id="tick")
         self.scheduler.add_job(self._safe(self._plan), "interval", minutes=jobs.plan_every_minutes,
                                id="plan", next_run_time=now)
+        self.scheduler.add_job(self._safe(self._sync), "interval",
+                               minutes=jobs.sync_every_minutes, id="sync-engagement",
+                               next_run_time=now)
         for i, imp in enumerate(self.schedule.imports):
             self.scheduler.add_job(self._safe(self._import, imp.kind, imp.source), "interval",
                                    hours=imp.every_hours, id=f"import-{i}", next_run_time=now)
