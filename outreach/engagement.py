@@ -131,8 +131,10 @@ def _claim(session: Session, account_id: int, now: datetime, size: int) -> list[
         .order_by(Delivery.next_sync_at, Delivery.id).limit(size))]
     if not ids:
         return []
+    # The guard is the time alone: the rows were just chosen as due, and a time still due
+    # means no other sync took them meanwhile (by the primary key, not a status index).
     rows = conn.execute(
-        update(Delivery).where(Delivery.id.in_(ids), *_due(now))
+        update(Delivery).where(Delivery.id.in_(ids), Delivery.next_sync_at <= now)
         .values(next_sync_at=now + CLAIM)
         .returning(Delivery.id, Delivery.remote_id, Delivery.published_at,
                    Delivery.comments_seen, Delivery.sync_misses)).all()
@@ -190,7 +192,9 @@ def _record(session: Session, claimed: list[tuple], found: dict[str, dict], now:
     grown = []
     for r in present:
         count = found[str(r[1])].get("comments")
-        if isinstance(count, int) and count > (r[3] or 0):
+        # Changed, not only grown: a deleted comment and a new one leave the count as it was
+        # only when both happen between two readings.
+        if isinstance(count, int) and count > 0 and count != (r[3] or 0):
             grown.append((r[0], str(r[1]), r[3] or 0, count))
     return grown
 
@@ -230,7 +234,9 @@ def sync_account(account_id: int, settings: Settings, now: datetime,
             return result
         size = max(1, min(client.limits_for(settings).metrics_batch,
                           client.limits.metrics_batch))
-        comment_budget = COMMENT_FETCHES_PER_PASS
+        # Comments are one call per post: at most twice a metrics batch per pass (instagrapi's
+        # small batches keep the unofficial API's bursts small here too).
+        comment_budget = min(COMMENT_FETCHES_PER_PASS, 2 * size)
         comments_supported = True
         for batch in range(max_batches + 1):
             claimed = _claim(session, account_id, now, size if batch < max_batches else 1)
@@ -299,8 +305,13 @@ def _comments(session: Session, client: Platform, account: Account,
         except NotImplementedError:
             return calls, False
         except PublishError as exc:
-            result.errors.append(f"{account.platform} {account.name}: comments: {exc.message}")
-            return calls, True  # the count stays behind: tried again at the next snapshot
+            # The count stays behind, so the comments are fetched at the next snapshot.
+            where = f"{account.platform} {account.name}: comments"
+            if exc.kind == ErrorKind.rate_limited:
+                result.waiting.append(f"{where}: {exc.message}")
+            else:
+                result.errors.append(f"{where}: {exc.message}")
+            return calls, True
         added, questions = feedback.store_comments(session, delivery_id, account.platform,
                                                    comments, settings)
         session.execute(update(Delivery).where(Delivery.id == delivery_id)

@@ -231,6 +231,8 @@ class Delivery(SQLModel, table=True):
         # hours" read a year of posts from the index alone (reports/timing.py).
         Index("ix_delivery_published", "published_at", "status", "platform",
               "last_snapshot_id", "last_interactions", "last_base"),
+        # The engagement sync takes each account's due posts in next_sync_at order.
+        Index("ix_delivery_sync", "account_id", "status", "next_sync_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key="post.id", index=True)

@@ -52,7 +52,7 @@ def _platform_names(names: list[str]) -> list[str]:
 class Jobs(_Strict):
     plan_every_minutes: float = Field(15, gt=0)
     dispatch_every_seconds: float = Field(5, gt=0)
-    sync_every_minutes: float = Field(60, gt=0)
+    sync_every_minutes: float = Field(10, gt=0)
 
 
 class ImportJob(_Strict):

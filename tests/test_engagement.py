@@ -200,3 +200,18 @@ def test_cli_sync_needs_once_and_reports_plainly(db_url, sandbox_env):
     result = runner.invoke(app, ["sync-engagement", "--once"])
     assert result.exit_code == 1 and "server error" in result.output
     assert "Traceback" not in result.output
+
+
+def test_sync_on_postgresql(pg_url, sandbox_env):
+    from outreach.db import init_db
+
+    init_db(pg_url)
+    seed(sandbox_env, "facebook", 60, age=timedelta(hours=6))
+    seed(sandbox_env, "x", 10, age=timedelta(hours=6))
+    clock(sandbox_env, frozen=True)
+    result = sync_pass(load_settings())
+    assert result.calls == 3 and result.snapshots == 70 and not result.errors
+    assert sandbox_env.state()["calls"]["graph.batch"] == 2
+    assert result.comments > 0  # six hours old: the public has said something
+    assert sync_pass(load_settings()).calls == 0
+    assert all(d.last_snapshot_id and d.last_interactions is not None for d in deliveries())

@@ -276,3 +276,55 @@ def test_old_history_counts_for_best_times_but_not_for_the_month(db_url):
     assert timing["x"].grid[5][9].posts == 1
     assert timing["x"].since <= utc(2026, 6, 6) and timing["x"].until == utc(2026, 11, 30, 16)
     assert timedelta(days=364) < timing["x"].until - timing["x"].since <= timedelta(days=366)
+
+
+def test_best_times_in_a_zone_with_daylight_saving(db_url):
+    """SQLite cannot convert time zones: with daylight saving in the window it groups by UTC
+    hour and places the hours here — the same figures the database computes for fixed zones."""
+    from outreach.reports.timing import _by_utc_hour, timing_and_daily
+
+    history(db_url)
+    wita = load_settings()
+    period = parse_period(wita, month="2026-11")
+    with Session(get_engine(db_url)) as session:
+        in_sql = timing_and_daily(session, period, wita)
+        here = _by_utc_hour(session, period, wita, period.end - timedelta(days=365), period.end)
+        amsterdam = load_settings(timezone="Europe/Amsterdam")
+        dst = timing_and_daily(session, parse_period(amsterdam, month="2026-11"), amsterdam)
+    assert in_sql[1] == here[1]
+    for a, b in zip(in_sql[0], here[0], strict=True):
+        assert [[c.posts for c in line] for line in a.grid] == \
+            [[c.posts for c in line] for line in b.grid]
+        assert [c.rate for c in a.hours] == [c.rate for c in b.hours]
+    timing = {t.platform: t for t in dst[0]}
+    assert timing["facebook"].grid[5][2].posts == 1  # 01.30 UTC is 02.30 in Amsterdam (CET)
+    assert timing["instagram"].grid[5][17].posts == 1  # 31 October 16.30 UTC, after the change
+
+
+def test_charts_are_self_contained_and_escape_their_text():
+    from outreach import charts
+
+    hostile = "<script>alert(1)</script> & \"quotes\""
+    made = [charts.bar_chart([(hostile, 0.5), ("X", None)], title=hostile, notes=["n=3", ""]),
+            charts.column_chart([(hostile, 3.0), ("b", 0.0)], title=hostile),
+            charts.column_chart([], title="kosong"),
+            charts.heatmap([[0.1, None], [None, 0.3]], [[2, 0], [1, 4]], rows=["Senin", hostile],
+                           columns=["00", "01"], title=hostile)]
+    for svg in made:
+        tree = ET.fromstring(svg)  # well-formed, so the text was escaped
+        assert tree.get("role") == "img" and tree.find("{http://www.w3.org/2000/svg}title") \
+            is not None
+        assert "<script" not in svg and "http" not in svg.replace(
+            "http://www.w3.org/2000/svg", "")
+
+
+def test_best_times_read_the_newest_posts_when_there_are_many(db_url, monkeypatch):
+    from outreach.reports import timing
+
+    history(db_url)
+    monkeypatch.setattr(timing, "HISTORY_POSTS", 3)
+    report, _ = november(db_url)
+    # The third newest post of November (d6 28 Nov, d3 10 Nov, d2 9 Nov) starts the window.
+    assert {t.since for t in report.timing} == {utc(2026, 11, 9, 4)}
+    assert sum(c.posts for t in report.timing for c in t.weekdays) == 3
+    assert sum(d["posts"] for d in report.daily) == 5  # the period itself is whole

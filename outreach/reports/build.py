@@ -136,11 +136,14 @@ def delivery_rows(session: Session, period: Period, settings: Settings) -> list[
     return [_row(r, settings) for r in session.execute(query)]
 
 
-def platform_summaries(session: Session, period: Period) -> list[PlatformSummary]:
-    sums = [func.sum(S[m]).label(m) for m in METRICS]
-    query = (select(D.platform, func.count(D.id).label("posts"),
+def _groups(session: Session, period: Period) -> list[Any]:
+    """One pass over the period's posts, grouped by platform, kind and template: the per
+    platform totals, the post counts and the template comparison all come from these rows."""
+    query = (select(D.platform, P.kind, P.template, func.count(D.id).label("posts"),
                     func.count(MEASURED).label("measured"),
-                    func.count(D.removed_at).label("removed"), *sums,
+                    func.count(D.removed_at).label("removed"),
+                    *[func.sum(S[m]).label(m) for m in METRICS],
+                    func.count(S.views).label("viewed"),
                     func.sum(INTERACTIONS).label("interactions"),
                     func.sum(RATED).label("rated"), func.sum(BASE).label("base"),
                     func.sum(case((func.coalesce(S.reach, 0) > 0, 1), else_=0)).label("by_reach"),
@@ -148,28 +151,42 @@ def platform_summaries(session: Session, period: Period) -> list[PlatformSummary
                                   else_=0)).label("by_views"),
                     func.sum(case((S.clicks.is_not(None), S.clicks))).label("clicked"),
                     func.sum(case((S.clicks.is_not(None), S.views))).label("click_views"))
-             .select_from(joined())
+             .select_from(joined(account=False))
              .where(D.status == DeliveryStatus.published, *in_period(period))
-             .group_by(D.platform).order_by(D.platform))
+             .group_by(D.platform, P.kind, P.template)
+             .order_by(D.platform, P.kind, P.template))
+    return list(session.execute(query))
+
+
+def _add(a: int | None, b: Any) -> int | None:
+    """Sums where "no figure" stays None until a figure comes."""
+    return a if b is None else (a or 0) + int(b)
+
+
+def platform_summaries(groups: list[Any]) -> list[PlatformSummary]:
+    sums: dict[str, dict[str, Any]] = {}
+    fields = ("posts", "measured", "removed", *METRICS, "interactions", "rated", "base",
+              "by_reach", "by_views", "clicked", "click_views")
+    for r in groups:
+        mine = sums.setdefault(r.platform, dict.fromkeys(fields))
+        for name in fields:
+            mine[name] = _add(mine[name], getattr(r, name))
     found = []
-    for r in session.execute(query):
-        base_name = ("reach" if r.by_reach and not r.by_views else
-                     "views" if r.by_views and not r.by_reach else
-                     "reach/views" if r.by_reach else None)
+    for platform, r in sums.items():
+        base_name = ("reach" if r["by_reach"] and not r["by_views"] else
+                     "views" if r["by_views"] and not r["by_reach"] else
+                     "reach/views" if r["by_reach"] else None)
         found.append(PlatformSummary(
-            platform=r.platform, posts=r.posts, measured=r.measured, removed=r.removed,
-            totals={m: to_int(getattr(r, m)) for m in METRICS},
-            interactions=to_int(r.interactions), rate=rate(to_int(r.rated), to_int(r.base)),
-            rate_base=base_name, click_rate=rate(to_int(r.clicked), to_int(r.click_views))))
+            platform=platform, posts=r["posts"] or 0, measured=r["measured"] or 0,
+            removed=r["removed"] or 0, totals={m: r[m] for m in METRICS},
+            interactions=r["interactions"], rate=rate(r["rated"], r["base"]),
+            rate_base=base_name, click_rate=rate(r["clicked"], r["click_views"])))
     return found
 
 
-def posts_by(session: Session, period: Period) -> list[dict[str, Any]]:
-    query = (select(D.platform, P.kind, P.template, func.count(D.id).label("posts"))
-             .select_from(joined())
-             .where(D.status == DeliveryStatus.published, *in_period(period))
-             .group_by(D.platform, P.kind, P.template).order_by(D.platform, P.kind, P.template))
-    return [dict(r._mapping) for r in session.execute(query)]
+def posts_by(groups: list[Any]) -> list[dict[str, Any]]:
+    return [{"platform": r.platform, "kind": r.kind, "template": r.template, "posts": r.posts}
+            for r in groups]
 
 
 def top_posts(session: Session, period: Period, settings: Settings,
@@ -182,21 +199,13 @@ def top_posts(session: Session, period: Period, settings: Settings,
     return [_row(r, settings) for r in session.execute(query)]
 
 
-def templates(session: Session, period: Period) -> list[TemplateRow]:
-    query = (select(P.kind, P.template, D.platform, func.count(D.id).label("posts"),
-                    func.count(MEASURED).label("measured"),
-                    func.sum(INTERACTIONS).label("interactions"),
-                    func.sum(RATED).label("rated"), func.sum(BASE).label("base"),
-                    func.avg(S.views).label("views"))
-             .select_from(joined())
-             .where(D.status == DeliveryStatus.published, *in_period(period))
-             .group_by(P.kind, P.template, D.platform)
-             .order_by(P.kind, D.platform, P.template))
-    return [TemplateRow(kind=r.kind, template=r.template, platform=r.platform, posts=r.posts,
+def templates(groups: list[Any]) -> list[TemplateRow]:
+    rows = [TemplateRow(kind=r.kind, template=r.template, platform=r.platform, posts=r.posts,
                         measured=r.measured, interactions=to_int(r.interactions),
                         rate=rate(to_int(r.rated), to_int(r.base)),
-                        views_per_post=float(r.views) if r.views is not None else None)
-            for r in session.execute(query)]
+                        views_per_post=int(r.views) / r.viewed if r.viewed else None)
+            for r in groups]
+    return sorted(rows, key=lambda t: (t.kind, t.platform, t.template or ""))
 
 
 def build_report(session: Session, period: Period, settings: Settings, *,
@@ -204,11 +213,12 @@ def build_report(session: Session, period: Period, settings: Settings, *,
     """Every figure of the report for `period`; `include_deliveries=False` leaves out the
     per-post list (the summary a manager reads)."""
     timing, daily = timing_and_daily(session, period, settings)
+    groups = _groups(session, period)
     return Report(
         period=period, generated_at=now or utcnow(),
-        platforms=platform_summaries(session, period), posts_by=posts_by(session, period),
+        platforms=platform_summaries(groups), posts_by=posts_by(groups),
         top_posts=top_posts(session, period, settings), timing=timing,
-        templates=templates(session, period),
+        templates=templates(groups),
         coverage=extra.coverage(session, period, settings.announce_window_days),
         problems=extra.problems(session, period),
         feedback=extra.feedback_summary(session, period), daily=daily,

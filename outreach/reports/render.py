@@ -249,6 +249,7 @@ def to_html(report: Report, settings: Settings) -> str:
     """The monthly evaluation a manager hands to the head of the library."""
     tz = settings.tz
     timing = [{"platform": PLATFORM_LABELS.get(t.platform, t.platform),
+               "since": format_date(t.since.astimezone(tz), "d MMMM y", locale="id"),
                "days": best(t.weekdays, list(WEEKDAYS)),
                "hours": best(t.hours, [f"{h:02d}.00" for h in range(24)]),
                "posts": sum(c.posts for c in t.weekdays)} for t in report.timing]

@@ -21,11 +21,12 @@ RATED = case((BASE.is_not(None), INTERACTIONS), else_=None)  # interactions of p
 MEASURED = D.last_snapshot_id
 
 
-def joined():  # noqa: ANN201 - a FROM clause
-    """delivery ⋈ post ⋈ account ⟕ its latest snapshot (one primary-key lookup per post)."""
-    return (Delivery.__table__.join(Post.__table__, P.id == D.post_id)
-            .join(Account.__table__, A.id == D.account_id)
-            .outerjoin(EngagementSnapshot.__table__, S.id == D.last_snapshot_id))
+def joined(*, account: bool = True):  # noqa: ANN201 - a FROM clause
+    """delivery ⋈ post (⋈ account) ⟕ its latest snapshot (one primary-key lookup per post)."""
+    found = Delivery.__table__.join(Post.__table__, P.id == D.post_id)
+    if account:
+        found = found.join(Account.__table__, A.id == D.account_id)
+    return found.outerjoin(EngagementSnapshot.__table__, S.id == D.last_snapshot_id)
 
 
 def in_period(period: Period, column=D.published_at) -> list:  # noqa: ANN001

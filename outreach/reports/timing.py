@@ -20,7 +20,8 @@ from outreach.models import Delivery, DeliveryStatus, utcnow
 from outreach.reports.period import Period
 from outreach.reports.sql import BASE, INTERACTIONS, MEASURED, RATED, D, in_period, to_int
 
-HISTORY = timedelta(days=365)  # best days and hours: the library's last year of posts
+HISTORY = timedelta(days=365)  # best days and hours: the library's last year of posts,
+HISTORY_POSTS = 15_000  # or its last 15,000 posts when it has more (~90 a cell: evidence enough)
 
 
 @dataclass
@@ -79,6 +80,17 @@ def _local(session: Session, settings: Settings, since: datetime,
             func.strftime("%Y-%m-%d", D.published_at, shift), False)
 
 
+def _history_start(session: Session, until: datetime) -> datetime:
+    """A year back, or the time of the HISTORY_POSTS-th newest post when that is later (a
+    network of libraries posts more than one library: the newest posts say enough)."""
+    year = until - HISTORY
+    nth = session.execute(
+        select(D.published_at).where(D.published_at < until, D.published_at >= year,
+                                     D.status == DeliveryStatus.published)
+        .order_by(D.published_at.desc()).offset(HISTORY_POSTS - 1).limit(1)).scalar()
+    return max(year, nth) if nth is not None else year
+
+
 def _measures() -> list:
     return [func.count(D.id).label("posts"), func.count(MEASURED).label("measured"),
             func.sum(RATED).label("rated"), func.sum(BASE).label("base"),
@@ -94,7 +106,7 @@ def timing_and_daily(session: Session, period: Period, settings: Settings
                      ) -> tuple[list[Timing], list[dict[str, Any]]]:
     """Best times over the year up to the period's end, and the period's posts per local day."""
     until = period.end or utcnow()
-    history = until - HISTORY
+    history = _history_start(session, until)
     since = min(history, period.start) if period.start is not None else history
     published = D.status == DeliveryStatus.published
     parts = _local(session, settings, since, until)
@@ -134,7 +146,7 @@ def _by_utc_hour(session: Session, period: Period, settings: Settings, since: da
                     *in_period(Period(since, until, "", "")))
              .group_by(D.platform, bucket))
     tz = settings.tz
-    history = until - HISTORY
+    history = _history_start(session, until)
     timings: dict[str, Timing] = {}
     days: dict[str, dict[str, Any]] = {}
     for r in session.execute(query):

@@ -28,6 +28,8 @@ def upgrade() -> None:
         batch.create_index("ix_delivery_published", ["published_at", "status", "platform",
                                                      "last_snapshot_id", "last_interactions",
                                                      "last_base"], unique=False)
+        batch.create_index("ix_delivery_sync", ["account_id", "status", "next_sync_at"],
+                           unique=False)
     # The defaults above only fill existing rows; the models give the values from now on.
     with op.batch_alter_table("delivery") as batch:
         batch.alter_column("sync_misses", server_default=None)
@@ -65,6 +67,7 @@ def downgrade() -> None:
         batch.drop_index("ix_feedback_delivery_id")
     op.drop_table("feedback")
     with op.batch_alter_table("delivery") as batch:
+        batch.drop_index("ix_delivery_sync")
         batch.drop_index("ix_delivery_published")
         batch.drop_column("comments_seen")
         batch.drop_column("sync_misses")
