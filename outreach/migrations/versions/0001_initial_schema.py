@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 07:59:03.271894
+Create Date: 2026-11-29 09:44:38.811153
 """
 from collections.abc import Sequence
 
@@ -27,11 +27,15 @@ def upgrade() -> None:
     sa.Column('external_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('backend', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('credentials_encrypted', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('health', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('health_reason', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('rate_remaining', sa.Integer(), nullable=True),
     sa.Column('rate_reset_at', outreach.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', outreach.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_by', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('last_published_at', outreach.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', outreach.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', outreach.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id'),
@@ -83,6 +87,7 @@ def upgrade() -> None:
     sa.Column('unchanged', sa.Integer(), nullable=False),
     sa.Column('errors', sa.JSON(), nullable=False),
     sa.Column('harvest_from', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+    sa.Column('harvested_since', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('importrun', schema=None) as batch_op:
@@ -230,6 +235,11 @@ def upgrade() -> None:
     sa.Column('last_error_kind', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
     sa.Column('removed_at', outreach.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_sync_at', outreach.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_snapshot_id', sa.Integer(), nullable=True),
+    sa.Column('last_interactions', sa.Integer(), nullable=True),
+    sa.Column('last_base', sa.Integer(), nullable=True),
+    sa.Column('sync_misses', sa.Integer(), nullable=False),
+    sa.Column('comments_seen', sa.Integer(), nullable=False),
     sa.Column('created_at', outreach.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', outreach.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], ),
@@ -242,7 +252,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_delivery_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_delivery_next_sync_at'), ['next_sync_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_delivery_post_id'), ['post_id'], unique=False)
+        batch_op.create_index('ix_delivery_published', ['published_at', 'status', 'platform', 'last_snapshot_id', 'last_interactions', 'last_base'], unique=False)
         batch_op.create_index(batch_op.f('ix_delivery_remote_id'), ['remote_id'], unique=False)
+        batch_op.create_index('ix_delivery_sync', ['account_id', 'status', 'next_sync_at'], unique=False)
 
     op.create_table('attempt',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -277,11 +289,41 @@ def upgrade() -> None:
     with op.batch_alter_table('engagementsnapshot', schema=None) as batch_op:
         batch_op.create_index('ix_snapshot_delivery_taken', ['delivery_id', 'taken_at'], unique=False)
 
+    op.create_table('feedback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('delivery_id', sa.Integer(), nullable=False),
+    sa.Column('platform', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('remote_id', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('parent_remote_id', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('author_key', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('author_handle', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('url', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('created_at', outreach.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('fetched_at', outreach.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('is_question', sa.Boolean(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('handled_by', sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
+    sa.Column('handled_at', outreach.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.ForeignKeyConstraint(['delivery_id'], ['delivery.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('platform', 'remote_id', name='uq_feedback_remote')
+    )
+    with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_feedback_delivery_id'), ['delivery_id'], unique=False)
+        batch_op.create_index('ix_feedback_status_created', ['status', 'created_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.drop_index('ix_feedback_status_created')
+        batch_op.drop_index(batch_op.f('ix_feedback_delivery_id'))
+
+    op.drop_table('feedback')
     with op.batch_alter_table('engagementsnapshot', schema=None) as batch_op:
         batch_op.drop_index('ix_snapshot_delivery_taken')
 
@@ -291,7 +333,9 @@ def downgrade() -> None:
 
     op.drop_table('attempt')
     with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_index('ix_delivery_sync')
         batch_op.drop_index(batch_op.f('ix_delivery_remote_id'))
+        batch_op.drop_index('ix_delivery_published')
         batch_op.drop_index(batch_op.f('ix_delivery_post_id'))
         batch_op.drop_index(batch_op.f('ix_delivery_next_sync_at'))
         batch_op.drop_index('ix_delivery_due')
