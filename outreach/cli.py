@@ -337,7 +337,7 @@ def preview(delivery_id: Annotated[int, typer.Argument(help="Delivery id (see `q
             out.print(f"[green]✓[/green] within {p.label}'s limits", highlight=False)
 
 
-from outreach import cli_ops, cli_run  # noqa: E402,F401 - registers the remaining commands
+from outreach import cli_feedback, cli_ops, cli_run  # noqa: E402,F401 - registers the rest
 
 
 def main() -> None:

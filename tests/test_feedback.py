@@ -134,3 +134,27 @@ def test_staff_mark_comments_answered_or_not_relevant(db_url, sandbox_env):
 ])
 def test_questions_are_recognised(text, expected):
     assert is_question(text) is expected
+
+
+def test_feedback_from_the_command_line(db_url, sandbox_env):
+    import json
+
+    from typer.testing import CliRunner
+
+    from outreach.cli import app
+
+    seed(sandbox_env, "facebook", 3, age=timedelta(days=2))
+    runner = CliRunner()
+    assert runner.invoke(app, ["sync-engagement", "--once"]).exit_code == 0
+    listed = runner.invoke(app, ["feedback", "list", "--questions", "--json"])
+    assert listed.exit_code == 0, listed.output
+    questions = json.loads(listed.stdout)
+    assert questions and all(q["is_question"] and q["status"] == "new" for q in questions)
+    first = questions[0]["id"]
+    done = runner.invoke(app, ["feedback", "mark", str(first), "answered", "--note", "Dijawab"])
+    assert done.exit_code == 0 and "answered" in done.output
+    after = json.loads(runner.invoke(app, ["feedback", "list", "--status", "answered",
+                                           "--json"]).stdout)
+    assert [i["id"] for i in after] == [first] and after[0]["handled_by"] == "cli"
+    bad = runner.invoke(app, ["feedback", "mark", str(first), "selesai"])
+    assert bad.exit_code == 1 and "Unknown status" in bad.output
