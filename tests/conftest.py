@@ -45,6 +45,12 @@ def sandbox():
 def sandbox_env(sandbox, monkeypatch):
     """Point every platform at the sandbox, with sandbox credentials for an X account."""
     sandbox.reset()
+    # What the clients learnt about metrics Meta "withdrew" belongs to the sandbox just reset.
+    from outreach.platforms.facebook import FacebookPlatform
+    from outreach.platforms.instagram import InstagramPlatform
+
+    FacebookPlatform.withdrawn_metrics.clear()
+    InstagramPlatform.withdrawn_metrics.clear()
     monkeypatch.setenv("OUTREACH_X_API_URL", sandbox.url + "/x")
     monkeypatch.setenv("OUTREACH_GRAPH_API_URL", sandbox.url + "/graph")
     monkeypatch.setenv("OUTREACH_INSTAGRAM_PRIVATE_API_URL", sandbox.url + "/instagram-private")

@@ -50,6 +50,7 @@ WITHDRAWN: dict[str, set[str]] = {}
 class FacebookPlatform(GraphPlatform):
     name = "facebook"
     label = "Facebook"
+    withdrawn_metrics = WITHDRAWN
     # https://developers.facebook.com/docs/graph-api/reference/page/feed#publish
     # https://developers.facebook.com/docs/graph-api/reference/page/photos#upload
     limits = Limits(
@@ -194,22 +195,7 @@ class FacebookPlatform(GraphPlatform):
         return sorted(found, key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
 
     # -- metrics ----------------------------------------------------------------------------
-    def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
-        if len(remote_ids) > self.limits.metrics_batch:
-            raise ValueError(f"Facebook metrics: at most {self.limits.metrics_batch} posts a call")
-        ids = [str(i) for i in remote_ids]
-        if not ids:
-            return {}
-        withdrawn = WITHDRAWN.setdefault(self.settings.graph_api_url, set())
-        result: dict[str, Metrics] = {}
-        refused = self._metrics_round(ids, withdrawn, result)
-        if refused:
-            self._learn_withdrawn(refused[0], withdrawn)
-            still = self._metrics_round(refused, withdrawn, result)
-            if still:
-                log.warning("Facebook refused metrics for %d post(s)", len(still))
-        return result
-
+    # fetch_metrics: GraphPlatform's, with the two steps below.
     def _url(self, post_id: str, withdrawn: set[str]) -> str:
         fields = ["shares", "reactions.summary(total_count).limit(0)",
                   "comments.summary(total_count).limit(0)"]

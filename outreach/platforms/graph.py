@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import requests
 from pyfacebook import GraphAPI, LibraryError
@@ -23,6 +23,7 @@ from outreach.platforms.base import (
     DEFAULT_TIMEOUT,
     ErrorKind,
     MediaURL,
+    Metrics,
     Platform,
     PublishError,
     RateState,
@@ -90,6 +91,35 @@ class GraphPlatform(Platform):
     `OUTREACH_GRAPH_API_URL`; every call goes through `self.call()`, which classifies errors."""
 
     token_field = "access_token"  # the credential holding the token
+    # Metric names Meta refused (#100 "withdrawn"), learnt per Graph URL; one registry per
+    # platform, since Facebook and Instagram name their insights differently.
+    withdrawn_metrics: ClassVar[dict[str, set[str]]] = {}
+
+    def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
+        """One Graph batch for the posts; when Meta refuses a metric for a post, learn which
+        one (`_learn_withdrawn`) and ask again without it, so the other metrics are kept."""
+        if len(remote_ids) > self.limits.metrics_batch:
+            raise ValueError(f"{self.label} metrics: at most {self.limits.metrics_batch} a call")
+        ids = [str(i) for i in remote_ids]
+        if not ids:
+            return {}
+        withdrawn = self.withdrawn_metrics.setdefault(self.settings.graph_api_url, set())
+        result: dict[str, Metrics] = {}
+        refused = self._metrics_round(ids, withdrawn, result)
+        if refused:
+            self._learn_withdrawn(refused[0], withdrawn)
+            still = self._metrics_round(refused, withdrawn, result)
+            if still:
+                log.warning("%s refused metrics for %d post(s)", self.label, len(still))
+        return result
+
+    def _metrics_round(self, ids: list[str], withdrawn: set[str],
+                       result: dict[str, Metrics]) -> list[str]:
+        """One batch call filling `result`; returns the ids refused with #100."""
+        raise NotImplementedError
+
+    def _learn_withdrawn(self, remote_id: str, withdrawn: set[str]) -> None:
+        raise NotImplementedError
 
     def __init__(
         self,

@@ -48,6 +48,7 @@ COMMENT_PAGES = 5  # pages of 50 comments read per post and sync
 class InstagramPlatform(GraphPlatform):
     name = "instagram"
     label = "Instagram"
+    withdrawn_metrics = WITHDRAWN
     # https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media
     limits = Limits(
         max_text=2200,  # caption
@@ -320,25 +321,15 @@ class InstagramPlatform(GraphPlatform):
         return sorted(found, key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
 
     # -- metrics ----------------------------------------------------------------------------
-    def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
-        if len(remote_ids) > self.limits.metrics_batch:
-            raise ValueError(f"Instagram metrics: at most {self.limits.metrics_batch} a call")
-        ids = [str(i) for i in remote_ids]
-        if not ids:
-            return {}
-        withdrawn = WITHDRAWN.setdefault(self.settings.graph_api_url, set())
-        result: dict[str, Metrics] = {}
-        refused = self._metrics_round(ids, withdrawn, result)
-        if refused:
-            asked = [m for m in INSIGHTS.values() if m not in withdrawn]
-            answers = self.batch([f"{refused[0]}/insights?metric={m}" for m in asked])
-            for metric, (code, body) in zip(asked, answers, strict=True):
-                if code != 200 and _error(body).get("code") == 100:
-                    log.warning("Instagram no longer provides the metric %s; it is left out.",
-                                metric)
-                    withdrawn.add(metric)
-            self._metrics_round(refused, withdrawn, result)
-        return result
+    # fetch_metrics: GraphPlatform's, with the two steps below.
+    def _learn_withdrawn(self, media_id: str, withdrawn: set[str]) -> None:
+        """Ask each insights metric alone for one post: those refused are withdrawn."""
+        asked = [m for m in INSIGHTS.values() if m not in withdrawn]
+        answers = self.batch([f"{media_id}/insights?metric={m}" for m in asked])
+        for metric, (code, body) in zip(asked, answers, strict=True):
+            if code != 200 and _error(body).get("code") == 100:
+                log.warning("Instagram no longer provides the metric %s; it is left out.", metric)
+                withdrawn.add(metric)
 
     def _metrics_round(self, ids: list[str], withdrawn: set[str],
                        result: dict[str, Metrics]) -> list[str]:
