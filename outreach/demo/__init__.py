@@ -125,6 +125,7 @@ def prepare(folder: Path, sandbox_url: str, port: int) -> dict[str, str]:
     return {
         "OUTREACH_DATABASE_URL": f"sqlite:///{(folder / 'outreach.db').resolve()}",
         "OUTREACH_SCHEDULES_DIR": str(schedules.resolve()),
+        "OUTREACH_MEDIA_DIR": str((folder / "media").resolve()),
         "OUTREACH_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "OUTREACH_X_API_URL": f"{sandbox_url}/x",
         "OUTREACH_GRAPH_API_URL": f"{sandbox_url}/graph",
