@@ -33,6 +33,7 @@ from outreach.platforms.sandbox.graph import (
     graph_time,
     insights_body,
     invalid_param,
+    listing,
     missing_object,
     modifier,
     parse_fields,
@@ -257,16 +258,8 @@ def _fields(ctx: Ctx, post: SandboxPost, raw: str | None) -> dict:
 
 @route("GET", r"(\d+)/(?:feed|posts|published_posts)", "facebook.get_feed")
 async def get_feed(ctx: Ctx, page: str):
-    try:
-        limit = min(100, int(ctx.params.get("limit", 25)))
-    except ValueError:
-        raise invalid_param("Param limit must be a number") from None
-    with ctx.state.lock:
-        mine = [p for p in ctx.state.posts.values()
-                if p.platform == "facebook" and p.account == page]
-        mine.sort(key=lambda p: (p.created_at, p.id), reverse=True)
-        data = [_fields(ctx, p, ctx.params.get("fields")) for p in mine[:limit]]
-    return {"data": data, "paging": {"cursors": {"before": "QVFI", "after": "QVFJ"}}}, page
+    fields = ctx.params.get("fields")
+    return listing(ctx, "facebook", page, lambda p: _fields(ctx, p, fields)), page
 
 
 @route("GET", POST_ID, "facebook.get_post", owner=_owner)

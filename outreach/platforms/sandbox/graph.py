@@ -341,6 +341,20 @@ def _parse_query(query: str) -> list[tuple[str, str]]:
 
 
 # -- field expansion ------------------------------------------------------------------------------
+def listing(ctx: Ctx, platform: str, account: str, render: Callable[[Any], dict]) -> dict:
+    """An account's posts, newest first, as Graph lists them (`limit` ≤ 100, cursors)."""
+    try:
+        limit = min(100, int(ctx.params.get("limit", 25)))
+    except ValueError:
+        raise invalid_param("Param limit must be a number") from None
+    with ctx.state.lock:
+        mine = [p for p in ctx.state.posts.values()
+                if p.platform == platform and p.account == account]
+        mine.sort(key=lambda p: (p.created_at, p.id), reverse=True)
+        data = [render(p) for p in mine[:limit]]
+    return {"data": data, "paging": {"cursors": {"before": "QVFI", "after": "QVFJ"}}}
+
+
 def parse_fields(raw: str | None) -> dict[str, str]:
     """`a,b.summary(true).limit(0),insights.metric(x,y)` -> {"a": "", "b": ".summary(true)...",
     "insights": ".metric(x,y)"} (commas inside parentheses do not split)."""

@@ -31,6 +31,7 @@ from outreach.platforms.sandbox.graph import (
     graph_time,
     insights_body,
     invalid_param,
+    listing,
     missing_object,
     parse_fields,
     route,
@@ -320,16 +321,7 @@ def _media(state: SandboxState, post: SandboxPost, fields: dict[str, str]) -> di
 @route("GET", r"(\d+)/media", "instagram.get_media")
 async def list_media(ctx: Ctx, account: str):
     fields = parse_fields(ctx.params.get("fields") or "id")
-    try:
-        limit = min(100, int(ctx.params.get("limit", 25)))
-    except ValueError:
-        raise invalid_param("Param limit must be a number") from None
-    with ctx.state.lock:
-        mine = [p for p in ctx.state.posts.values()
-                if p.platform == "instagram" and p.account == account]
-        mine.sort(key=lambda p: (p.created_at, p.id), reverse=True)
-        data = [_media(ctx.state, p, fields) for p in mine[:limit]]
-    return {"data": data, "paging": {"cursors": {"before": "QVFI", "after": "QVFJ"}}}, account
+    return listing(ctx, "instagram", account, lambda p: _media(ctx.state, p, fields)), account
 
 
 @route("GET", r"(\d+)/insights", "instagram.insights", owner=_owner)
