@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from sqlmodel import select
 
-from outreach.cli import Fail, app, command, err, later, out, ready, users_app
+from outreach.cli import Fail, app, command, err, out, ready, users_app
 from outreach.db import session_scope
 
 
@@ -197,7 +197,27 @@ def mark_published(
 def users_add(
     email: Annotated[str, typer.Argument(help="The person's e-mail address (their login).")],
     role: Annotated[str, typer.Option("--role", help="staff, manager or admin")] = "staff",
+    name: Annotated[str | None, typer.Option("--name", help="Name shown in the web UI.")] = None,
 ) -> None:
     """Add a user of the web UI (password from stdin when it is not a terminal)."""
-    err.print("Web UI users arrive with the web application release.")
-    later("Adding users")
+    import getpass
+    import sys
+
+    from outreach.queue import audit
+    from outreach.users import UserError, create_user
+
+    settings = ready()
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            raise Fail("The two passwords differ; nothing was saved.")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with session_scope(settings.database_url) as session:
+        try:
+            user = create_user(session, email, role, password, name=name)
+        except UserError as exc:
+            raise Fail(str(exc)) from None
+        audit(session, "cli", "user.create", "user", user.id, {"email": user.email, "role": role})
+        session.commit()
+        out.print(f"user {user.email} added with role {user.role} (id {user.id})")

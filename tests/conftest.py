@@ -160,3 +160,12 @@ def fast_schedule(tmp_path, monkeypatch):
     )
     monkeypatch.setenv("OUTREACH_SCHEDULES_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def web(db_url, monkeypatch):
+    """The web app in-process on a real SQLite file; see tests/web_kit.py."""
+    from web_kit import Web
+
+    monkeypatch.setenv("OUTREACH_SECRET_KEY", "web-test-secret-" + uuid.uuid4().hex)
+    return Web(db_url)

@@ -63,5 +63,6 @@ def test_demo_publishes_within_a_minute(tmp_path):
             proc.kill()
             output, _ = proc.communicate()
     assert "Traceback" not in output, output
-    assert f"http://127.0.0.1:{port}/healthz" in output
+    assert f"Web UI:   http://127.0.0.1:{port}/" in output
+    assert "staf@demo.test, manajer@demo.test, admin@demo.test" in output
     assert (tmp_path / "demo" / "outreach.db").is_file()

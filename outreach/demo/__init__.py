@@ -127,6 +127,8 @@ def prepare(folder: Path, sandbox_url: str, port: int) -> dict[str, str]:
         "OUTREACH_SCHEDULES_DIR": str(schedules.resolve()),
         "OUTREACH_MEDIA_DIR": str((folder / "media").resolve()),
         "OUTREACH_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        # A fresh key per demo: the demo's database (and its encrypted secrets) is new each time.
+        "OUTREACH_SECRET_KEY": secrets.token_urlsafe(32),
         "OUTREACH_X_API_URL": f"{sandbox_url}/x",
         "OUTREACH_GRAPH_API_URL": f"{sandbox_url}/graph",
         "OUTREACH_INSTAGRAM_PRIVATE_API_URL": f"{sandbox_url}/instagram-private",
@@ -140,6 +142,23 @@ def prepare(folder: Path, sandbox_url: str, port: int) -> dict[str, str]:
         "OUTREACH_INSTAGRAM_USER_ID": "17841400000000123",
         "OUTREACH_INSTAGRAM_ACCESS_TOKEN": "EAAdemo" + secrets.token_hex(16),
     }
+
+
+def demo_users(database_url: str) -> str:
+    """One user per role, all with one new password (printed by the demo, never stored)."""
+    from sqlmodel import Session
+
+    from outreach.db import get_engine
+    from outreach.users import create_user
+
+    password = "-".join(secrets.token_hex(2) for _ in range(3))
+    with Session(get_engine(database_url)) as session:
+        for email, role, name in (("staf@demo.test", "staff", "Staf Humas"),
+                                  ("manajer@demo.test", "manager", "Kepala Layanan"),
+                                  ("admin@demo.test", "admin", "Admin TI")):
+            create_user(session, email, role, password, name=name)
+        session.commit()
+    return password
 
 
 def run_demo(host: str, port: int, folder: Path, say: Callable[[str], None] = print) -> None:
@@ -166,13 +185,15 @@ def run_demo(host: str, port: int, folder: Path, say: Callable[[str], None] = pr
         result = run_import(kind, str(path), database_url=settings.database_url)
         say(f"Imported {path.name}: {result.as_json()}")
     say(f"Demo data: {n_titles} titles, {n_events} events (invented for this demo).")
+    password = demo_users(settings.database_url)
+    say(f"Web sign-in (password {password}): staf@demo.test, manajer@demo.test, admin@demo.test")
 
     clock = Clock(settings)
     clock.start()
     stop = threading.Event()
     worker = threading.Thread(target=worker_loop, args=(stop, settings), daemon=True)
     worker.start()
-    say(f"Service:  http://{host}:{port}/healthz")
+    say(f"Web UI:   http://{host}:{port}/  (health: /healthz)")
     say(f"Sandbox (what was posted): {sandbox.url}/")
     say("The first posts go out within a minute. Stop with Ctrl-C.")
     import uvicorn

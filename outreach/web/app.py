@@ -1,26 +1,118 @@
-"""The FastAPI application. For now it answers `/healthz`; the staff pages arrive with the web
-issue. Every page but login, `/healthz`, media and static files will require a signed-in user."""
+"""The FastAPI application: staff pages (server-rendered, see `areas/`), `/healthz` and the media
+platforms fetch. Every page but login, `/healthz`, media and static files requires a signed-in user.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 
-from fastapi import FastAPI, HTTPException
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
 from outreach import __version__
 from outreach.config import Settings, get_settings
 from outreach.db import get_engine
 from outreach.queue import last_ticks, status_counts
+from outreach.web import areas
+from outreach.web.auth import Forbidden, NotSignedIn, forbidden_page, login_redirect
+from outreach.web.auth import router as auth_router
+from outreach.web.pages import HERE, _, render
+from outreach.web.security import LoginLimiter, session_secret
 
 log = logging.getLogger(__name__)
+
+# No inline scripts anywhere: our small scripts are files under /static. Images may come from a
+# library's OPAC (covers), so any http(s) image source is allowed.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob: http: https:; form-action 'self'; frame-ancestors 'none'; "
+       "base-uri 'self'; object-src 'none'")
+SESSION_HOURS = 12
+
+
+def _area_routers():
+    for info in sorted(pkgutil.iter_modules(areas.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{areas.__name__}.{info.name}")
+        router = getattr(module, "router", None)
+        if router is not None:
+            yield router
+
+
+def page_routes(routes) -> list[APIRoute]:
+    """Every APIRoute, looking inside included routers (FastAPI keeps those as wrappers).
+
+    Area routers carry no prefix and no router-wide dependencies: each route names its role
+    itself (`user: Staff`), which is what the route × role matrix test reads."""
+    found: list[APIRoute] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            context = route.include_context
+            if context.prefix or context.dependencies:
+                raise RuntimeError("area routers must not use a prefix or router dependencies")
+            found.extend(page_routes(inner.routes))
+        elif isinstance(route, APIRoute):
+            found.append(route)
+    return found
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="Library Outreach", version=__version__, docs_url=None, redoc_url=None)
+    app = FastAPI(title="Library Outreach", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.state.settings = settings
+    app.state.default_lang = "en" if settings.locale.startswith("en") else "id"
+    app.state.login_limiter = LoginLimiter()
+    secure = bool(settings.public_base_url and settings.public_base_url.startswith("https://"))
+    app.add_middleware(SessionMiddleware, secret_key=session_secret(settings),
+                       session_cookie="outreach_session", max_age=SESSION_HOURS * 3600,
+                       same_site="lax", https_only=secure)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if request.method in ("GET", "HEAD"):
+            return login_redirect(request)
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return forbidden_page(request, exc.reason)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith(("/media/", "/static/", "/healthz", "/api/")):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        if exc.status_code == 404:
+            title, message = _(request, "Tidak ditemukan"), _(
+                request, "Halaman atau data yang Anda cari tidak ada (mungkin sudah dihapus).")
+        else:
+            title, message = _(request, "Terjadi kesalahan"), str(exc.detail)
+        return render(request, "error.html", {"title": title, "message": message},
+                      status_code=exc.status_code)
+
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(auth_router)
+    for router in _area_routers():
+        app.include_router(router)
+    app.state.page_paths = {r.path for r in page_routes(app.routes) if "GET" in r.methods}
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

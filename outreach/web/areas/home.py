@@ -1,0 +1,36 @@
+"""The home page: what is waiting, what is next, and whether the accounts are healthy."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import func
+from sqlmodel import select
+
+from outreach.models import Account, Delivery, DeliveryStatus
+from outreach.queue import last_ticks, status_counts
+from outreach.web.auth import DB, Staff
+from outreach.web.pages import render
+
+router = APIRouter()
+
+NEEDS_PERSON = (DeliveryStatus.unconfirmed, DeliveryStatus.failed, DeliveryStatus.missed,
+                DeliveryStatus.held)
+
+
+@router.get("/")
+def home(request: Request, user: Staff, session: DB) -> Response:
+    counts = status_counts(session)
+    next_due = session.exec(
+        select(func.min(Delivery.scheduled_at)).where(Delivery.status == DeliveryStatus.scheduled)
+    ).one()
+    accounts = session.exec(select(Account).order_by(Account.platform, Account.name)).all()
+    clock = [t for t in last_ticks(session) if t.role == "clock"]
+    return render(request, "home.html", {
+        "counts": counts,
+        "needs_person": sum(counts.get(s.value, 0) for s in NEEDS_PERSON),
+        "pending": counts.get(DeliveryStatus.pending_review.value, 0),
+        "next_due": next_due,
+        "accounts": accounts,
+        "last_tick": clock[0].last_tick_at if clock else None,
+    })
