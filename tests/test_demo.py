@@ -64,5 +64,6 @@ def test_demo_publishes_within_a_minute(tmp_path):
             output, _ = proc.communicate()
     assert "Traceback" not in output, output
     assert f"Web UI:   http://127.0.0.1:{port}/" in output
-    assert "staf@demo.test, manajer@demo.test, admin@demo.test" in output
+    assert "users: staf@demo.test, manajer@demo.test, admin@demo.test" in output
+    assert "Web sign-in password for this demo:" in output
     assert (tmp_path / "demo" / "outreach.db").is_file()

@@ -186,7 +186,8 @@ def run_demo(host: str, port: int, folder: Path, say: Callable[[str], None] = pr
         say(f"Imported {path.name}: {result.as_json()}")
     say(f"Demo data: {n_titles} titles, {n_events} events (invented for this demo).")
     password = demo_users(settings.database_url)
-    say(f"Web sign-in (password {password}): staf@demo.test, manajer@demo.test, admin@demo.test")
+    say(f"Web sign-in password for this demo: {password}")
+    say("  users: staf@demo.test, manajer@demo.test, admin@demo.test")
 
     clock = Clock(settings)
     clock.start()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import re
 import time
-import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -17,9 +16,8 @@ from urllib.parse import urlsplit
 
 import requests
 import tweepy
-from twitter_text import parse_tweet
 
-from outreach.platforms import x_comments
+from outreach.platforms import x_comments, x_count
 from outreach.platforms.base import (
     Comment,
     ErrorKind,
@@ -56,8 +54,9 @@ _ID_SEGMENT = re.compile(r"/\d{5,}(?=/|$)")  # post ids, not the API version "/2
 
 def weighted_length(text: str) -> int:
     """X's weighted length (twitter-text v3): most scripts count 1 per character, CJK and emoji
-    2, any URL 23; text is NFC-normalised first, as X does."""
-    return parse_tweet(unicodedata.normalize("NFC", text)).weightedLength
+    2, any URL 23; text is NFC-normalised first, as X does. twitter-text decides; x_count only
+    skips its emoji regex where no multi-code-point emoji can be (tests/test_x_count.py)."""
+    return x_count.count(text)
 
 
 def _int(value: str | None) -> int | None:
