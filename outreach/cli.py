@@ -87,11 +87,6 @@ def command(func: Callable) -> Callable:
     return wrapper
 
 
-def later(what: str) -> None:
-    err.print(f"{what} is not available in this version yet; it arrives with a later release.")
-    raise typer.Exit(3)
-
-
 def ready() -> Settings:
     settings = get_settings()
     check_ready(settings.database_url)

@@ -178,7 +178,7 @@ def counts(session: Session) -> dict[str, int]:
 
 
 def mark(session: Session, feedback_id: int, status: str, actor: str,
-         note: str | None = None) -> Feedback:
+         note: str | None = None, user_id: int | None = None) -> Feedback:
     """Staff mark a comment answered or not relevant (or back to new); audited."""
     if status not in STATUSES:
         raise FeedbackError(f"Unknown status {status!r}; use one of {', '.join(STATUSES)}.")
@@ -193,6 +193,7 @@ def mark(session: Session, feedback_id: int, status: str, actor: str,
         item.note = note.strip() or None
     session.add(item)
     session.add(AuditLog(actor=actor, action=f"feedback.{status}", object_type="feedback",
-                         object_id=str(item.id), detail={"note": item.note} if item.note else {}))
+                         object_id=str(item.id), detail={"note": item.note} if item.note else {},
+                         user_id=user_id))
     session.commit()
     return item

@@ -10,6 +10,7 @@ import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from outreach.models import Role, User, utcnow
@@ -77,6 +78,34 @@ def set_password(session: Session, user: User, password: str) -> None:
     check_password_rules(password)
     user.password_hash = hash_password(password)
     session.add(user)
+
+
+class LastAdminError(UserError):
+    """The change would leave the service without an active admin."""
+
+
+def change_user(session: Session, user: User, *, role: str | None = None,
+                active: bool | None = None) -> dict[str, tuple]:
+    """Change a user's role and/or whether they may sign in; returns {what: (before, after)}.
+    Refuses to demote or deactivate the last active admin: nobody could manage users then."""
+    new_role = user.role if role is None else role
+    new_active = user.active if active is None else active
+    if new_role not in ROLES:
+        raise UserError(f"Unknown role '{new_role}': use one of {', '.join(ROLES)}.")
+    if user.role == Role.admin and user.active and (new_role != Role.admin or not new_active):
+        others = session.exec(select(func.count()).select_from(User).where(
+            User.role == Role.admin, User.active, User.id != user.id)).one()
+        if not others:
+            raise LastAdminError(f"{user.email} is the last active admin; make someone else "
+                                 "admin first.")
+    changes = {}
+    if new_role != user.role:
+        changes["role"] = (user.role, new_role)
+    if new_active != user.active:
+        changes["active"] = (user.active, new_active)
+    user.role, user.active = new_role, new_active
+    session.add(user)
+    return changes
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

@@ -1,8 +1,9 @@
 """The contract every platform implements (DESIGN.md, "Platforms").
 
-A platform class declares its limits and secret fields as data, and implements three calls:
+A platform class declares its limits and credential fields as data, and implements three calls:
 `publish(delivery)`, `find_existing(delivery)` (to reconcile an unknown outcome) and
-`fetch_metrics(remote_ids)` (batched). Every failure is a `PublishError` with a kind that tells the
+`fetch_metrics(remote_ids)` (batched), plus `verify()` (whose account the credentials are, checked
+before they are stored). Every failure is a `PublishError` with a kind that tells the
 dispatcher what is safe to do next; core code never looks at status codes or platform names.
 """
 
@@ -103,6 +104,27 @@ Metrics = dict[str, int | None]  # DESIGN.md names: views, reach, likes, comment
 
 
 @dataclass(frozen=True, slots=True)
+class CredentialField:
+    """One value a person types to connect an account (the admin page builds its form from
+    these). `label` and `help` are Bahasa Indonesia, translated by the web catalogue."""
+
+    name: str  # the key in the account's credentials
+    label: str
+    secret: bool = True  # masked whenever shown (at most the last 4 characters), never logged
+    required: bool = True
+    multiline: bool = False  # a JSON document (instagrapi's session)
+    help: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a set of credentials belongs to, as the platform said (`Platform.verify`)."""
+
+    external_id: str  # Account.external_id
+    name: str  # a display name for the account
+
+
+@dataclass(frozen=True, slots=True)
 class Comment:
     """A comment or reply on one of the account's posts, for the feedback inbox."""
 
@@ -126,6 +148,9 @@ class Platform(ABC):
     secret_fields: ClassVar[tuple[str, ...]] = ()
     # Credential fields that may be left out; secret too when given.
     optional_secret_fields: ClassVar[tuple[str, ...]] = ()
+    # What a person types to connect an account in the web UI, in form order: the secret
+    # fields above and the non-secret ones (a page id, a username).
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
     # Which way of reaching the platform this class is (`Account.backend`); None: the official
     # API, the default. A platform may have more than one (Instagram: the Graph API, or
     # "private": instagrapi), registered in `outreach.platforms.BACKENDS`.
@@ -173,6 +198,12 @@ class Platform(ABC):
             ErrorKind.unknown_outcome,
             f"{self.label} cannot be searched for this post yet; please check the account.",
         )
+
+    def verify(self) -> Identity:
+        """One cheap authenticated call (who am I): whether the platform accepts these
+        credentials, before they are stored. Raises PublishError like the other calls
+        (auth_expired: the credentials are refused)."""
+        raise NotImplementedError(f"Checking {self.label} credentials is not supported.")
 
     def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
         """Metrics for up to `limits.metrics_batch` ids; ids the platform no longer has are

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from outreach.platforms.base import (
     Comment,
+    CredentialField,
     ErrorKind,
+    Identity,
     Limits,
     Metrics,
     Published,
@@ -65,6 +67,13 @@ class FacebookPlatform(GraphPlatform):
         link_preview=True,
     )
     secret_fields = ("page_token",)
+    credential_fields = (
+        CredentialField("page_id", "ID Halaman (Page ID)", secret=False,
+                        help="Angka di Halaman Facebook: Tentang → Transparansi Halaman."),
+        CredentialField("page_token", "Token akses Halaman (Page access token)",
+                        help="Token Halaman berumur panjang, dengan izin pages_manage_posts "
+                             "dan pages_read_engagement."),
+    )
     token_field = "page_token"
     reconcile_fields: ClassVar[str] = "id,message,created_time,permalink_url"
 
@@ -79,6 +88,17 @@ class FacebookPlatform(GraphPlatform):
     @property
     def page_id(self) -> str:
         return self.credentials.get("page_id") or self.account.external_id
+
+    def verify(self) -> Identity:
+        """Reads one post of the Page's feed with the token: the call reconcile and metrics
+        need anyway, so a token that passes it can do the service's work."""
+        if not self.page_id.isdigit():
+            raise PublishError(ErrorKind.rejected, "A Facebook Page id is a number (shown under "
+                               "the Page's About → Page transparency).", code="page_id")
+        self.verify_call(lambda: self.api.get_connection(
+            object_id=self.page_id, connection="feed", fields="id", limit=1),
+            action="checking the Page token")
+        return Identity(external_id=self.page_id, name=f"Facebook Page {self.page_id}")
 
     # -- publish ----------------------------------------------------------------------------
     def publish(self, delivery: Delivery) -> Published:

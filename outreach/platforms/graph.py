@@ -283,7 +283,19 @@ class GraphPlatform(Platform):
             why = "the app lacks a permission it needs to post"
         else:
             why = "its access token is no longer valid"
+        if self.verifying:  # new credentials, not yet an account to reconnect
+            return f"{self.label} does not accept these credentials: {why}."
         return f"The {self.label} account {self.account.name!r} must be reconnected: {why}."
+
+    verifying = False
+
+    def verify_call(self, what: Callable[[], T], *, action: str) -> T:
+        """A call made by `verify()`: refused credentials are said as such."""
+        self.verifying = True
+        try:
+            return self.call(what, publishing=False, action=action)
+        finally:
+            self.verifying = False
 
     def network_error(self, exc: requests.RequestException, *, publishing: bool,
                       action: str) -> PublishError:

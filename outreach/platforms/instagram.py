@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING
 
 from outreach.platforms.base import (
     Comment,
+    CredentialField,
     ErrorKind,
+    Identity,
     Limits,
     Metrics,
     Published,
@@ -68,6 +70,15 @@ class InstagramPlatform(GraphPlatform):
         links_clickable=False,
     )
     secret_fields = ("access_token",)
+    credential_fields = (
+        CredentialField("ig_user_id", "ID pengguna Instagram (Instagram user ID)", secret=False,
+                        help="ID akun bisnis/kreator yang tertaut ke Halaman Facebook "
+                             "(angka, dari Graph API: "
+                             "/{page-id}?fields=instagram_business_account)."),
+        CredentialField("access_token", "Token akses (access token)",
+                        help="Token dengan izin instagram_basic dan "
+                             "instagram_content_publish."),
+    )
     token_field = "access_token"
     poll_interval = 0.25  # seconds before the second status check; doubles up to 4 s
     poll_timeout = 60.0  # then give up for this pass; the container is reused next time
@@ -88,6 +99,18 @@ class InstagramPlatform(GraphPlatform):
     @property
     def ig_user(self) -> str:
         return self.credentials.get("ig_user_id") or self.account.external_id
+
+    def verify(self) -> Identity:
+        """Reads the account's publishing quota (`content_publishing_limit`), which the token
+        must be able to read before every post anyway."""
+        if not self.ig_user.isdigit():
+            raise PublishError(ErrorKind.rejected, "An Instagram user id is a number (the "
+                               "instagram_business_account of the Facebook Page).",
+                               code="ig_user_id")
+        self.verify_call(lambda: self.api.get_connection(
+            object_id=self.ig_user, connection="content_publishing_limit",
+            fields="quota_usage,config"), action="checking the access token")
+        return Identity(external_id=self.ig_user, name=f"Instagram {self.ig_user}")
 
     _quota: RateState | None = None
 

@@ -38,10 +38,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import requests
 
 from outreach.platforms import instagram_private_client as errors
+from outreach.platforms import instagram_private_login as login
 from outreach.platforms.base import (
     DEFAULT_TIMEOUT,
     Comment,
     ErrorKind,
+    Identity,
     Limits,
     MediaURL,
     Metrics,
@@ -85,6 +87,7 @@ class InstagramPrivatePlatform(Platform):
     limits = replace(InstagramPlatform.limits, metrics_batch=METRICS_BATCH)
     secret_fields = ("session",)  # also secret when given: password, totp_seed
     optional_secret_fields = ("password", "totp_seed")
+    credential_fields = login.FIELDS
     # Seconds between uploading an image and publishing it, as the app (and instagrapi) wait;
     # tests set 0.
     configure_delay = 3.0
@@ -222,6 +225,10 @@ class InstagramPrivatePlatform(Platform):
             renew(self)  # Instagram acted on nothing: safe to ask again once, signed in anew
             return self.call(what, publishing=publishing, action=action)
         raise error
+
+    def verify(self) -> Identity:
+        """The account's latest post, read with the session (instagram_private_login.py)."""
+        return login.verify(self)
 
     # -- publish ----------------------------------------------------------------------------
     def updated_credentials(self) -> dict[str, str] | None:

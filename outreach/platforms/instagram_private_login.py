@@ -15,7 +15,13 @@ import json
 import logging
 from typing import TYPE_CHECKING
 
-from outreach.platforms.base import DEFAULT_TIMEOUT, ErrorKind, PublishError
+from outreach.platforms.base import (
+    DEFAULT_TIMEOUT,
+    CredentialField,
+    ErrorKind,
+    Identity,
+    PublishError,
+)
 from outreach.platforms.http import BaseURLAdapter, mask_secrets, register_secrets
 
 if TYPE_CHECKING:
@@ -23,6 +29,33 @@ if TYPE_CHECKING:
     from outreach.platforms.instagram_private import InstagramPrivatePlatform
 
 log = logging.getLogger(__name__)
+
+# What a person types to connect an account in the web UI (InstagramPrivatePlatform).
+FIELDS = (
+    CredentialField("username", "Nama pengguna Instagram", secret=False, help="Tanpa @."),
+    CredentialField("session", "Sesi instagrapi (JSON)", multiline=True,
+                    help="Buat sekali di komputer tepercaya: python -m "
+                         "outreach.platforms.instagram_private_login NAMA_PENGGUNA"),
+    CredentialField("password", "Kata sandi Instagram (opsional)", required=False,
+                    help="Hanya bila layanan boleh masuk ulang sendiri saat Instagram "
+                         "mengakhiri sesi."),
+    CredentialField("totp_seed", "Kunci TOTP (opsional)", required=False,
+                    help="Kunci base32 aplikasi autentikator, bila akun memakai verifikasi "
+                         "dua langkah."),
+)
+
+
+def verify(platform: InstagramPrivatePlatform) -> Identity:
+    """Reads the account's latest post with the stored session (`GET feed/user/{pk}/`): a
+    session Instagram signed out is refused here, or renewed once when a password is given
+    (then `updated_credentials()` holds the new session)."""
+    cl = platform.client
+    platform.call(lambda: cl.user_medias_paginated_v1(cl.user_id, amount=1), publishing=False,
+                  action="checking the session")
+    if platform.last_status != 200:  # instagrapi logs some failed reads and returns nothing
+        raise PublishError(ErrorKind.transient, "Instagram did not show the account's posts "
+                           f"with this session (HTTP {platform.last_status}); try again.")
+    return Identity(external_id=str(cl.user_id), name=f"Instagram @{platform.username}")
 
 
 def renewable(platform: InstagramPrivatePlatform) -> bool:

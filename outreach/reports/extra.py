@@ -58,12 +58,18 @@ class Coverage:
         return self.events_announced / self.events_new if self.events_new else None
 
 
-def _published(subject) -> Any:  # noqa: ANN001 - a SQL condition
+def _on(column, period: Period) -> list:  # noqa: ANN001
+    """The period's platform, when it names one."""
+    return [] if period.platform is None else [column == period.platform]
+
+
+def _published(subject, period: Period) -> Any:  # noqa: ANN001 - a SQL condition
     """A published delivery of a post about `subject` (Post.title_id or Post.event_id)."""
     # Nested, so the database goes post (by its subject index) -> its deliveries, never
     # through every published delivery.
     return exists(select(Post.id).where(subject, exists(select(Delivery.id).where(
-        Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.published))))
+        Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.published,
+        *_on(Delivery.platform, period)))))
 
 
 def coverage(session: Session, period: Period, window_days: int = 30) -> Coverage:
@@ -74,13 +80,13 @@ def coverage(session: Session, period: Period, window_days: int = 30) -> Coverag
     new_ids = set(session.exec(select(Title.id).where(*new_titles)).all())
     found.titles_new = len(new_ids)
     announced = set(session.exec(select(Title.id).where(
-        *new_titles, _published(Post.title_id == Title.id))).all())
+        *new_titles, _published(Post.title_id == Title.id, period))).all())
     if new_ids - announced:
         # Titles announced in a digest (each lists its titles as JSON): the digests published
         # from the period's start until the announce window after its end.
         until = period.end + timedelta(days=window_days) if period.end else None
         published = select(Delivery.post_id).where(
-            Delivery.status == DeliveryStatus.published,
+            Delivery.status == DeliveryStatus.published, *_on(Delivery.platform, period),
             *_between(Delivery.published_at, replace(period, end=until)))
         digests = select(Post.subject_title_ids).where(Post.kind == PostKind.digest,
                                                        Post.id.in_(published))
@@ -99,9 +105,9 @@ def coverage(session: Session, period: Period, window_days: int = 30) -> Coverag
     events = [Event.cancelled.is_(False), *_between(Event.starts_at, period)]
     found.events_new = session.exec(select(func.count(Event.id)).where(*events)).one()
     found.events_announced = session.exec(select(func.count(Event.id)).where(
-        *events, _published(Post.event_id == Event.id))).one()
+        *events, _published(Post.event_id == Event.id, period))).one()
     rows = session.exec(select(Event.id, Event.title, Event.starts_at).where(
-        *events, ~_published(Post.event_id == Event.id))
+        *events, ~_published(Post.event_id == Event.id, period))
         .order_by(Event.starts_at, Event.id).limit(MISSED_SHOWN)).all()
     found.events_missed = [{"id": i, "title": t, "starts_at": s} for i, t, s in rows]
     return found
@@ -119,7 +125,7 @@ class Problems:
 
 def problems(session: Session, period: Period) -> Problems:
     found = Problems()
-    where = _between(Delivery.scheduled_at, period)
+    where = _between(Delivery.scheduled_at, period) + _on(Delivery.platform, period)
     found.counts = {s.value: 0 for s in DeliveryStatus}
     found.counts.update(dict(session.exec(select(Delivery.status, func.count(Delivery.id))
                                           .where(*where).group_by(Delivery.status)).all()))
@@ -149,7 +155,7 @@ class FeedbackSummary:
 
 def feedback_summary(session: Session, period: Period) -> FeedbackSummary:
     found = FeedbackSummary()
-    where = _between(Feedback.created_at, period)
+    where = _between(Feedback.created_at, period) + _on(Feedback.platform, period)
     for status, question, n in session.exec(
             select(Feedback.status, Feedback.is_question, func.count(Feedback.id))
             .where(*where).group_by(Feedback.status, Feedback.is_question)):

@@ -22,12 +22,14 @@ class Period:
     end: datetime | None  # UTC, excluded; None: up to now
     label: str  # for people, in the report's language
     key: str  # for file names and machines: "2026-11", "2026-11-01..2026-11-15", "all"
+    platform: str | None = None  # only this platform's posts and comments; None: all
 
     def as_dict(self, settings: Settings) -> dict:
         tz = settings.tz
         return {"start": self.start.astimezone(tz).isoformat() if self.start else None,
                 "end": self.end.astimezone(tz).isoformat() if self.end else None,
-                "label": self.label, "key": self.key, "timezone": settings.timezone}
+                "label": self.label, "key": self.key, "timezone": settings.timezone,
+                "platform": self.platform}
 
 
 def _local_midnight(day: date, settings: Settings) -> datetime:

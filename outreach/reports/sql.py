@@ -35,6 +35,8 @@ def in_period(period: Period, column=D.published_at) -> list:  # noqa: ANN001
         where.append(column >= period.start)
     if period.end is not None:
         where.append(column < period.end)
+    if period.platform is not None:
+        where.append(D.platform == period.platform)
     return where
 
 

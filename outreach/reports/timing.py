@@ -116,7 +116,7 @@ def timing_and_daily(session: Session, period: Period, settings: Settings
     timings: dict[str, Timing] = {}
     query = (select(D.platform, when.label("at"), *_measures())
              .select_from(Delivery.__table__)
-             .where(published, *in_period(Period(history, until, "", "")))
+             .where(published, *in_period(Period(history, until, "", "", period.platform)))
              .group_by(D.platform, when))
     for r in session.execute(query):
         t = timings.get(r.platform) or timings.setdefault(r.platform,
@@ -126,7 +126,8 @@ def timing_and_daily(session: Session, period: Period, settings: Settings
         for cell in (t.weekdays[wd], t.hours[hr], t.grid[wd][hr]):
             cell.add(r.posts, r.measured, to_int(r.rated), to_int(r.base))
     days = {}
-    window = Period(since if period.start is None else period.start, until, "", "")
+    window = Period(since if period.start is None else period.start, until, "", "",
+                    period.platform)
     query = (select(day.label("day"), func.count(D.id).label("posts"),
                     func.sum(INTERACTIONS).label("interactions"))
              .select_from(Delivery.__table__).where(published, *in_period(window)).group_by(day))
@@ -143,7 +144,7 @@ def _by_utc_hour(session: Session, period: Period, settings: Settings, since: da
     bucket = func.strftime("%Y-%m-%d %H", D.published_at).label("bucket")
     query = (select(D.platform, bucket, *_measures()).select_from(Delivery.__table__)
              .where(D.status == DeliveryStatus.published,
-                    *in_period(Period(since, until, "", "")))
+                    *in_period(Period(since, until, "", "", period.platform)))
              .group_by(D.platform, bucket))
     tz = settings.tz
     history = _history_start(session, until)

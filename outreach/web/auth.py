@@ -14,6 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from outreach.db import get_engine
 from outreach.models import User
@@ -72,7 +73,9 @@ def require(role: str):
     """Dependency: the signed-in user, who must have at least `role`."""
 
     async def dependency(request: Request, session: DB) -> User:
-        user = optional_user(request, session)
+        # Database work never runs on the event loop: a wait there for a pooled connection
+        # would stop the loop, and with it the requests holding the connections (deadlock).
+        user = await run_in_threadpool(optional_user, request, session)
         if user is None:
             raise NotSignedIn()
         if not role_at_least(user.role, role):
@@ -122,7 +125,9 @@ async def login(request: Request, session: DB,
                   n=minutes)
         return render(request, "login.html", {"next": safe_next(next), "email": email,
                                               "error": error}, status_code=429)
-    user = authenticate(session, email, password)
+    # In the thread pool: argon2 takes tens of milliseconds of CPU and the lookup needs a
+    # database connection; neither may hold up the event loop.
+    user = await run_in_threadpool(authenticate, session, email, password)
     if user is None:
         limiter.failed(client, email)
         error = _(request, "E-mail atau kata sandi salah.")
@@ -135,8 +140,12 @@ async def login(request: Request, session: DB,
         request.session["lang"] = lang
     request.session["uid"] = user.id
     request.session["fp"] = session_fingerprint(user)
-    audit(session, user.email, "user.login", "user", user.id, user_id=user.id)
-    session.commit()
+
+    def record() -> None:
+        audit(session, user.email, "user.login", "user", user.id, user_id=user.id)
+        session.commit()
+
+    await run_in_threadpool(record)
     return RedirectResponse(safe_next(next), status_code=303)
 
 

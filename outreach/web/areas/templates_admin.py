@@ -1,0 +1,125 @@
+"""Post templates (managers): every template with where it comes from, an editor that previews an
+edit on the library's own data through the planning sandbox, saving (refused when the sandbox
+refuses it) and going back to the file version. Every change goes to the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from outreach import template_editing as te
+from outreach.compose.overrides import remove_override
+from outreach.compose.templates import MAX_SOURCE, TemplateError
+from outreach.models import User
+from outreach.queue import audit
+from outreach.web.auth import DB, Manager
+from outreach.web.pages import N_, _, flash, render, request_lang
+
+router = APIRouter()
+BASE = "/templates/{kind}/{platform}/{lang}"
+
+KIND_LABELS = {"acquisition": N_("Judul baru"), "digest": N_("Ringkasan judul baru"),
+               "workshop": N_("Pelatihan"), "event": N_("Acara komunitas"),
+               "reminder": N_("Pengingat acara"), "free": N_("Teks staf")}
+ORIGIN_LABELS = {"override": N_("Diubah di web"), "library": N_("Folder perpustakaan"),
+                 "default": N_("Bawaan"), "fallback": N_("Memakai templat Bahasa Indonesia")}
+LANGUAGE_LABELS = {"id": N_("Bahasa Indonesia"), "en": N_("Inggris")}
+
+
+def _entry(request: Request, session: Session, kind: str, platform: str,
+           lang: str) -> te.TemplateEntry:
+    found = te.entry(session, request.app.state.settings, kind, platform, lang)
+    if found is None:
+        raise HTTPException(status_code=404)
+    return found
+
+
+def _clean(source: str) -> str:
+    # Browsers send textarea lines with CRLF; templates are stored with plain newlines.
+    return source.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _editor(request: Request, session: Session, entry: te.TemplateEntry, source: str, *,
+            refused: str | None = None, status_code: int = 200) -> Response:
+    settings = request.app.state.settings
+    preview = te.render_preview(session, settings, entry.kind, entry.platform, entry.language,
+                                source, ui_locale=request_lang(request))
+    return render(request, "tpl_edit.html", {
+        "entry": entry, "source": source, "max_source": MAX_SOURCE,
+        "file_source": te.file_source(settings, entry.kind, entry.platform, entry.language),
+        "preview": preview, "refused": refused, "variables": te.variables(entry.kind, settings),
+        "kinds": KIND_LABELS, "origins": ORIGIN_LABELS, "languages": LANGUAGE_LABELS,
+        "action": BASE.format(kind=entry.kind, platform=entry.platform, lang=entry.language),
+    }, status_code=status_code)
+
+
+@router.get("/templates")
+def templates_list(request: Request, user: Manager, session: DB) -> Response:
+    by_kind: dict[str, list[te.TemplateEntry]] = {}
+    for item in te.entries(session, request.app.state.settings):
+        by_kind.setdefault(item.kind, []).append(item)
+    return render(request, "tpl_list.html", {
+        "by_kind": by_kind, "kinds": KIND_LABELS, "origins": ORIGIN_LABELS,
+        "languages": LANGUAGE_LABELS,
+    })
+
+
+@router.get(BASE)
+def template_edit(request: Request, kind: str, platform: str, lang: str, user: Manager,
+                  session: DB) -> Response:
+    entry = _entry(request, session, kind, platform, lang)
+    source = te.current_source(session, request.app.state.settings, kind, platform, lang)
+    return _editor(request, session, entry, source)
+
+
+@router.post(BASE + "/preview")
+def template_preview(request: Request, kind: str, platform: str, lang: str, user: Manager,
+                     session: DB, source: Annotated[str, Form()] = "") -> Response:
+    """Render the edited source without saving it."""
+    entry = _entry(request, session, kind, platform, lang)
+    return _editor(request, session, entry, _clean(source))
+
+
+@router.post(BASE)
+def template_save(request: Request, kind: str, platform: str, lang: str, user: Manager,
+                  session: DB, source: Annotated[str, Form()] = "") -> Response:
+    entry = _entry(request, session, kind, platform, lang)
+    source = _clean(source)
+    settings = request.app.state.settings
+    try:
+        te.save(session, settings, kind, platform, lang, source, user.email)
+    except TemplateError as exc:
+        session.rollback()
+        _audit(session, user, "template.refused", entry, {"error": str(exc)[:500]})
+        session.commit()
+        message = _(request, "Templat tidak disimpan: sistem menolaknya. Perbaiki lalu coba lagi.")
+        return _editor(request, session, entry, source, refused=f"{message}\n{exc}",
+                       status_code=422)
+    _audit(session, user, "template.save", entry,
+           {"previous": entry.origin, "characters": len(source)})
+    session.commit()
+    flash(request, _(request, "Templat disimpan. Perencanaan berikutnya memakainya."))
+    return RedirectResponse(BASE.format(kind=kind, platform=platform, lang=lang),
+                            status_code=303)
+
+
+@router.post(BASE + "/reset")
+def template_reset(request: Request, kind: str, platform: str, lang: str, user: Manager,
+                   session: DB) -> Response:
+    entry = _entry(request, session, kind, platform, lang)
+    if remove_override(session, entry.name):
+        _audit(session, user, "template.reset", entry, {})
+        session.commit()
+        flash(request, _(request, "Perubahan dihapus: templat kembali ke versi berkas."))
+    else:
+        flash(request, _(request, "Templat ini belum pernah diubah di web."), "warn")
+    return RedirectResponse(BASE.format(kind=kind, platform=platform, lang=lang),
+                            status_code=303)
+
+
+def _audit(session: Session, user: User, action: str, entry: te.TemplateEntry,
+           detail: dict[str, Any]) -> None:
+    audit(session, user.email, action, "template", entry.name, detail, user_id=user.id)

@@ -1,0 +1,134 @@
+"""Manager pages: the dashboard, the full report with its CSV export and platform filter, and
+the monthly evaluation — figures from engagement snapshots inserted as the sync keeps them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from manager_kit import accounts as _accounts
+from manager_kit import history as _history
+from manager_kit import published as _published
+
+from outreach.models import Delivery, Feedback, utcnow
+
+
+def test_dashboard_shows_the_snapshot_figures_of_the_last_30_days(web):
+    ids = _history(web)
+    manager = web.client("manager")
+    page = manager.get("/dashboard")
+    assert page.status_code == 200
+    html = page.text
+    # 3 posts in the last 30 days; interactions 73 (fb) + 31 (x) + 49 (ig) = 153.
+    assert re.search(r"<strong>3</strong>\s*unggahan terbit", html)
+    assert re.search(r"<strong>153</strong>\s*interaksi", html)
+    facebook_row = re.search(r"<th scope=\"row\">Facebook</th>(.*?)</tr>", html, re.S).group(1)
+    assert [c for c in re.findall(r'<td class="n">([^<]*)', facebook_row)][:9] == [
+        "1", "900", "700", "61", "7", "5", "—", "12", "73"]
+    assert "Lomba mewarnai untuk anak" in html and "Unggahan lama bulan lalu" not in html
+    assert "https://example.org/facebook/" in html
+    # The trend chart: inline SVG with a title for screen readers.
+    assert re.search(r"<svg [^>]*role='img' aria-label='Interaksi per hari terbit'", html)
+    assert "<title>Interaksi per hari terbit</title>" in html
+    # A longer period takes in the older post.
+    longer = manager.get("/dashboard?days=90").text
+    assert re.search(r"<strong>4</strong>\s*unggahan terbit", longer)
+    assert "Unggahan lama bulan lalu" in longer
+    only_x = manager.get("/dashboard?platform=x").text
+    assert re.search(r"<strong>31</strong>\s*interaksi", only_x)
+    assert manager.get("/dashboard?platform=myspace").status_code == 400
+    assert ids  # the deliveries exist
+
+
+def test_reports_page_csv_export_and_platform_filter(web):
+    ids = _history(web)
+    manager = web.client("manager")
+    tz = web.settings.tz
+    start = (utcnow() - timedelta(days=30)).astimezone(tz).date().isoformat()
+    end = utcnow().astimezone(tz).date().isoformat()
+    page = manager.get(f"/reports?start={start}&end={end}")
+    assert page.status_code == 200
+    html = page.text
+    for words in ("Per platform", "Unggahan per jenis dan templat", "Hari dan jam terbaik",
+                  "Perbandingan templat", "Cakupan", "Gagal dan terlewat", "Masukan masyarakat"):
+        assert words in html, words
+    assert "acquisition/x.id.j2" in html and "Koleksi baru" in html
+    assert html.count("<svg ") >= 4  # rates, trend, posts per day, heatmaps, templates
+
+    export = manager.get(f"/reports/export.csv?start={start}&end={end}")
+    assert export.status_code == 200
+    assert export.headers["content-type"].startswith("text/csv")
+    assert export.headers["content-disposition"].startswith("attachment; filename=")
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    by_id = {int(r["id"]): r for r in rows}
+    assert set(by_id) == {ids["fb"], ids["x"], ids["ig"]}
+    fb = by_id[ids["fb"]]
+    assert (fb["platform"], fb["views"], fb["reach"], fb["likes"], fb["interactions"]) == (
+        "facebook", "900", "700", "61", "73")
+    assert float(fb["engagement_rate"]) == pytest.approx(73 / 700, abs=1e-6)
+    assert by_id[ids["x"]]["saves"] == "2" and by_id[ids["x"]]["reach"] == ""
+
+    only = manager.get(f"/reports/export.csv?start={start}&end={end}&platform=instagram")
+    rows = list(csv.DictReader(io.StringIO(only.content.decode("utf-8-sig"))))
+    assert [int(r["id"]) for r in rows] == [ids["ig"]]
+    assert "-instagram" in only.headers["content-disposition"]
+    filtered = manager.get(f"/reports?start={start}&end={end}&platform=instagram").text
+    assert "Jam buka selama libur" in filtered and "Lomba mewarnai" not in filtered
+
+    bad = manager.get("/reports?start=2026-13-01")
+    assert bad.status_code == 400 and "Periode tidak dapat dibaca" in bad.text
+    assert manager.get("/reports/export.csv?start=2026-12-01&end=2026-11-01").status_code == 400
+
+
+def test_a_report_of_one_platform_counts_only_its_posts_problems_and_comments(web):
+    from dataclasses import replace
+
+    from outreach.reports import build_report, parse_period
+
+    ids = _history(web)
+    with web.session() as s:
+        x = s.get(Delivery, ids["x"])
+        s.add(Delivery(post_id=x.post_id, account_id=x.account_id, platform="x", text="gagal",
+                       scheduled_at=utcnow() - timedelta(days=1), status="failed",
+                       last_error="X refused the request (400)"))
+        s.add(Feedback(delivery_id=ids["ig"], platform="instagram", remote_id="k1",
+                       text="Apakah buka?", is_question=True,
+                       created_at=utcnow() - timedelta(days=1)))
+        s.commit()
+    settings = web.settings
+    tz = settings.tz
+    everything = parse_period(
+        settings, start=(utcnow() - timedelta(days=30)).astimezone(tz).date().isoformat(),
+        end=utcnow().astimezone(tz).date().isoformat())
+    with web.session() as s:
+        whole = build_report(s, everything, settings)
+        ig = build_report(s, replace(everything, platform="instagram"), settings)
+    assert {p.platform for p in whole.platforms} == {"facebook", "x", "instagram"}
+    assert whole.problems.counts["failed"] == 1 and whole.feedback.received == 1
+    assert [p.platform for p in ig.platforms] == ["instagram"]
+    assert [d.id for d in ig.deliveries] == [ids["ig"]]
+    assert {t.platform for t in ig.timing} == {"instagram"}
+    assert sum(d["posts"] for d in ig.daily) == 1
+    assert ig.problems.counts["failed"] == 0 and ig.feedback.received == 1
+    with web.session() as s:
+        fb = build_report(s, replace(everything, platform="facebook"), settings)
+    assert fb.feedback.received == 0 and fb.top_posts[0].id == ids["fb"]
+
+
+def test_monthly_report_is_a_printable_page_in_bahasa_indonesia(web):
+    accounts = _accounts(web)
+    _published(web, accounts, "facebook", "Kelas menulis November",
+               datetime(2026, 11, 10, 2, tzinfo=UTC), views=100, reach=90, likes=9,
+               comments=1, shares=0)
+    manager = web.client("manager")
+    page = manager.get("/reports/monthly?month=2026-11")
+    assert page.status_code == 200
+    html = page.text
+    assert '<html lang="id">' in html
+    assert "<title>Laporan Evaluasi Media Sosial · November 2026" in html
+    assert "<h1>Laporan Evaluasi Media Sosial</h1>" in html
+    assert "Kelas menulis November" in html and "<th" in html
+    assert manager.get("/reports/monthly?month=2026-13").status_code == 400
