@@ -233,6 +233,10 @@ class Delivery(SQLModel, table=True):
               "last_snapshot_id", "last_interactions", "last_base"),
         # The engagement sync takes each account's due posts in next_sync_at order.
         Index("ix_delivery_sync", "account_id", "status", "next_sync_at"),
+        # The staff queue (newest first, maybe of one status) and the calendar (a range of
+        # times) read pages of these instead of sorting the whole table (migration 0002).
+        Index("ix_delivery_scheduled", "scheduled_at"),
+        Index("ix_delivery_status_scheduled", "status", "scheduled_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     post_id: int = Field(foreign_key="post.id", index=True)

@@ -44,6 +44,11 @@ class NewPost:
     review: bool = False
     author: str = "cli"
     author_role: str = "admin"  # the CLI is an operator (DESIGN.md); the web passes the user's
+    author_id: int | None = None  # the web's user row: review tells the author by it
+    # Exactly these accounts (the web's checkboxes); None: the first account of each platform.
+    account_ids: list[int] | None = None
+    title_id: int | None = None  # what the post is about, when it was started from a title
+    event_id: int | None = None  # ... or an event
 
 
 def create_post(session: Session, settings: Settings, new: NewPost) -> list[Delivery]:
@@ -51,7 +56,7 @@ def create_post(session: Session, settings: Settings, new: NewPost) -> list[Deli
     text = tidy(new.text or "")
     if not text:
         raise QueueError("The post has no text.")
-    if not new.platforms:
+    if not new.platforms and not new.account_ids:
         raise QueueError("Name at least one platform with --platform (x, facebook, instagram).")
     if len(new.alt_texts) != len(new.images):
         raise QueueError(
@@ -66,14 +71,15 @@ def create_post(session: Session, settings: Settings, new: NewPost) -> list[Deli
     if new.at.tzinfo is None:
         raise QueueError("The time must carry a time zone.")
     sync_env_accounts(session, settings)
-    accounts = []
-    for name in dict.fromkeys(new.platforms):
+    accounts = _chosen_accounts(session, new.account_ids) if new.account_ids else []
+    for name in dict.fromkeys([] if new.account_ids else new.platforms):
         try:
             platform_class(name)
         except (UnknownPlatform, NotImplementedError) as exc:
             raise QueueError(str(exc.args[0])) from None
-        account = session.exec(
-            select(Account).where(Account.platform == name).order_by(Account.id)
+        account = session.exec(  # not one an admin removed (outreach.accounts.REMOVED)
+            select(Account).where(Account.platform == name, Account.source != "removed")
+            .order_by(Account.id)
         ).first()
         if account is None:
             raise QueueError(
@@ -99,7 +105,8 @@ def create_post(session: Session, settings: Settings, new: NewPost) -> list[Deli
         raise QueueError("The post breaks the platforms' limits:\n" + "\n".join(broken))
     status = (S.pending_review if new.review
               else initial_status(PostKind.free, new.author_role, schedule))
-    post = Post(kind=PostKind.free, text=text, author=new.author, language="id")
+    post = Post(kind=PostKind.free, text=text, author=new.author, author_id=new.author_id,
+                title_id=new.title_id, event_id=new.event_id, language="id")
     session.add(post)
     session.flush()
     deliveries = []
@@ -111,9 +118,24 @@ def create_post(session: Session, settings: Settings, new: NewPost) -> list[Deli
         deliveries.append(d)
     session.flush()
     audit(session, new.author, "post.create", "post", post.id,
-          {"platforms": [a.platform for a in accounts], "status": status})
+          {"platforms": [a.platform for a in accounts], "status": status},
+          user_id=new.author_id)
     session.commit()
     return deliveries
+
+
+def _chosen_accounts(session: Session, ids: list[int]) -> list[Account]:
+    found = {a.id: a for a in session.exec(select(Account).where(Account.id.in_(ids)))}
+    # An account an admin removed (outreach.accounts.REMOVED) takes no new posts.
+    missing = [i for i in ids if i not in found or found[i].source == "removed"]
+    if missing:
+        raise QueueError(f"No connected account with id {missing[0]}.")
+    for account in found.values():
+        try:
+            platform_class(account.platform, account.backend)
+        except (UnknownPlatform, NotImplementedError) as exc:
+            raise QueueError(str(exc.args[0])) from None
+    return [found[i] for i in dict.fromkeys(ids)]
 
 
 def audit(session: Session, actor: str, action: str, object_type: str | None = None,
@@ -180,7 +202,8 @@ def _get(session: Session, delivery_id: int) -> Delivery:
     return d
 
 
-def retry(session: Session, delivery_id: int, actor: str) -> Delivery:
+def retry(session: Session, delivery_id: int, actor: str,
+          user_id: int | None = None) -> Delivery:
     d = _get(session, delivery_id)
     allowed = (S.failed, S.unconfirmed, S.missed, S.held, S.retry_wait, S.cancelled)
     if d.status not in allowed:
@@ -192,22 +215,24 @@ def retry(session: Session, delivery_id: int, actor: str) -> Delivery:
     if d.scheduled_at < now:
         d.scheduled_at = now  # a person chose to publish it now: it is no longer "missed"
     d.last_error = d.last_error_kind = None
-    audit(session, actor, "delivery.retry", "delivery", d.id)
+    audit(session, actor, "delivery.retry", "delivery", d.id, user_id=user_id)
     session.commit()
     return d
 
 
-def cancel(session: Session, delivery_id: int, actor: str) -> Delivery:
+def cancel(session: Session, delivery_id: int, actor: str,
+           user_id: int | None = None) -> Delivery:
     d = _get(session, delivery_id)
     if d.status in (S.published, S.publishing):
         raise QueueError(f"Delivery {d.id} is {d.status} and cannot be cancelled.")
     d.status, d.updated_at = S.cancelled, utcnow()
-    audit(session, actor, "delivery.cancel", "delivery", d.id)
+    audit(session, actor, "delivery.cancel", "delivery", d.id, user_id=user_id)
     session.commit()
     return d
 
 
-def mark_published(session: Session, delivery_id: int, url: str, actor: str) -> Delivery:
+def mark_published(session: Session, delivery_id: int, url: str, actor: str,
+                   user_id: int | None = None) -> Delivery:
     d = _get(session, delivery_id)
     if d.status == S.published:
         raise QueueError(f"Delivery {d.id} is already published.")
@@ -217,6 +242,7 @@ def mark_published(session: Session, delivery_id: int, url: str, actor: str) -> 
     d.status, d.remote_url, d.published_at, d.updated_at = S.published, url, now, now
     d.last_error = d.last_error_kind = None
     d.lease_until = d.locked_by = None
-    audit(session, actor, "delivery.mark_published", "delivery", d.id, {"url": url})
+    audit(session, actor, "delivery.mark_published", "delivery", d.id, {"url": url},
+          user_id=user_id)
     session.commit()
     return d

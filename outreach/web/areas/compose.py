@@ -1,0 +1,311 @@
+"""Writing a post: free text or started from a title or an event, for the accounts chosen, at a
+time in the library's zone, with images that each carry alt text; a live preview per platform
+(`POST /compose/preview`, JSON) and the same preview without JavaScript (the "Pratinjau" button).
+
+Nothing typed is lost on an error: the page comes back with the text, the accounts, the time and
+the alt texts, and uploaded images are kept (stored at once, referred to by their media token, so
+a form can never point the service at a file of its choosing).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from sqlmodel import select
+from starlette.datastructures import UploadFile
+
+from outreach.editing import Check, check_text, schedule_or_default, target_of
+from outreach.media import ensure_asset, store_bytes
+from outreach.models import Account, AccountHealth, MediaAsset, Role, utcnow
+from outreach.platforms import UnknownPlatform, platform_class, sync_env_accounts
+from outreach.prefill import PrefillError, prefill
+from outreach.queue import NewPost, QueueError, create_post
+from outreach.users import role_at_least
+from outreach.web.areas._staff import local_time, see_other
+from outreach.web.auth import DB, Staff
+from outreach.web.pages import _, flash, render, request_lang
+
+router = APIRouter()
+SLOTS = 4  # image fields shown on an empty form
+MAX_SLOTS = 10  # the most any platform takes in one post
+MAX_UPLOAD = 15 * 1024 * 1024
+MAX_TEXT = 70_000  # beyond every platform's limit: longer texts are refused before counting
+SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
+# An image chosen in the browser but not uploaded yet has no file to measure: the live preview
+# checks it as a remote image (count and alt text only); the file itself is checked on submit.
+PENDING = "https://pending.invalid/"
+
+
+@dataclass
+class Slot:
+    index: int
+    alt: str = ""
+    token: str | None = None
+    path: str | None = None
+    url: str | None = None  # where the page shows it (/media/{token}/{name})
+
+
+@dataclass
+class Draft:
+    text: str = ""
+    account_ids: list[int] = field(default_factory=list)
+    at: str = ""
+    slots: list[Slot] = field(default_factory=list)
+    title_id: int | None = None
+    event_id: int | None = None
+
+    @property
+    def images(self) -> list[Slot]:
+        return [s for s in self.slots if s.path]
+
+
+def usable_accounts(session: Any, settings: Any) -> list[Account]:
+    sync_env_accounts(session, settings)
+    session.commit()
+    return list(session.exec(select(Account).where(Account.source != "removed")
+                             .order_by(Account.platform, Account.name, Account.id)))
+
+
+def _slot_of(asset: MediaAsset, index: int, alt: str) -> Slot:
+    return Slot(index, alt, asset.token, asset.path, f"/media/{asset.token}/{asset.filename}")
+
+
+def _padded(slots: list[Slot]) -> list[Slot]:
+    """Every image field in place (errors name them by number): at least SLOTS, and one empty
+    field after the last one used, up to MAX_SLOTS."""
+    used = {s.index: s for s in slots}
+    total = min(MAX_SLOTS, max(SLOTS, max(used, default=0) + 1))
+    return [used.get(i) or Slot(i) for i in range(1, total + 1)]
+
+
+def checks(settings: Any, accounts: list[Account], draft: Draft, lang: str,
+           media: list[tuple[str, str]] | None = None) -> dict[int, Check]:
+    """Each chosen account's view of the draft; `media`: (file, alt text) pairs, by default the
+    draft's images."""
+    schedule = schedule_or_default(settings)
+    pairs = media if media is not None else [(s.path, s.alt) for s in draft.images]
+    files, alts = [p for p, _a in pairs], [a for _p, a in pairs]
+    found = {}
+    for account in (a for a in accounts if a.id in draft.account_ids):
+        try:
+            target = target_of(account, settings, schedule)
+        except (UnknownPlatform, NotImplementedError, ImportError):
+            continue  # a backend missing from this installation: create_post says so
+        found[account.id] = check_text(target, draft.text, files, alts, lang)
+    return found
+
+
+def form_page(request: Request, session: Any, user: Any, accounts: list[Account], draft: Draft,
+              *, errors: dict[str, Any] | None = None, notice: str | None = None,
+              start: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    settings = request.app.state.settings
+    lang = request_lang(request)
+    found = checks(settings, accounts, draft, lang) if draft.text.strip() else {}
+    return render(request, "compose_form.html", {
+        "draft": draft, "slots": _padded(draft.slots), "accounts": accounts,
+        "checks": found, "errors": errors or {}, "notice": notice, "start": start,
+        "zone": settings.timezone, "reviewed": not role_at_least(user.role, Role.manager),
+        "weighted": {a.id for a in accounts if _counting(a) == "weighted"},
+    }, status_code=status_code)
+
+
+def _counting(account: Account) -> str:
+    try:
+        return platform_class(account.platform, account.backend).limits.text_counting
+    except (UnknownPlatform, NotImplementedError, ImportError):
+        return "characters"
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+@router.get("/compose")
+def compose_page(request: Request, user: Staff, session: DB) -> Response:
+    settings = request.app.state.settings
+    accounts = usable_accounts(session, settings)
+    params = request.query_params
+    draft = Draft(account_ids=[a.id for a in accounts if a.health != AccountHealth.paused],
+                  title_id=_int(params.get("title_id")), event_id=_int(params.get("event_id")))
+    if draft.title_id is None and draft.event_id is None:
+        return form_page(request, session, user, accounts, draft)
+    chosen = [a for a in accounts if a.id in draft.account_ids]
+    try:
+        made = prefill(session, settings, chosen, title_id=draft.title_id,
+                       event_id=draft.event_id)
+    except PrefillError:
+        draft.title_id = draft.event_id = None
+        return form_page(request, session, user, accounts, draft, status_code=404,
+                         notice=_(request, "Judul atau acara itu tidak ditemukan; tulis kiriman "
+                                           "dari awal."))
+    wanted = params.get("for")
+    platform = wanted if wanted in made.texts else next(iter(made.texts), None)
+    draft.text = made.texts.get(platform, "") if platform else ""
+    if made.image is not None:
+        path, alt = made.image
+        draft.slots = [_slot_of(ensure_asset(session, path, alt), 1, alt)]
+        session.commit()
+    start = {"kind": made.kind, "subject": made.subject, "platform": platform,
+             "platforms": list(made.texts), "problems": made.problems,
+             "base": f"/compose?{'title_id' if draft.title_id else 'event_id'}="
+                     f"{draft.title_id or draft.event_id}"}
+    return form_page(request, session, user, accounts, draft, start=start)
+
+
+async def _read_upload(request: Request, session: Any, upload: UploadFile, alt: str,
+                       index: int) -> tuple[Slot | None, str | None]:
+    """Store an uploaded image; (its slot, None) or (None, why it was refused)."""
+    from PIL import Image
+
+    data = await upload.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        return None, _(request, "Gambar %(n)s terlalu besar (paling besar %(mb)s MB).",
+                       n=index, mb=MAX_UPLOAD // (1024 * 1024))
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            kind = img.format or ""
+            img.verify()
+    except Exception:  # noqa: BLE001 - anything Pillow cannot read is not an image we take
+        kind = ""
+    if kind not in SUFFIX:
+        return None, _(request, "Berkas %(n)s bukan gambar JPEG, PNG, GIF atau WebP.", n=index)
+    path = store_bytes(request.app.state.settings, data, SUFFIX[kind])
+    return _slot_of(ensure_asset(session, path, alt or None), index, alt), None
+
+
+async def read_form(request: Request, session: Any) -> tuple[Draft, str, dict[str, Any]]:
+    """The posted form as a draft (uploads stored), the action asked for, and input errors."""
+    form = await request.form()
+    errors: dict[str, Any] = {}
+    draft = Draft(text=str(form.get("text") or ""), at=str(form.get("at") or "").strip(),
+                  title_id=_int(form.get("title_id")), event_id=_int(form.get("event_id")))
+    draft.account_ids = [i for i in (_int(v) for v in form.getlist("account")) if i]
+    count = min(MAX_SLOTS, _int(form.get("slots")) or SLOTS)
+    for i in range(1, count + 1):
+        alt = " ".join(str(form.get(f"alt_{i}") or "").split())
+        upload = form.get(f"file_{i}")
+        slot = None
+        if isinstance(upload, UploadFile) and upload.filename:
+            slot, error = await _read_upload(request, session, upload, alt, i)
+            if error:
+                errors[f"file_{i}"] = error
+        elif form.get(f"token_{i}") and not form.get(f"remove_{i}"):
+            asset = session.exec(select(MediaAsset).where(
+                MediaAsset.token == str(form.get(f"token_{i}")))).first()
+            if asset is None:
+                errors[f"file_{i}"] = _(request, "Gambar %(n)s tidak ditemukan lagi; unggah "
+                                                 "ulang.", n=i)
+            else:
+                slot = _slot_of(asset, i, alt)
+        elif alt:  # alt text typed for an image not chosen: keep it, and say so
+            slot = Slot(i, alt)
+            errors[f"file_{i}"] = _(request, "Ada teks alternatif tanpa gambar di kolom "
+                                             "%(n)s: pilih gambarnya atau kosongkan teksnya.",
+                                    n=i)
+        if slot is not None:
+            draft.slots.append(slot)
+    session.commit()  # uploads are kept even when the form comes back with errors
+    for slot in draft.images:
+        if not slot.alt:
+            errors[f"alt_{slot.index}"] = _(
+                request, "Gambar %(n)s perlu teks alternatif: jelaskan isi gambarnya untuk "
+                         "pembaca tunanetra.", n=slot.index)
+    return draft, str(form.get("action") or "submit"), errors
+
+
+@router.post("/compose")
+async def compose_submit(request: Request, user: Staff, session: DB) -> Response:
+    settings = request.app.state.settings
+    accounts = usable_accounts(session, settings)
+    draft, action, errors = await read_form(request, session)
+    known = {a.id for a in accounts}
+    draft.account_ids = [i for i in draft.account_ids if i in known]
+    if len(draft.text) > MAX_TEXT:
+        errors["text"] = _(request, "Teks terlalu panjang untuk platform mana pun.")
+    elif not draft.text.strip():
+        errors["text"] = _(request, "Tulis teks kiriman.")
+    if not draft.account_ids:
+        errors["accounts"] = _(request, "Pilih paling sedikit satu akun.")
+    try:
+        at = local_time(draft.at, settings.tz)
+    except ValueError:
+        at = None
+        errors["at"] = _(request, "Waktu tidak dapat dibaca; pilih tanggal dan jam.")
+    now = utcnow()
+    if at is not None and at < now.replace(second=0, microsecond=0):
+        errors["at"] = _(request, "Waktu itu sudah lewat; pilih waktu yang akan datang, atau "
+                                  "kosongkan untuk menerbitkan secepatnya.")
+    if action == "preview":
+        return form_page(request, session, user, accounts, draft, errors=errors,
+                         notice=_(request, "Pratinjau diperbarui; kiriman belum dibuat."))
+    lang = request_lang(request)
+    broken = {i: c for i, c in checks(settings, accounts, draft, lang).items() if c.problems} \
+        if draft.text.strip() and len(draft.text) <= MAX_TEXT else {}
+    if broken:
+        errors["platforms"] = _(request, "Kiriman melanggar batas platform; lihat pratinjau di "
+                                         "bawah.")
+    if errors:
+        return form_page(request, session, user, accounts, draft, errors=errors,
+                         status_code=422)
+    try:
+        made = create_post(session, settings, NewPost(
+            platforms=[], account_ids=draft.account_ids, text=draft.text,
+            images=[s.path for s in draft.images], alt_texts=[s.alt for s in draft.images],
+            at=at or now, author=user.email, author_role=user.role, author_id=user.id,
+            title_id=draft.title_id, event_id=draft.event_id))
+    except QueueError as exc:
+        session.rollback()
+        return form_page(request, session, user, accounts, draft,
+                         errors={"form": str(exc)}, status_code=422)
+    first = made[0]
+    if first.status == "pending_review":
+        flash(request, _(request, "Kiriman dibuat untuk %(n)s akun dan menunggu persetujuan "
+                                  "manajer.", n=len(made)))
+    else:
+        flash(request, _(request, "Kiriman dibuat untuk %(n)s akun dan dijadwalkan.",
+                         n=len(made)))
+    return see_other(f"/deliveries/{first.id}")
+
+
+@router.post("/compose/preview")
+async def compose_preview(request: Request, user: Staff, session: DB) -> Response:
+    """JSON in: {"text", "accounts": [id], "images": [{"token"?, "alt", "name"?}]}; JSON out:
+    per account, the text as it will be posted (thread parts), its length as the platform
+    counts it, the limit, and warnings in plain words."""
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return JSONResponse({"error": _(request, "Permintaan pratinjau tidak valid.")},
+                            status_code=400)
+    text = body.get("text") if isinstance(body.get("text"), str) else ""
+    if len(text) > MAX_TEXT:
+        return JSONResponse({"error": _(request, "Teks terlalu panjang untuk platform mana "
+                                                 "pun.")}, status_code=413)
+    settings = request.app.state.settings
+    accounts = usable_accounts(session, settings)
+    ids = body.get("accounts") if isinstance(body.get("accounts"), list) else []
+    draft = Draft(text=text, account_ids=[i for i in (_int(v) for v in ids) if i])
+    media: list[tuple[str, str]] = []
+    images = body.get("images") if isinstance(body.get("images"), list) else []
+    for n, image in enumerate(images[:MAX_SLOTS], 1):
+        if not isinstance(image, dict):
+            continue
+        alt = " ".join(str(image.get("alt") or "").split())
+        asset = None
+        if image.get("token"):
+            asset = session.exec(select(MediaAsset).where(
+                MediaAsset.token == str(image["token"]))).first()
+        media.append((asset.path if asset is not None else f"{PENDING}{n}", alt))
+    found = checks(settings, accounts, draft, request_lang(request), media)
+    names = {a.id: a.name for a in accounts}
+    return JSONResponse({"results": [{"account_id": i, "account": names[i], **c.as_json()}
+                                     for i, c in found.items()]})

@@ -1,0 +1,136 @@
+"""What needs a person: deliveries that are unconfirmed, failed, missed or held, each with the
+platform's reason in plain words, and the actions on them (retry, mark published, cancel), which
+the delivery page uses too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from outreach.browse import needs_person
+from outreach.editing import may_edit
+from outreach.models import NEEDS_PERSON, Delivery, DeliveryStatus, Post, Role
+from outreach.queue import QueueError, cancel, mark_published, retry
+from outreach.users import role_at_least
+from outreach.web.areas import deliveries
+from outreach.web.areas._staff import back_to, platforms, query, see_other
+from outreach.web.auth import DB, Staff
+from outreach.web.pages import _, flash, render
+
+router = APIRouter()
+S = DeliveryStatus
+PER_PAGE = 50
+MAX_URL = 2000
+
+
+def inbox_page(request: Request, session: Any, user: Any, *, errors: dict[int, str] | None = None,
+               urls: dict[int, str] | None = None, status_code: int = 200) -> Response:
+    try:
+        number = max(1, int(request.query_params.get("page") or 1))
+    except ValueError:
+        number = 1
+    rows, more = needs_person(session, number, PER_PAGE)
+    return render(request, "inbox_list.html", {
+        "rows": rows, "page": number, "errors": errors or {}, "urls": urls or {},
+        "platform_names": dict(platforms()),
+        "is_admin": role_at_least(user.role, Role.admin),
+        "missed_hours": request.app.state.settings.missed_after_hours,
+        "prev_url": query(request, page=number - 1 if number > 2 else None) if number > 1
+        else None,
+        "next_url": query(request, page=number + 1) if more else None,
+        "here": "/inbox" + (f"?page={number}" if number > 1 else ""),
+    }, status_code=status_code)
+
+
+@router.get("/inbox")
+def inbox(request: Request, user: Staff, session: DB) -> Response:
+    return inbox_page(request, session, user)
+
+
+def _refuse(request: Request, session: Any, user: Any, origin: str, delivery_id: int,
+            message: str, status_code: int, url: str | None = None) -> Response:
+    """Show the page the person came from again, with why the action was not taken."""
+    if origin.startswith("/inbox"):
+        return inbox_page(request, session, user, errors={delivery_id: message},
+                          urls={delivery_id: url} if url is not None else None,
+                          status_code=status_code)
+    form = {"mark_url": url} if url is not None else None
+    return deliveries.page(request, session, user, delivery_id,
+                           errors={"action": message}, form=form, status_code=status_code)
+
+
+async def _target(request: Request, session: Any, delivery_id: int) -> tuple[Delivery, str, Any]:
+    form = await request.form()
+    d = session.get(Delivery, delivery_id)
+    if d is None:
+        raise HTTPException(status_code=404)
+    return d, back_to(form.get("next"), f"/deliveries/{delivery_id}"), form
+
+
+@router.post("/deliveries/{delivery_id}/retry")
+async def retry_delivery(request: Request, delivery_id: int, user: Staff,
+                         session: DB) -> Response:
+    d, origin, _form = await _target(request, session, delivery_id)
+    if d.status not in (*NEEDS_PERSON, S.retry_wait):
+        return _refuse(request, session, user, origin, delivery_id,
+                       _(request, "Kiriman ini tidak dapat dicoba lagi dalam statusnya "
+                                  "sekarang."), 409)
+    try:
+        retry(session, delivery_id, user.email, user.id)
+    except QueueError as exc:
+        session.rollback()
+        return _refuse(request, session, user, origin, delivery_id, str(exc), 409)
+    flash(request, _(request, "Kiriman #%(id)s dijadwalkan untuk dicoba lagi sekarang.",
+                     id=delivery_id))
+    return see_other(origin)
+
+
+@router.post("/deliveries/{delivery_id}/cancel")
+async def cancel_delivery(request: Request, delivery_id: int, user: Staff,
+                          session: DB) -> Response:
+    d, origin, _form = await _target(request, session, delivery_id)
+    if d.status in (S.published, S.publishing, S.cancelled):
+        return _refuse(request, session, user, origin, delivery_id,
+                       _(request, "Kiriman yang sudah terbit, sedang terbit, atau sudah "
+                                  "dibatalkan tidak dapat dibatalkan."), 409)
+    if d.status == S.pending_review and not may_edit(
+            d, _post(session, d), user.id, user.email, user.role):
+        return _refuse(request, session, user, origin, delivery_id,
+                       _(request, "Kiriman ini menunggu persetujuan; hanya penulisnya atau "
+                                  "manajer yang dapat membatalkannya."), 409)
+    try:
+        cancel(session, delivery_id, user.email, user.id)
+    except QueueError as exc:
+        session.rollback()
+        return _refuse(request, session, user, origin, delivery_id, str(exc), 409)
+    flash(request, _(request, "Kiriman #%(id)s dibatalkan.", id=delivery_id))
+    return see_other(origin)
+
+
+@router.post("/deliveries/{delivery_id}/mark-published")
+async def mark_delivery(request: Request, delivery_id: int, user: Staff,
+                        session: DB) -> Response:
+    d, origin, form = await _target(request, session, delivery_id)
+    url = str(form.get("url") or "").strip()
+    message = None
+    if d.status == S.published:
+        message = _(request, "Kiriman ini sudah tercatat terbit.")
+    elif not url.startswith(("https://", "http://")) or len(url) > MAX_URL or " " in url:
+        message = _(request, "Isi alamat kiriman di platform, diawali https:// (salin dari "
+                             "peramban).")
+    if message is None:
+        try:
+            mark_published(session, delivery_id, url, user.email, user.id)
+        except QueueError as exc:
+            session.rollback()
+            message = str(exc)
+    if message is not None:
+        return _refuse(request, session, user, origin, delivery_id, message, 422, url=url)
+    flash(request, _(request, "Kiriman #%(id)s dicatat sudah terbit.", id=delivery_id))
+    return see_other(origin)
+
+
+def _post(session: Any, d: Delivery) -> Post | None:
+    return session.get(Post, d.post_id)

@@ -1,0 +1,93 @@
+// Compose page: a live preview per account while the person types. The page works without this
+// (the "Pratinjau" button asks the server for the same preview); this only saves the click.
+(() => {
+  const form = document.getElementById("compose-form");
+  const panel = document.getElementById("preview");
+  if (!form || !panel || !window.fetch) return;
+  const csrf = form.querySelector('input[name="csrf_token"]');
+  let timer = null;
+  let asked = 0;
+
+  function collect() {
+    const accounts = Array.from(form.querySelectorAll('input[name="account"]:checked'))
+      .map((el) => Number(el.value));
+    const images = [];
+    form.querySelectorAll(".slot").forEach((slot) => {
+      const n = slot.dataset.slot;
+      const file = slot.querySelector(`input[name="file_${n}"]`);
+      const token = slot.querySelector(`input[name="token_${n}"]`);
+      const removed = slot.querySelector(`input[name="remove_${n}"]`);
+      const alt = slot.querySelector(`input[name="alt_${n}"]`);
+      const chosen = file && file.files && file.files.length > 0;
+      const kept = token && !(removed && removed.checked);
+      if (chosen) {
+        images.push({ alt: alt ? alt.value : "", name: file.files[0].name });
+      } else if (kept) {
+        images.push({ alt: alt ? alt.value : "", token: token.value });
+      }
+    });
+    return { text: form.elements.text.value, accounts, images };
+  }
+
+  function show(results) {
+    const byId = new Map(results.map((r) => [r.account_id, r]));
+    panel.querySelectorAll(".pv").forEach((card) => {
+      const id = Number(card.dataset.account);
+      const r = byId.get(id);
+      card.hidden = !r;
+      if (!r) return;
+      const count = card.querySelector("output");
+      const parts = r.parts.length;
+      const prefix = parts > 1 ? `${parts} ${panel.dataset.parts}, ${panel.dataset.longest} ` : "";
+      count.textContent = `${prefix}${r.length} / ${r.max_length}`;
+      count.classList.toggle("over", r.length > r.max_length);
+      const list = card.querySelector(".problems");
+      list.replaceChildren(...r.warnings.map((w) => {
+        const li = document.createElement("li");
+        li.textContent = w;
+        return li;
+      }));
+      const ok = card.querySelector(".ok-note");
+      if (ok) ok.hidden = !r.ok;
+      const box = card.querySelector(".parts");
+      box.replaceChildren(...r.parts.map((p) => {
+        const pre = document.createElement("pre");
+        pre.textContent = p.text;
+        return pre;
+      }));
+    });
+  }
+
+  function failed() {
+    panel.querySelectorAll(".pv:not([hidden]) .problems").forEach((list) => {
+      const li = document.createElement("li");
+      li.textContent = panel.dataset.failed;
+      list.replaceChildren(li);
+    });
+  }
+
+  async function refresh() {
+    const mine = ++asked;
+    try {
+      const response = await fetch(form.dataset.preview, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf ? csrf.value : "" },
+        body: JSON.stringify(collect()),
+      });
+      if (mine !== asked) return; // a newer request is on its way
+      if (!response.ok) return failed();
+      show((await response.json()).results || []);
+    } catch (err) {
+      if (mine === asked) failed();
+    }
+  }
+
+  function soon() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 400);
+  }
+
+  form.addEventListener("input", soon);
+  form.addEventListener("change", soon);
+})();

@@ -1,0 +1,188 @@
+"""Staff pages through the real app, part 1: writing a post (compose, with the live preview
+and the preview without JavaScript, started from a title or an event). Accounts come from the
+sandbox environment (synced by outreach.platforms.sync_env_accounts); everything is checked in
+what the page says and in the database. Part 2: tests/test_web_staff_queue.py."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from html import unescape
+
+from staff_kit import accounts, compose, deliveries, jpeg, ready_client, textarea
+
+from outreach.models import Event, Post, Title, utcnow
+from outreach.platforms.x import weighted_length
+
+
+# -- compose ------------------------------------------------------------------------------------
+def test_staff_compose_for_three_platforms_waits_for_review(sandbox_env, web):
+    client = ready_client(web, "staff")
+    found = accounts(web)
+    assert set(found) == {"x", "facebook", "instagram"}
+    page = client.get("/compose").text
+    for a in found.values():
+        assert f'id="f-account-{a.id}"' in page and f'for="f-account-{a.id}"' in page
+    at = (datetime.now(UTC) + timedelta(days=2)).astimezone(web.settings.tz)
+    response = compose(web, client, {
+        "text": "Pameran foto Bontang tempo dulu dibuka Sabtu ini di lantai 2. #Bontang",
+        "account": [str(a.id) for a in found.values()],
+        "at": at.strftime("%Y-%m-%dT%H:%M"),
+        "alt_1": "Foto hitam-putih Pelabuhan Bontang tahun 1970-an",
+        "action": "submit",
+    }, files={"file_1": ("pelabuhan.jpg", jpeg(), "image/jpeg")})
+    assert response.status_code == 303, response.text
+    made = deliveries(web)
+    assert len(made) == 3
+    assert {d.platform for d in made} == {"x", "facebook", "instagram"}
+    assert {d.status for d in made} == {"pending_review"}
+    for d in made:
+        assert d.alt_text == ["Foto hitam-putih Pelabuhan Bontang tahun 1970-an"]
+        assert len(d.media) == 1 and d.media[0].endswith(".jpg")
+        assert d.scheduled_at == at.replace(second=0, microsecond=0).astimezone(UTC)
+    with web.session() as s:
+        post = s.get(Post, made[0].post_id)
+        assert post.author == client.user.email and post.author_id == client.user.id
+    assert response.headers["location"] == f"/deliveries/{made[0].id}"
+    shown = client.get(response.headers["location"]).text
+    assert "menunggu persetujuan manajer" in shown
+    assert "Foto hitam-putih Pelabuhan Bontang" in shown
+
+
+def test_manager_compose_is_scheduled_at_once(sandbox_env, web):
+    client = ready_client(web, "manager")
+    x = accounts(web)["x"]
+    response = compose(web, client, {"text": "Perpustakaan buka sampai pukul 20.00 WITA hari ini.",
+                                     "account": [str(x.id)], "at": "", "action": "submit"})
+    assert response.status_code == 303
+    [d] = deliveries(web)
+    assert d.status == "scheduled" and d.platform == "x"
+    assert abs((d.scheduled_at - utcnow()).total_seconds()) < 60  # empty time: now
+
+
+def test_too_long_x_text_is_refused_and_everything_typed_is_kept(sandbox_env, web):
+    client = ready_client(web, "staff")
+    found = accounts(web)
+    # Too long even as a 25-part thread: X refuses it, with the weighted count.
+    text = " ".join(f"kata{i}" for i in range(1800))
+    at = (datetime.now(UTC) + timedelta(days=3)).astimezone(web.settings.tz)
+    at_field = at.strftime("%Y-%m-%dT%H:%M")
+    chosen = [str(found["x"].id), str(found["facebook"].id)]
+    response = compose(web, client, {"text": text, "account": chosen, "at": at_field,
+                                     "alt_1": "Peta lokasi perpustakaan", "action": "submit"},
+                       files={"file_1": ("peta.jpg", jpeg(1200, 900), "image/jpeg")})
+    assert response.status_code == 422
+    page = response.text
+    over = weighted_length(text) - 280
+    assert f"Teks untuk X terlalu panjang: {weighted_length(text)} dari 280" in page
+    assert f"Persingkat {over} karakter" in page
+    assert textarea(page) == text
+    assert f'value="{at_field}"' in page
+    assert re.search(rf'id="f-account-{found["x"].id}"[^>]*checked', page)
+    assert not re.search(rf'id="f-account-{found["instagram"].id}"[^>]*checked', page)
+    assert 'value="Peta lokasi perpustakaan"' in page
+    token = re.search(r'name="token_1" value="([^"]+)"', page)
+    assert token, "the uploaded image is kept for the next try"
+    assert deliveries(web) == []
+    # Shortened, sent again with the kept image: accepted.
+    again = compose(web, client, {"text": "Peta baru perpustakaan.", "account": chosen,
+                                  "at": at_field, "token_1": token.group(1),
+                                  "alt_1": "Peta lokasi perpustakaan", "action": "submit"})
+    assert again.status_code == 303
+    assert [d.alt_text for d in deliveries(web)] == [["Peta lokasi perpustakaan"]] * 2
+
+
+def test_image_without_alt_text_is_refused(sandbox_env, web):
+    client = ready_client(web, "staff")
+    ig = accounts(web)["instagram"]
+    response = compose(web, client, {"text": "Sampul buku baru minggu ini", "account": [str(ig.id)],
+                                     "alt_1": "  ", "action": "submit"},
+                       files={"file_1": ("sampul.jpg", jpeg(), "image/jpeg")})
+    assert response.status_code == 422
+    assert "Gambar 1 perlu teks alternatif" in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert textarea(response.text) == "Sampul buku baru minggu ini"
+    assert deliveries(web) == []
+    not_image = compose(web, client, {"text": "x", "account": [str(ig.id)], "alt_1": "a",
+                                      "action": "submit"},
+                        files={"file_1": ("notes.jpg", b"not an image at all", "image/jpeg")})
+    assert not_image.status_code == 422
+    assert "bukan gambar JPEG, PNG, GIF atau WebP" in not_image.text
+
+
+def test_compose_refuses_a_past_time_and_no_account(sandbox_env, web):
+    client = ready_client(web, "staff")
+    past = (datetime.now(UTC) - timedelta(hours=2)).astimezone(web.settings.tz)
+    response = compose(web, client, {"text": "Halo", "at": past.strftime("%Y-%m-%dT%H:%M"),
+                                     "action": "submit"})
+    assert response.status_code == 422
+    assert "Pilih paling sedikit satu akun" in response.text
+    assert "Waktu itu sudah lewat" in response.text
+    assert deliveries(web) == []
+
+
+def test_preview_json_counts_the_platform_way(sandbox_env, web):
+    client = ready_client(web, "staff")
+    found = accounts(web)
+    token = web.csrf(client)
+    text = "Klub baca 📚 Sabtu pagi: https://perpustakaan.bontangkota.go.id/klub-baca-anak #Baca"
+    body = {"text": text, "accounts": [a.id for a in found.values()],
+            "images": [{"alt": "", "name": "poster.jpg"}]}
+    response = client.post("/compose/preview", json=body, headers={"X-CSRF-Token": token})
+    assert response.status_code == 200
+    results = {r["platform"]: r for r in response.json()["results"]}
+    assert results["x"]["length"] == weighted_length(text) != len(text)
+    assert results["x"]["max_length"] == 280 and results["x"]["counting"] == "weighted"
+    assert results["facebook"]["length"] == len(text)
+    assert results["instagram"]["max_length"] == 2200
+    assert any("teks alternatif" in w for w in results["x"]["warnings"])
+    body["images"] = []
+    text_only = client.post("/compose/preview", json=body, headers={"X-CSRF-Token": token})
+    results = {r["platform"]: r for r in text_only.json()["results"]}
+    assert results["instagram"]["warnings"] == [
+        "Instagram memerlukan gambar: tambahkan satu gambar beserta teks alternatifnya."]
+    assert results["x"]["ok"] and results["x"]["warnings"] == []
+    long = client.post("/compose/preview", json={**body, "text": "Halo perpustakaan. " * 40},
+                       headers={"X-CSRF-Token": token}).json()["results"]
+    x = next(r for r in long if r["platform"] == "x")
+    assert len(x["parts"]) > 1 and all(p["length"] <= 280 for p in x["parts"])
+    assert x["parts"][0]["text"].endswith(f"(1/{len(x['parts'])})")
+    assert client.post("/compose/preview", json=body).status_code == 403  # no CSRF header
+
+
+def test_preview_button_works_without_javascript(sandbox_env, web):
+    client = ready_client(web, "staff")
+    x = accounts(web)["x"]
+    text = "Lomba mewarnai untuk anak, Minggu 09.00 WITA"
+    response = compose(web, client, {"text": text, "account": [str(x.id)], "action": "preview"})
+    assert response.status_code == 200
+    assert f'id="count-{x.id}"' in response.text
+    assert f"{weighted_length(text)} / 280" in response.text
+    assert "kiriman belum dibuat" in response.text
+    assert deliveries(web) == []
+
+
+def test_compose_starts_from_a_title_and_an_event(sandbox_env, web):
+    with web.session() as s:
+        title = Title(source="slims", source_id="77", title="Hikayat Sungai Mahakam",
+                      authors=["Darmawan, Awang"], call_number="398.2 DAR h",
+                      catalogued_at=utcnow(), content_hash="t")
+        event = Event(source="ics", source_id="e1", kind="workshop",
+                      title="Pelatihan Literasi Digital", starts_at=utcnow() + timedelta(days=5),
+                      location="Ruang Multimedia", content_hash="e")
+        s.add(title)
+        s.add(event)
+        s.commit()
+        title_id, event_id = title.id, event.id
+    client = ready_client(web, "staff")
+    page = client.get(f"/compose?title_id={title_id}&for=facebook")
+    assert page.status_code == 200
+    assert "Hikayat Sungai Mahakam" in textarea(page.text)
+    assert "Awang Darmawan" in textarea(page.text)  # the template's catalogue-name handling
+    assert 'name="token_1"' in page.text  # the card or cover planning would attach
+    alt = re.search(r'name="alt_1"[^>]*value="([^"]+)"', page.text)
+    assert alt and "Hikayat Sungai Mahakam" in unescape(alt.group(1))
+    assert f'name="title_id" value="{title_id}"' in page.text
+    workshop = client.get(f"/compose?event_id={event_id}")
+    assert "Pelatihan Literasi Digital" in textarea(workshop.text)
+    assert client.get("/compose?title_id=999999").status_code == 404
