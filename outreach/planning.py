@@ -17,15 +17,23 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from outreach.bulk_rows import bulk_rows, once
 from outreach.compose import build
 from outreach.compose.cards import CardError
-from outreach.compose.context import digest_context, event_context, title_context, title_dict
+from outreach.compose.context import (
+    digest_context,
+    event_context,
+    title_context,
+    title_dict,
+    title_fields,
+)
 from outreach.compose.fit import Target
 from outreach.compose.overrides import template_set
 from outreach.compose.templates import TemplateError
@@ -113,6 +121,16 @@ def compose_free(platform: str, text: str, media: Sequence[str], alt_text: Seque
                           media=list(media), alt_text=list(alt_text), problems=found)
 
 
+class _Account(NamedTuple):
+    """What planning reads of an account, read once: an ORM attribute costs ~20x a tuple's, and
+    planning reads a dozen per account and subject."""
+
+    id: int
+    platform: str
+    backend: str | None
+    name: str
+
+
 @dataclass
 class _Subject:
     """One thing to announce, on the accounts of its rule's platforms."""
@@ -142,17 +160,18 @@ class Planner:
         self.bookings: dict[int, Booking] = {}
         self.rows: list[tuple[_Subject, int | None, dict, list[dict]]] = []
 
-    def _accounts(self) -> dict[str, list[Account]]:
+    def _accounts(self) -> dict[str, list[_Account]]:
         sync_env_accounts(self.session, self.settings)
         rules = (self.schedule.acquisitions, self.schedule.digest, self.schedule.workshops,
                  self.schedule.events)
         wanted = {p for r in rules for p in r.platforms if p in available_platforms()}
-        found: dict[str, list[Account]] = {}
+        found: dict[str, list[_Account]] = {}
         for account in self.session.exec(
             select(Account).where(Account.platform.in_(wanted),
                                   Account.health != AccountHealth.paused).order_by(Account.id)
         ):
-            found.setdefault(account.platform, []).append(account)
+            found.setdefault(account.platform, []).append(
+                _Account(account.id, account.platform, account.backend, account.name))
         return found
 
     # -- the subjects ---------------------------------------------------------------------------
@@ -177,15 +196,17 @@ class Planner:
     def _acquisitions(self) -> Iterable[_Subject]:
         rule = self.schedule.acquisitions
         for title in new_titles(self.session, self.settings, self.now):
+            # What a title says on every platform, read from it once (when it is planned).
+            fields = once(partial(title_fields, title, self.settings))
             yield _Subject(
                 PostKind.acquisition, f"title:{title.id}", rule, self.now,
-                context=lambda t, when, title=title, rule=rule: title_context(
+                context=lambda t, when, title=title, rule=rule, fields=fields: title_context(
                     title, self.settings, t.name, language=rule.language, campaign=rule.campaign,
                     links=t.links, hashtags=rule.hashtags, hashtag_cap=t.hashtag_cap,
-                    posted_at=when),
-                images=lambda targets, title=title, rule=rule: [build.title_image(
-                    title_dict(title, self.settings, "card", rule.campaign), self.settings,
-                    build.image_bounds(targets), rule.language)],
+                    posted_at=when, fields=fields()),
+                images=lambda targets, title=title, rule=rule, fields=fields: [build.title_image(
+                    title_dict(title, self.settings, "card", rule.campaign, fields=fields()),
+                    self.settings, build.image_bounds(targets), rule.language)],
                 post={"title_id": title.id})
 
     def _digest(self) -> Iterable[_Subject]:
@@ -303,7 +324,7 @@ class Planner:
                 "language": subject.rule.language, "author": "system", **subject.post}
         self.rows.append((subject, post_id, post, deliveries))
 
-    def _delivery(self, subject: _Subject, account: Account, target: Target, when: datetime,
+    def _delivery(self, subject: _Subject, account: _Account, target: Target, when: datetime,
                   made: build.Composed, status: DeliveryStatus) -> dict[str, Any]:
         if made.problems:
             status = S.draft  # a person must fix it first; last_error says what and how
@@ -318,7 +339,7 @@ class Planner:
                 "last_error": " ".join(made.problems) or None,
                 "last_error_kind": "invalid" if made.problems else None}
 
-    def _booking(self, account: Account) -> Booking:
+    def _booking(self, account: _Account) -> Booking:
         if account.id not in self.bookings:
             horizon = self.now + timedelta(days=self.schedule.horizon_days + 1)
             rows = self.session.exec(select(Delivery.scheduled_at).where(
@@ -366,15 +387,22 @@ class Planner:
         self.session.commit()
 
     def _insert(self, rows: list[tuple[_Subject, int | None, dict, list[dict]]]) -> None:
-        new = [_row(Post, p, self.now) for _, post_id, p, _ in rows if post_id is None]
-        ids = iter(self.session.scalars(
-            insert(Post).returning(Post.id, sort_by_parameter_order=True), new).all()
-            if new else [])
-        values = []
-        for _, post_id, _, deliveries in rows:
-            pid = post_id if post_id is not None else next(ids)
-            values += [_row(Delivery, {**d, "post_id": pid}, self.now) for d in deliveries]
-        self.session.execute(insert(Delivery), values)
+        # Core inserts of whole rows (bulk_rows): the ORM's bulk insert writes the same, but on
+        # SQLite one statement per post (to return ids in order) and one per run of deliveries
+        # with the same NULL columns. New posts' ids are matched by subject key instead: one
+        # new post per subject in a batch.
+        posts = Post.__table__
+        new = [p for _, post_id, p, _ in rows if post_id is None]
+        ids: dict[str, int] = {}
+        if new:
+            ids = dict(self.session.execute(
+                insert(posts).returning(posts.c.subject_key, posts.c.id),
+                bulk_rows(Post, new, self.now)).all())
+        values = [{**d, "post_id": post_id if post_id is not None else ids[post["subject_key"]]}
+                  for _, post_id, post, deliveries in rows for d in deliveries]
+        if values:  # (an empty list would insert one row of defaults)
+            self.session.execute(insert(Delivery.__table__),
+                                 bulk_rows(Delivery, values, self.now))
 
     def _take_off_cancelled(self) -> None:
         """Deliveries of cancelled events and withdrawn titles never go out."""
@@ -390,22 +418,6 @@ class Planner:
         if self.dry_run:
             return
         self.result.cancelled = self.session.execute(query).rowcount or 0
-
-
-_DEFAULTS: dict[type, dict[str, Any]] = {}
-
-
-def _row(model: type, values: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """A full row for a bulk insert: the model's defaults, then `values`. Building model objects
-    only to dump them costs more than composing the post (pydantic inspects every factory)."""
-    if model not in _DEFAULTS:
-        _DEFAULTS[model] = {name: f.get_default(call_default_factory=True)
-                            for name, f in model.model_fields.items() if name != "id"}
-    row = {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
-           for k, v in _DEFAULTS[model].items()}
-    row.update(created_at=now, updated_at=now)
-    row.update(values)
-    return row
 
 
 def new_titles(session: Session, settings: Settings, now: datetime) -> list[Title]:

@@ -314,6 +314,13 @@ class Booking:
         self.taken = sorted(taken)
         self.per_day = Counter(t.astimezone(tz).date() for t in self.taken)
         self._skip: dict[date, date] = {}  # day -> a later day that may still have room
+        # Worked out once, not for every title planned: a day's local midnight and candidate
+        # times (in now's zone: comparisons then skip time zone arithmetic), whether a day is
+        # quiet, and a search's start and end as local dates.
+        self._days: dict[tuple[date, datetime, datetime | None],
+                         tuple[datetime, tuple[datetime, ...]]] = {}
+        self._quiet: dict[date, bool] = {}
+        self._dates: dict[datetime, date] = {}
 
     def take(self, earliest: datetime, latest: datetime | None = None,
              prefer: datetime | None = None) -> datetime | None:
@@ -321,8 +328,7 @@ class Booking:
         horizon; `prefer` is an extra candidate (a digest's fixed time). None: no free time."""
         start = max(earliest, self.now)
         end = min(self.horizon, latest) if latest else self.horizon
-        day = start.astimezone(self.tz).date()
-        last = end.astimezone(self.tz).date()
+        day, last = self._local_date(start), self._local_date(end)
         while True:
             day = self._open(day)
             if day > last:
@@ -331,8 +337,9 @@ class Booking:
             # when all of its times were tried and none was free.
             full = self.per_day[day] >= self.rhythm.max_per_day
             if not full:
-                full = start <= datetime.combine(day, time(0), self.tz)
-                for when in self._candidates(day, start, prefer):
+                midnight, times = self._day(day, start, prefer)
+                full = start <= midnight
+                for when in times:
                     if when > end or (latest and when >= latest):
                         full = False  # the rest of the day was not looked at
                         break
@@ -350,13 +357,31 @@ class Booking:
             if day in self._skip:
                 path.append(day)
                 day = self._skip[day]
-            elif self.schedule.is_quiet(day):
+            elif self._is_quiet(day):
                 self._skip[day] = day + timedelta(days=1)
             else:
                 break
         for seen in path:  # path compression: the next search jumps straight here
             self._skip[seen] = day
         return day
+
+    def _local_date(self, when: datetime) -> date:
+        if when not in self._dates:
+            self._dates[when] = when.astimezone(self.tz).date()
+        return self._dates[when]
+
+    def _is_quiet(self, day: date) -> bool:
+        if day not in self._quiet:
+            self._quiet[day] = self.schedule.is_quiet(day)
+        return self._quiet[day]
+
+    def _day(self, day: date, start: datetime,
+             prefer: datetime | None) -> tuple[datetime, tuple[datetime, ...]]:
+        key = (day, start, prefer)
+        if key not in self._days:
+            midnight = datetime.combine(day, time(0), self.tz).astimezone(self.now.tzinfo)
+            self._days[key] = midnight, tuple(self._candidates(day, start, prefer))
+        return self._days[key]
 
     def _candidates(self, day: date, start: datetime, prefer: datetime | None) -> list[datetime]:
         if self.rhythm.every_minutes:

@@ -41,12 +41,10 @@ def common_context(settings: Settings, platform: str, language: str,
             "hashtags": tags, "posted_at": posted_at}
 
 
-def title_dict(title: Title, settings: Settings, platform: str, campaign: str,
-               links: bool = True) -> dict[str, Any]:
+def title_fields(title: Title, settings: Settings) -> dict[str, Any]:
+    """What `title_dict` says of a title whatever the platform, with its OPAC link untagged:
+    planning builds one title's contexts for several platforms from one of these."""
     authors = [display_name(a) for a in title.authors or []]
-    link = opac_link(title, settings) if links else None
-    if link:
-        link = with_utm(link, platform, campaign, f"title-{title.id}")
     full = title.title + (f": {title.subtitle}" if title.subtitle else "")
     return {
         "title": title.title,
@@ -65,16 +63,27 @@ def title_dict(title: Title, settings: Settings, platform: str, campaign: str,
         "summary": title.summary,
         "cover_url": title.cover_url,
         "catalogued_at": title.catalogued_at,
-        "link": link,
+        "link": opac_link(title, settings),
     }
+
+
+def title_dict(title: Title, settings: Settings, platform: str, campaign: str,
+               links: bool = True, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The `title` of a context; `fields` is `title_fields(title, settings)` when at hand."""
+    t = dict(title_fields(title, settings) if fields is None else fields)
+    t["authors"], t["subjects"] = list(t["authors"]), list(t["subjects"])  # each dict its own
+    link = t["link"] if links else None
+    t["link"] = with_utm(link, platform, campaign, f"title-{title.id}") if link else None
+    return t
 
 
 def title_context(title: Title, settings: Settings, platform: str, *, language: str = "id",
                   campaign: str = "koleksi-baru", links: bool = True,
                   hashtags: Sequence[str] | None = None, hashtag_cap: int | None = None,
-                  posted_at: datetime | None = None) -> dict[str, Any]:
-    """`acquisition`: one new title."""
-    t = title_dict(title, settings, platform, campaign, links)
+                  posted_at: datetime | None = None,
+                  fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`acquisition`: one new title (`fields`: see `title_fields`)."""
+    t = title_dict(title, settings, platform, campaign, links, fields)
     return PlainContext(common_context(settings, platform, language, hashtags, hashtag_cap,
                                        posted_at), title=t, link=t["link"])
 

@@ -9,7 +9,9 @@ social, campaign = what the post is about.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from functools import lru_cache
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
 from outreach.config import Settings
 from outreach.models import Title
@@ -29,7 +31,7 @@ def opac_link(title: Title, settings: Settings) -> str | None:
     if "{isbn}" in pattern and not title.isbn:
         return None  # an ISBN pattern cannot point at a record without one
     path = pattern.format(source_id=title.source_id, isbn=title.isbn or "", id=title.id or "")
-    if urlsplit(path).scheme in ("http", "https"):
+    if ":" in path and urlsplit(path).scheme in ("http", "https"):  # no ':', no scheme
         return path  # the pattern is a full URL
     return settings.opac_url.rstrip("/") + "/" + path.lstrip("/")
 
@@ -37,12 +39,44 @@ def opac_link(title: Title, settings: Settings) -> str | None:
 def with_utm(url: str, platform: str, campaign: str, content: str | None = None) -> str:
     """`url` with utm_source=<platform>, utm_medium=social, utm_campaign=<campaign> (and
     utm_content when given), replacing any UTM parameters it had; other parameters are kept."""
+    parts = _untagged(url)
+    if parts is None:
+        return url
+    head, kept, fragment = parts
+    query = _utm(platform, campaign)
+    if content:
+        query += "&utm_content=" + quote_plus(str(content))  # as urlencode writes it
+    # urlencode joins its pairs with "&" and urlunsplit appends "?query" and "#fragment":
+    # the same text as encoding the kept and the new parameters together.
+    return head + "?" + (kept + "&" if kept else "") + query + ("#" + fragment if fragment else "")
+
+
+_UNRESERVED = r"[A-Za-z0-9._~-]"
+_SIMPLE = re.compile(
+    rf"(?P<head>https?://[A-Za-z0-9.-]+(?::[0-9]+)?)(?P<path>/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?"
+    rf"(?:\?(?P<query>{_UNRESERVED}+={_UNRESERVED}*(?:&{_UNRESERVED}+={_UNRESERVED}*)*))?")
+
+
+@lru_cache(maxsize=256)
+def _untagged(url: str) -> tuple[str, str, str] | None:
+    """(URL up to its query, its parameters but UTM ones encoded, fragment); None if not http(s).
+    Cached: planning tags one title's link for each platform."""
+    simple = _SIMPLE.fullmatch(url)
+    if simple and "utm_" not in url:
+        # Only unreserved characters in the parameters: parsing and encoding them again gives
+        # them back as they are, so the query is kept as written (a third of planning's link
+        # work otherwise).
+        return simple["head"] + (simple["path"] or "/"), simple["query"] or "", ""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        return url
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not k.startswith("utm_")]
-    query += [("utm_source", platform), ("utm_medium", MEDIUM), ("utm_campaign", campaign)]
-    if content:
-        query.append(("utm_content", content))
-    return urlunsplit(parts._replace(path=parts.path or "/", query=urlencode(query)))
+        return None
+    kept = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                      if not k.startswith("utm_")])
+    head = urlunsplit(parts._replace(path=parts.path or "/", query="", fragment=""))
+    return head, kept, parts.fragment
+
+
+@lru_cache(maxsize=64)
+def _utm(platform: str, campaign: str) -> str:
+    return urlencode([("utm_source", platform), ("utm_medium", MEDIUM),
+                      ("utm_campaign", campaign)])

@@ -4,14 +4,16 @@ Checking the clock from the sandbox's hooks (attribute access, calls) misses loo
 neither, e.g. three nested `for` over one `range`. Instead, one daemon thread keeps the deadlines of
 the renders in progress and, when one passes, raises `RenderTimeout` inside the rendering thread
 (CPython's PyThreadState_SetAsyncExc: delivered between two bytecodes, so any pure-Python loop
-stops). Starting and stopping a watch costs a lock and a heap push, not a thread.
+stops). Starting and stopping a watch costs a lock and a dict entry, not a thread, and seldom
+wakes the daemon: it sleeps until the earliest deadline it knows of, and is woken only by a watch
+that ends sooner than that (or the first after it found none).
 """
 
 from __future__ import annotations
 
 import ctypes
-import heapq
 import itertools
+import math
 import os
 import threading
 import time
@@ -24,9 +26,11 @@ class RenderTimeout(Exception):
 class Watchdog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._wake = threading.Event()  # set when a watch ends sooner than the one awaited
-        self._active: dict[int, int] = {}  # token -> id of the rendering thread
-        self._heap: list[tuple[float, int]] = []  # (deadline, token), stale ones dropped lazily
+        self._wake = threading.Event()  # set when a watch ends sooner than the daemon sleeps
+        # token -> (deadline, id of the rendering thread): one entry per render in progress, so
+        # a scan is short (a heap kept every watch of the last seconds: ~100,000 when planning).
+        self._active: dict[int, tuple[float, int]] = {}
+        self._until = math.inf  # when the daemon wakes up next (under the lock)
         self._tokens = itertools.count()
         self._thread: threading.Thread | None = None
 
@@ -34,14 +38,15 @@ class Watchdog:
         token = next(self._tokens)
         deadline = time.monotonic() + seconds
         with self._lock:
-            self._active[token] = threading.get_ident()
-            heapq.heappush(self._heap, (deadline, token))
-            earliest = self._heap[0][1] == token
+            self._active[token] = (deadline, threading.get_ident())
+            sooner = deadline < self._until
+            if sooner:
+                self._until = deadline  # no second wake for the next watch
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="template-watchdog",
                                                 daemon=True)
                 self._thread.start()
-        if earliest:
+        if sooner:
             self._wake.set()
         return token
 
@@ -53,20 +58,19 @@ class Watchdog:
     def _run(self) -> None:
         while True:
             with self._lock:
-                while self._heap and self._heap[0][1] not in self._active:
-                    heapq.heappop(self._heap)
-                wait = None
-                if self._heap:
-                    deadline, token = self._heap[0]
-                    wait = deadline - time.monotonic()
-                    if wait <= 0:
-                        heapq.heappop(self._heap)
-                        ident = self._active.pop(token)
+                now = time.monotonic()
+                until = math.inf
+                for token, (deadline, ident) in list(self._active.items()):
+                    if deadline <= now:
+                        del self._active[token]
                         ctypes.pythonapi.PyThreadState_SetAsyncExc(
                             ctypes.c_ulong(ident), ctypes.py_object(RenderTimeout))
-                        continue
-            self._wake.wait(wait)
-            self._wake.clear()
+                    else:
+                        until = min(until, deadline)
+                self._until = until
+                # Cleared under the lock: a watch started from here on sets it again if needed.
+                self._wake.clear()
+            self._wake.wait(None if until == math.inf else until - now)
 
 
 watchdog = Watchdog()

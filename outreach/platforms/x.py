@@ -1,7 +1,7 @@
 """X (API v2) through tweepy's `Client`, routed by `platforms/http.py` (PLATFORMS.md, "X").
 
-tweepy 4.17 hard-codes `https://api.twitter.com`; the session's adapter sends every call to
-`OUTREACH_X_API_URL` instead (the real API or the sandbox) and signs it again for that URL.
+tweepy 4.17 hard-codes `https://api.twitter.com`; `XClient` (x_client.py) sends every call to
+`OUTREACH_X_API_URL` instead (the real API or the sandbox), signed once for that URL.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from urllib.parse import urlsplit
 import requests
 import tweepy
 
-from outreach.platforms import x_comments, x_count
+from outreach.platforms import x_account, x_comments, x_count
 from outreach.platforms.base import (
     Comment,
     ErrorKind,
+    Identity,
     Limits,
     MediaURL,
     Metrics,
@@ -31,11 +32,12 @@ from outreach.platforms.base import (
 )
 from outreach.platforms.http import (
     DEFAULT_TIMEOUT,
-    configure_session,
     mask_secrets,
     may_have_reached_platform,
+    routed_session,
     user_agent,
 )
+from outreach.platforms.x_client import OAuth1Signer, XClient
 from outreach.platforms.x_media import ONE_SHOT_MAX, SEGMENT, upload_images
 
 if TYPE_CHECKING:
@@ -54,8 +56,9 @@ _ID_SEGMENT = re.compile(r"/\d{5,}(?=/|$)")  # post ids, not the API version "/2
 
 def weighted_length(text: str) -> int:
     """X's weighted length (twitter-text v3): most scripts count 1 per character, CJK and emoji
-    2, any URL 23; text is NFC-normalised first, as X does. twitter-text decides; x_count only
-    skips its emoji regex where no multi-code-point emoji can be (tests/test_x_count.py)."""
+    2, any URL 23; text is NFC-normalised first, as X does. twitter-text's rules, URL regex and
+    emoji data decide; x_count skips its emoji regex unless an emoji sequence (ZWJ, flag,
+    keycap, skin tone) may be in the text (tests/test_x_count.py)."""
     return x_count.count(text)
 
 
@@ -80,6 +83,7 @@ class XPlatform(Platform):
         max_thread_parts=25,  # replies to one's own post; compose numbers the parts
     )
     secret_fields = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+    credential_fields = x_account.FIELDS
     one_shot_max = ONE_SHOT_MAX  # larger images are uploaded in segments
     segment_size = SEGMENT
 
@@ -97,25 +101,24 @@ class XPlatform(Platform):
         self._secrets = tuple(creds[f] for f in self.secret_fields)
         # Rate limits are per endpoint: "POST /2/tweets", "GET /2/tweets", "GET /2/tweets/:id".
         self.rate_states: dict[str, RateState] = {}
-        # Off: tweepy would sleep inside the call; the dispatcher reschedules instead.
-        self.client = tweepy.Client(
-            consumer_key=creds["consumer_key"],
-            consumer_secret=creds["consumer_secret"],
-            access_token=creds["access_token"],
-            access_token_secret=creds["access_token_secret"],
+        keys = (creds["consumer_key"], creds["consumer_secret"], creds["access_token"],
+                creds["access_token_secret"])
+        self._signer = tweepy.OAuth1UserHandler(*keys).apply_auth()
+        # tweepy's Client, sending to OUTREACH_X_API_URL and signing once per call with one
+        # signer per account (x_client.py); it never sleeps on a rate limit.
+        self.client = XClient(
+            settings.x_api_url,
+            OAuth1Signer(*keys, fallback=self._signer),
+            consumer_key=keys[0],
+            consumer_secret=keys[1],
+            access_token=keys[2],
+            access_token_secret=keys[3],
             return_type=dict,
-            wait_on_rate_limit=False,
         )
         self.client.user_agent = user_agent()  # tweepy sets its own on every request
-        self._signer = tweepy.OAuth1UserHandler(
-            creds["consumer_key"],
-            creds["consumer_secret"],
-            creds["access_token"],
-            creds["access_token_secret"],
-        ).apply_auth()
         self._base_path = urlsplit(settings.x_api_url).path.rstrip("/")
-        configure_session(
-            self.client.session,
+        # Routed before signing (x_media's calls use api.x.com URLs), so signed once as well.
+        self.client.session = routed_session(
             settings.x_api_url,
             timeout=timeout,
             secrets=self._secrets,
@@ -236,6 +239,10 @@ class XPlatform(Platform):
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
         """Replies in the post's conversation (x_comments.py)."""
         return x_comments.fetch_comments(self, remote_id, since)
+
+    def verify(self) -> Identity:
+        """`GET /2/users/me` (x_account.py)."""
+        return x_account.verify(self)
 
     # -- rate limits ------------------------------------------------------------------------
     @property

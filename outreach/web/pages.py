@@ -130,6 +130,7 @@ MENU = (
     ("/catalogue", N_("Katalog"), "staff"),
     ("/events", N_("Acara"), "staff"),
     ("/imports", N_("Impor"), "staff"),
+    ("/approvals/mine", N_("Posting saya"), "staff"),
     ("/approvals", N_("Persetujuan"), "manager"),
     ("/dashboard", N_("Dasbor"), "manager"),
     ("/reports", N_("Laporan"), "manager"),
@@ -149,7 +150,8 @@ def menu(request: Request, user: Any) -> list[dict[str, Any]]:
     items = []
     for path, label, role in MENU:
         if path in paths and user is not None and role_at_least(user.role, role):
-            current = here == path or (path != "/" and here.startswith(path + "/"))
+            current = here == path or (path != "/" and here.startswith(path + "/")
+                                       and not any(p == here for p, _l, _r in MENU))
             items.append({"path": path, "label": label, "current": current})
     return items
 

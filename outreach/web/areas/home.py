@@ -24,7 +24,8 @@ def home(request: Request, user: Staff, session: DB) -> Response:
     next_due = session.exec(
         select(func.min(Delivery.scheduled_at)).where(Delivery.status == DeliveryStatus.scheduled)
     ).one()
-    accounts = session.exec(select(Account).order_by(Account.platform, Account.name)).all()
+    accounts = session.exec(select(Account).where(Account.source != "removed")
+                            .order_by(Account.platform, Account.name)).all()
     clock = [t for t in last_ticks(session) if t.role == "clock"]
     return render(request, "home.html", {
         "counts": counts,

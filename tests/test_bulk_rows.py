@@ -1,0 +1,57 @@
+"""Planning's Core bulk rows write what the ORM writes for the same values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from outreach.bulk_rows import bulk_rows, full_row, once
+from outreach.db import get_engine
+from outreach.models import Account, Delivery, Post
+
+NOW = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
+
+
+def _columns(d: Delivery) -> dict:
+    return {k: v for k, v in d.model_dump().items() if k not in ("id", "subject_key")}
+
+
+def test_bulk_rows_read_back_like_orm_rows(db_url):
+    engine = get_engine(db_url)
+    with Session(engine) as s:
+        account = Account(platform="x", external_id="1", name="a")
+        post = Post(kind="acquisition", subject_key="title:1", created_at=NOW, updated_at=NOW)
+        s.add_all([account, post])
+        s.commit()
+        base = {"account_id": account.id, "post_id": post.id, "platform": "x", "text": "Halo",
+                "scheduled_at": NOW + timedelta(hours=1), "status": "scheduled"}
+        values = [{**base, "subject_key": "title:1", "link": "https://x.example/1"},
+                  {**base, "subject_key": "title:2", "last_error": "Terlalu panjang.",
+                   "last_error_kind": "invalid", "media": ["/m/a.jpg"], "alt_text": ["Sampul"]}]
+        rows = bulk_rows(Delivery, values, NOW)
+        # Columns NULL in every row and without a default are left out; the rest are all there.
+        assert "published_at" not in rows[0] and "last_error" in rows[0] and "status" in rows[0]
+        assert rows[0].keys() == rows[1].keys()
+        s.execute(insert(Delivery.__table__), rows)
+        for v in values:
+            s.add(Delivery(**{**v, "subject_key": v["subject_key"] + "-orm"}, created_at=NOW,
+                           updated_at=NOW))
+        s.commit()
+        found = {d.subject_key: _columns(d) for d in s.exec(select(Delivery))}
+    assert found["title:1"] == found["title:1-orm"]
+    assert found["title:2"] == found["title:2-orm"]
+    assert found["title:1"]["media"] == [] and found["title:1"]["published_at"] is None
+
+
+def test_each_row_has_its_own_default_lists():
+    a, b = (full_row(Delivery, {"text": "x"}, NOW) for _ in range(2))
+    a["media"].append("/m/a.jpg")
+    assert b["media"] == [] and full_row(Delivery, {}, NOW)["remote_extra"] == {}
+
+
+def test_once_makes_its_value_once():
+    made = []
+    get = once(lambda: made.append(1) or len(made))
+    assert (get(), get(), made) == (1, 1, [1])

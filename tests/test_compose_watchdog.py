@@ -1,0 +1,77 @@
+"""The render time limit: a watch fires on time, whatever other watches are running, and never
+after it was stopped."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from outreach.compose.templates import TemplateError, render_string
+from outreach.compose.watchdog import RenderTimeout, Watchdog
+
+
+def _spin(seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def test_a_loop_is_stopped_and_said_so():
+    started = time.monotonic()
+    with pytest.raises(TemplateError, match="rendering took longer than 2 s"):
+        render_string("{% set r = range(100000) %}{% for i in r %}{% for j in r %}{% endfor %}"
+                      "{% endfor %}", {})
+    assert time.monotonic() - started < 4
+
+
+def test_a_short_watch_fires_while_a_long_one_waits():
+    dog = Watchdog()
+    results: dict[str, float | str] = {}
+
+    def render(name: str, limit: float, work: float) -> None:
+        started = time.monotonic()
+        try:
+            token = dog.start(limit)
+            try:
+                _spin(work)
+            finally:
+                dog.stop(token)
+            results[name] = "finished"
+        except RenderTimeout:
+            results[name] = time.monotonic() - started
+
+    long = threading.Thread(target=render, args=("long", 30.0, 1.0))
+    long.start()
+    time.sleep(0.05)  # the daemon now sleeps until the long watch's deadline
+    short = threading.Thread(target=render, args=("short", 0.2, 5.0))
+    short.start()
+    short.join(10)
+    long.join(10)
+    assert results["long"] == "finished"
+    assert isinstance(results["short"], float) and results["short"] < 1.5
+
+
+def test_many_quick_watches_then_one_slow():
+    """Thousands of renders in a row (planning) leave the daemon asleep, yet the next slow one is
+    stopped on time."""
+    dog = Watchdog()
+    for _ in range(20_000):
+        dog.stop(dog.start(0.5))
+    started = time.monotonic()
+    with pytest.raises(RenderTimeout):
+        token = dog.start(0.3)
+        try:
+            _spin(5)
+        finally:
+            dog.stop(token)
+    assert time.monotonic() - started < 1.5
+
+
+def test_nothing_arrives_after_stop():
+    dog = Watchdog()
+    token = dog.start(0.1)
+    dog.stop(token)
+    _spin(0.4)  # well past the deadline: a late RenderTimeout would fail this test
+    assert not dog._active
