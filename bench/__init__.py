@@ -23,6 +23,8 @@ REGISTRY: list[tuple[str, str]] = [
     ("instagram_private", "bench.instagram_private"),
     ("engagement_sync", "bench.engagement_sync"),
     ("report_summary", "bench.report_summary"),  # after dispatch: both take --postgres
+    ("catalogue_browse", "bench.catalogue_browse"),
+    ("web_load", "bench.web_load"),
 ]
 
 

@@ -169,3 +169,46 @@ def web(db_url, monkeypatch):
 
     monkeypatch.setenv("OUTREACH_SECRET_KEY", "web-test-secret-" + uuid.uuid4().hex)
     return Web(db_url)
+
+
+# Browser tests (tests/browser_kit.py): the app under uvicorn, Debian's chromium via Playwright.
+@pytest.fixture(scope="session")
+def browser():
+    from browser_kit import launch_browser
+
+    with launch_browser() as launched:
+        yield launched
+
+
+@pytest.fixture
+def live(db_url, sandbox_env, tmp_path, monkeypatch):
+    """The web app over real HTTP on a free loopback port, platforms on the sandbox, media
+    served at OUTREACH_PUBLIC_BASE_URL (this server)."""
+    from browser_kit import LiveServer, bind_loopback
+
+    from outreach.config import load_settings
+
+    sock = bind_loopback()
+    monkeypatch.setenv("OUTREACH_SECRET_KEY", "browser-test-secret-" + uuid.uuid4().hex)
+    monkeypatch.setenv("OUTREACH_PUBLIC_BASE_URL", f"http://127.0.0.1:{sock.getsockname()[1]}")
+    monkeypatch.setenv("OUTREACH_MEDIA_DIR", str(tmp_path / "media"))
+    server = LiveServer(sock, load_settings())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def open_page(browser, live):
+    """Opens a page in a fresh browser context (its own cookies: one per person signed in)."""
+    from browser_kit import new_page
+
+    contexts = []
+
+    def opener(lang: str = "id-ID"):
+        page = new_page(browser, live.url, lang)
+        contexts.append(page.context)
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
