@@ -8,13 +8,14 @@ matrix test finds the role through the dependency's `min_role`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from outreach.db import get_engine
 from outreach.models import User
@@ -177,3 +178,21 @@ def forbidden_page(request: Request, reason: str) -> Response:
 
 def notice(request: Request, message: str, kind: str = "ok") -> None:
     flash(request, message, kind)
+
+
+async def posted_form(request: Request) -> FormData:
+    """The submitted form, read on the event loop so the route itself can be a plain `def`
+    (FastAPI runs those in the thread pool: database and platform calls never block the loop)."""
+    return await request.form()
+
+
+async def posted_json(request: Request) -> Any:
+    """The JSON body, or None when it is not JSON (same reason as `posted_form`)."""
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+PostedJSON = Annotated[Any, Depends(posted_json)]

@@ -24,7 +24,7 @@ from outreach.platforms import (
     sync_env_accounts,
 )
 from outreach.platforms.base import ErrorKind, Platform
-from outreach.web.auth import DB, Admin
+from outreach.web.auth import DB, Admin, PostedForm
 from outreach.web.pages import N_, _, flash, render
 
 router = APIRouter()
@@ -159,8 +159,7 @@ def new_account(request: Request, user: Admin, platform: str = "",
     return _form(request, _class(platform, backend))
 
 
-async def _submitted(request: Request, cls: type[Platform]) -> tuple[dict[str, str], str]:
-    form = await request.form()
+def _submitted(form: Any, cls: type[Platform]) -> tuple[dict[str, str], str]:
     values = {f.name: str(form.get(FIELD_PREFIX + f.name) or "") for f in cls.credential_fields}
     return values, str(form.get("name") or "").strip()
 
@@ -184,13 +183,12 @@ def _connected_message(request: Request, result: core.Connected) -> str:
 
 
 @router.post("/admin/accounts")
-async def connect_account(request: Request, user: Admin, session: DB) -> Response:
-    form = await request.form()
+def connect_account(request: Request, user: Admin, session: DB, form: PostedForm) -> Response:
     cls = _class(str(form.get("platform") or ""), str(form.get("backend") or ""))
     if cls is None:
         return _form(request, None, error=_(request, "Pilih platform yang akan disambungkan."),
                      status_code=400)
-    values, name = await _submitted(request, cls)
+    values, name = _submitted(form, cls)
     try:
         result = core.connect(session, request.app.state.settings, cls, values,
                               actor=user.email, user_id=user.id, name=name)
@@ -218,12 +216,13 @@ def reconnect_form(request: Request, account_id: int, user: Admin, session: DB) 
 
 
 @router.post("/admin/accounts/{account_id}/reconnect")
-async def reconnect(request: Request, account_id: int, user: Admin, session: DB) -> Response:
+def reconnect(request: Request, account_id: int, user: Admin, session: DB,
+              form: PostedForm) -> Response:
     account = _get(session, account_id)
     cls = _class(account.platform, account.backend)
     if cls is None:
         raise HTTPException(status_code=404)
-    values, name = await _submitted(request, cls)
+    values, name = _submitted(form, cls)
     try:
         result = core.connect(session, request.app.state.settings, cls, values,
                               actor=user.email, user_id=user.id, name=name, account=account)
@@ -268,10 +267,11 @@ def resume(request: Request, account_id: int, user: Admin, session: DB) -> Respo
 
 
 @router.post("/admin/accounts/{account_id}/remove")
-async def remove(request: Request, account_id: int, user: Admin, session: DB) -> Response:
+def remove(request: Request, account_id: int, user: Admin, session: DB,
+           form: PostedForm) -> Response:
     account = _get(session, account_id)
     name = account.name
-    cancel = (await request.form()).get("cancel_waiting") == "1"
+    cancel = form.get("cancel_waiting") == "1"
     try:
         cancelled, deleted = core.remove(session, account, cancel=cancel, actor=user.email,
                                          user_id=user.id)

@@ -26,7 +26,7 @@ from outreach.prefill import PrefillError, prefill
 from outreach.queue import NewPost, QueueError, create_post
 from outreach.users import role_at_least
 from outreach.web.areas._staff import local_time, see_other
-from outreach.web.auth import DB, Staff
+from outreach.web.auth import DB, PostedForm, PostedJSON, Staff
 from outreach.web.pages import _, flash, render, request_lang
 
 router = APIRouter()
@@ -159,12 +159,12 @@ def compose_page(request: Request, user: Staff, session: DB) -> Response:
     return form_page(request, session, user, accounts, draft, start=start)
 
 
-async def _read_upload(request: Request, session: Any, upload: UploadFile, alt: str,
+def _read_upload(request: Request, session: Any, upload: UploadFile, alt: str,
                        index: int) -> tuple[Slot | None, str | None]:
     """Store an uploaded image; (its slot, None) or (None, why it was refused)."""
     from PIL import Image
 
-    data = await upload.read(MAX_UPLOAD + 1)
+    data = upload.file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         return None, _(request, "Gambar %(n)s terlalu besar (paling besar %(mb)s MB).",
                        n=index, mb=MAX_UPLOAD // (1024 * 1024))
@@ -180,9 +180,8 @@ async def _read_upload(request: Request, session: Any, upload: UploadFile, alt: 
     return _slot_of(ensure_asset(session, path, alt or None), index, alt), None
 
 
-async def read_form(request: Request, session: Any) -> tuple[Draft, str, dict[str, Any]]:
+def read_form(request: Request, session: Any, form: Any) -> tuple[Draft, str, dict[str, Any]]:
     """The posted form as a draft (uploads stored), the action asked for, and input errors."""
-    form = await request.form()
     errors: dict[str, Any] = {}
     draft = Draft(text=str(form.get("text") or ""), at=str(form.get("at") or "").strip(),
                   title_id=_int(form.get("title_id")), event_id=_int(form.get("event_id")))
@@ -193,7 +192,7 @@ async def read_form(request: Request, session: Any) -> tuple[Draft, str, dict[st
         upload = form.get(f"file_{i}")
         slot = None
         if isinstance(upload, UploadFile) and upload.filename:
-            slot, error = await _read_upload(request, session, upload, alt, i)
+            slot, error = _read_upload(request, session, upload, alt, i)
             if error:
                 errors[f"file_{i}"] = error
         elif form.get(f"token_{i}") and not form.get(f"remove_{i}"):
@@ -221,10 +220,10 @@ async def read_form(request: Request, session: Any) -> tuple[Draft, str, dict[st
 
 
 @router.post("/compose")
-async def compose_submit(request: Request, user: Staff, session: DB) -> Response:
+def compose_submit(request: Request, user: Staff, session: DB, form: PostedForm) -> Response:
     settings = request.app.state.settings
     accounts = usable_accounts(session, settings)
-    draft, action, errors = await read_form(request, session)
+    draft, action, errors = read_form(request, session, form)
     known = {a.id for a in accounts}
     draft.account_ids = [i for i in draft.account_ids if i in known]
     if len(draft.text) > MAX_TEXT:
@@ -275,14 +274,10 @@ async def compose_submit(request: Request, user: Staff, session: DB) -> Response
 
 
 @router.post("/compose/preview")
-async def compose_preview(request: Request, user: Staff, session: DB) -> Response:
+def compose_preview(request: Request, user: Staff, session: DB, body: PostedJSON) -> Response:
     """JSON in: {"text", "accounts": [id], "images": [{"token"?, "alt", "name"?}]}; JSON out:
     per account, the text as it will be posted (thread parts), its length as the platform
     counts it, the limit, and warnings in plain words."""
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
     if not isinstance(body, dict):
         return JSONResponse({"error": _(request, "Permintaan pratinjau tidak valid.")},
                             status_code=400)

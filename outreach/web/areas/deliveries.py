@@ -23,7 +23,7 @@ from outreach.models import NEEDS_PERSON, DeliveryStatus, Role, utcnow
 from outreach.platforms import UnknownPlatform
 from outreach.users import role_at_least
 from outreach.web.areas._staff import local_time, see_other
-from outreach.web.auth import DB, Staff
+from outreach.web.auth import DB, PostedForm, Staff
 from outreach.web.pages import _, flash, render, request_lang
 
 router = APIRouter()
@@ -75,8 +75,8 @@ def show(request: Request, delivery_id: int, user: Staff, session: DB) -> Respon
 
 
 @router.post("/deliveries/{delivery_id}/edit")
-async def edit(request: Request, delivery_id: int, user: Staff, session: DB) -> Response:
-    form = await request.form()
+def edit(request: Request, delivery_id: int, user: Staff, session: DB,
+         form: PostedForm) -> Response:
     found = detail(session, delivery_id)
     if found is None:
         raise HTTPException(status_code=404)
@@ -112,8 +112,8 @@ async def edit(request: Request, delivery_id: int, user: Staff, session: DB) -> 
 
 
 @router.post("/deliveries/{delivery_id}/reschedule")
-async def move(request: Request, delivery_id: int, user: Staff, session: DB) -> Response:
-    form = await request.form()
+def move(request: Request, delivery_id: int, user: Staff, session: DB,
+         form: PostedForm) -> Response:
     found = detail(session, delivery_id)
     if found is None:
         raise HTTPException(status_code=404)

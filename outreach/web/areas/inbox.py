@@ -16,7 +16,7 @@ from outreach.queue import QueueError, cancel, mark_published, retry
 from outreach.users import role_at_least
 from outreach.web.areas import deliveries
 from outreach.web.areas._staff import back_to, platforms, query, see_other
-from outreach.web.auth import DB, Staff
+from outreach.web.auth import DB, PostedForm, Staff
 from outreach.web.pages import _, flash, render
 
 router = APIRouter()
@@ -61,8 +61,8 @@ def _refuse(request: Request, session: Any, user: Any, origin: str, delivery_id:
                            errors={"action": message}, form=form, status_code=status_code)
 
 
-async def _target(request: Request, session: Any, delivery_id: int) -> tuple[Delivery, str, Any]:
-    form = await request.form()
+def _target(request: Request, session: Any, delivery_id: int,
+            form: Any) -> tuple[Delivery, str, Any]:
     d = session.get(Delivery, delivery_id)
     if d is None:
         raise HTTPException(status_code=404)
@@ -70,9 +70,9 @@ async def _target(request: Request, session: Any, delivery_id: int) -> tuple[Del
 
 
 @router.post("/deliveries/{delivery_id}/retry")
-async def retry_delivery(request: Request, delivery_id: int, user: Staff,
-                         session: DB) -> Response:
-    d, origin, _form = await _target(request, session, delivery_id)
+def retry_delivery(request: Request, delivery_id: int, user: Staff, session: DB,
+                   form: PostedForm) -> Response:
+    d, origin, _form = _target(request, session, delivery_id, form)
     if d.status not in (*NEEDS_PERSON, S.retry_wait):
         return _refuse(request, session, user, origin, delivery_id,
                        _(request, "Kiriman ini tidak dapat dicoba lagi dalam statusnya "
@@ -88,9 +88,9 @@ async def retry_delivery(request: Request, delivery_id: int, user: Staff,
 
 
 @router.post("/deliveries/{delivery_id}/cancel")
-async def cancel_delivery(request: Request, delivery_id: int, user: Staff,
-                          session: DB) -> Response:
-    d, origin, _form = await _target(request, session, delivery_id)
+def cancel_delivery(request: Request, delivery_id: int, user: Staff, session: DB,
+                    form: PostedForm) -> Response:
+    d, origin, _form = _target(request, session, delivery_id, form)
     if d.status in (S.published, S.publishing, S.cancelled):
         return _refuse(request, session, user, origin, delivery_id,
                        _(request, "Kiriman yang sudah terbit, sedang terbit, atau sudah "
@@ -110,9 +110,9 @@ async def cancel_delivery(request: Request, delivery_id: int, user: Staff,
 
 
 @router.post("/deliveries/{delivery_id}/mark-published")
-async def mark_delivery(request: Request, delivery_id: int, user: Staff,
-                        session: DB) -> Response:
-    d, origin, form = await _target(request, session, delivery_id)
+def mark_delivery(request: Request, delivery_id: int, user: Staff, session: DB,
+                  form: PostedForm) -> Response:
+    d, origin, form = _target(request, session, delivery_id, form)
     url = str(form.get("url") or "").strip()
     message = None
     if d.status == S.published:
