@@ -1,9 +1,13 @@
-"""Rows for Core bulk inserts (planning writes thousands of posts and deliveries at once), and a
-lazy value for per-subject work planning may never need."""
+"""Rows for Core bulk inserts (planning writes thousands of posts and deliveries at once), a
+lazy value for per-subject work planning may never need, and fewer full garbage collections
+while planning."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from copy import copy
 from datetime import datetime
 from typing import Any
@@ -54,3 +58,40 @@ def full_row(model: type, values: dict[str, Any], now: datetime) -> dict[str, An
         if key not in values:
             row[key] = copy(row[key])
     return row
+
+
+_gc_lock = threading.Lock()
+_gc_runs = 0  # runs in progress in this process
+_gc_saved: tuple[int, int, int] | None = None
+
+
+@contextmanager
+def no_full_collections() -> Iterator[None]:
+    """No full garbage collection while this runs (planning: `planning.plan`).
+
+    Planning keeps what it composes (rows, results) until it writes them, so full collections
+    walked an ever larger heap of live data again and again: about a fifth of planning's time,
+    freeing nothing. Why it is safe: young collections go on as before, so short-lived cycles
+    are freed at once; a cycle that reaches the oldest generation waits only until the first
+    full collection after the run, when the usual threshold is back. The thresholds are
+    process-wide, so concurrent runs share one change and the last to finish restores it."""
+    global _gc_runs, _gc_saved
+    with _gc_lock:
+        if _gc_runs == 0:
+            _gc_saved = gc.get_threshold()
+            young, middle, _ = _gc_saved
+            gc.set_threshold(young, middle, _GC_PLANNING_OLDEST)
+        _gc_runs += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_runs -= 1
+            if _gc_runs == 0 and _gc_saved is not None:
+                gc.set_threshold(*_gc_saved)
+                _gc_saved = None
+
+
+# Middle-generation collections before a full one during planning (default 10): a planning run
+# of 10,000 titles makes far fewer than this many.
+_GC_PLANNING_OLDEST = 1_000_000

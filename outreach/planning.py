@@ -24,10 +24,11 @@ from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from outreach.bulk_rows import bulk_rows, once
+from outreach.bulk_rows import bulk_rows, no_full_collections, once
 from outreach.compose import build
 from outreach.compose.cards import CardError
 from outreach.compose.context import (
+    TitleRow,
     digest_context,
     event_context,
     title_context,
@@ -420,12 +421,16 @@ class Planner:
         self.result.cancelled = self.session.execute(query).rowcount or 0
 
 
-def new_titles(session: Session, settings: Settings, now: datetime) -> list[Title]:
+def new_titles(session: Session, settings: Settings, now: datetime) -> list[TitleRow]:
+    """Titles to announce, as the columns composition reads (Core: loading 10,000 ORM objects
+    cost planning nearly as much as a bare render of all 30,000 posts)."""
     since = now - timedelta(days=settings.announce_window_days)
-    return list(session.exec(
-        select(Title).where(Title.withdrawn_at.is_(None), Title.catalogued_at.is_not(None),
-                            Title.catalogued_at >= since, Title.catalogued_at <= now)
-        .order_by(Title.catalogued_at, Title.id)))
+    columns = Title.__table__.c
+    return [TitleRow._make(row) for row in session.execute(
+        select(*(columns[name] for name in TitleRow._fields))
+        .where(Title.withdrawn_at.is_(None), Title.catalogued_at.is_not(None),
+               Title.catalogued_at >= since, Title.catalogued_at <= now)
+        .order_by(Title.catalogued_at, Title.id))]
 
 
 def digest_title_ids(session: Session, since: datetime, until: datetime) -> list[int]:
@@ -448,7 +453,8 @@ def plan(session: Session, *, settings: Settings | None = None,
     settings = settings or get_settings()
     schedule = schedule or load_schedule(settings)
     planner = Planner(session, settings, schedule, now or utcnow(), dry_run, images)
-    result = planner.run()
+    with no_full_collections():
+        result = planner.run()
     if dry_run:
         session.rollback()
     log.info("planned %d deliveries", len(result.planned))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from outreach.bulk_rows import bulk_rows, full_row, once
+from outreach.bulk_rows import bulk_rows, full_row, no_full_collections, once
 from outreach.db import get_engine
 from outreach.models import Account, Delivery, Post
 
@@ -55,3 +57,37 @@ def test_once_makes_its_value_once():
     made = []
     get = once(lambda: made.append(1) or len(made))
     assert (get(), get(), made) == (1, 1, [1])
+
+
+def test_no_full_collections_while_planning_then_as_before():
+    before = gc.get_threshold()
+    with no_full_collections():
+        young, middle, oldest = gc.get_threshold()
+        assert (young, middle) == before[:2] and oldest > 1000 * before[2]
+        with no_full_collections():  # a second run at the same time shares the change
+            assert gc.get_threshold()[2] == oldest
+        assert gc.get_threshold()[2] == oldest  # ... and the first is still running
+    assert gc.get_threshold() == before
+
+
+def test_no_full_collections_restored_after_an_error_and_across_threads():
+    before = gc.get_threshold()
+    started, finish = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with no_full_collections():
+            started.set()
+            finish.wait(10)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    started.wait(10)
+    try:
+        with no_full_collections():
+            raise RuntimeError("planning failed")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() != before  # the other run is still going
+    finish.set()
+    thread.join(10)
+    assert gc.get_threshold() == before

@@ -10,7 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outreach.compose.context import sample_title, title_context, title_fields
+from outreach.compose.context import (
+    sample_title,
+    title_context,
+    title_fields,
+    title_row,
+)
 from outreach.compose.templates import tidy
 from outreach.config import load_settings
 
@@ -28,6 +33,16 @@ def test_shared_fields_give_the_same_context(n, platform, links):
     # Each context owns its lists: nothing one does to them reaches the next platform's.
     assert shared["title"]["authors"] is not fields["authors"]
     assert fields["link"] == f"https://opac.example.id/index.php?p=show_detail&id={100 + n}"
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_title_row_says_what_its_title_says(n):
+    """Planning loads titles as rows (`TitleRow`): composition must not tell the difference."""
+    config = load_settings(opac_url="https://opac.example.id")
+    title = sample_title(n)
+    row = title_row(title)
+    assert title_fields(row, config) == title_fields(title, config)
+    assert title_context(row, config, "x") == title_context(title, config, "x")
 
 
 def _tidy_first_written(text: str) -> str:

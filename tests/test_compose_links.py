@@ -42,5 +42,9 @@ words = st.text(st.characters(codec="utf-8"), max_size=8)
 @example("https://opac.example.id/index.php?p=show_detail&id=1", "x", "koleksi-baru", "title-1")
 @example("https://opac.example.id", "x", "acara", None)
 @example("https://opac.example.id/?utm_source=old&utm_medium=x&a=1#top", "x", "c d", "é&=")
+@example("https://opac.example.id/", "x", "koleksi-baru", "-")  # letters, digits, '-' unquoted
+@example("https://opac.example.id/", "x", "koleksi-baru", "Title--12x")
+@example("https://opac.example.id/", "x", "koleksi-baru", "title-\u0663")  # a non-ASCII digit
+@example("https://opac.example.id/", "x", "koleksi-baru", "title_12.a~b")
 def test_same_as_encoding_the_whole_query(url, platform, campaign, content):
     assert with_utm(url, platform, campaign, content) == whole(url, platform, campaign, content)

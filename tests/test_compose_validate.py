@@ -81,6 +81,17 @@ def test_hashtag_cap(tmp_path):
     assert found == ["Terlalu banyak tagar untuk Photos: 7, paling banyak 5. Hapus 2 tagar."]
 
 
+def test_hashtag_cap_counts_hashtags_not_hash_signs(tmp_path):
+    """Many '#' but few hashtags (the count is skipped only when '#' alone cannot exceed it)."""
+    target = photo_target()
+    media = [image(tmp_path, "a.jpg", (1080, 1350))]
+    text = "C# & F# di lantai 2, rak #3A " + " ".join(f"#Tag{i}" for i in range(4)) + " ## #"
+    assert text.count("#") > 5 and len(hashtags_in(text)) == 5
+    assert problems(target, text, media, ["Sampul"]) == []
+    assert problems(target, text + " #Lagi", media, ["Sampul"]) == [
+        "Terlalu banyak tagar untuk Photos: 6, paling banyak 5. Hapus 1 tagar."]
+
+
 @pytest.mark.parametrize(("size", "fmt", "expected"), [
     ((1080, 1350), "JPEG", None),
     ((1080, 1080), "PNG", "hanya menerima JPEG"),

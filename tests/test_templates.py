@@ -194,3 +194,34 @@ def test_library_folder_overrides_the_shipped_templates(tmp_path, monkeypatch):
         "Buku baru: Laut"
     # What the library did not copy still comes from the shipped defaults.
     assert templates.source("digest", "x", "id")[0] == "digest/x.id.j2"
+
+
+@pytest.mark.parametrize("expression", [
+    "d.title", "d.items", "d.keys()|list", "d.get('title')", "d.__class__", "d._private",
+    "d.mro", "d.__init__", "d.update", "d.pop", "d.title.upper()", "d.nested.x", "d['items']",
+    "s.title", "s.upper", "l.append", "n.real", "d.missing", "sub.title", "sub.items",
+])
+def test_dict_keys_read_as_the_sandbox_reads_them(expression):
+    """The shortcut for a dict's keys (`_BoundedEnvironment.getattr`) finds what the library's
+    immutable sandbox finds, refuses what it refuses, and leaves other objects to it."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    from outreach.compose.templates import environment
+
+    class Sub(dict):
+        pass
+
+    context = {"d": {"title": "Judul", "items": "bukan metode", "_private": 1, "mro": 2,
+                     "update": 3, "nested": {"x": 4}},
+               "s": "teks", "l": [1], "n": 5, "sub": Sub(title="A", items="B")}
+    source = "{{ " + expression + " }}"
+
+    def outcome(env):
+        try:
+            return env.from_string(source).render(context)
+        except Exception as exc:  # the same refusal, the same message
+            return type(exc).__name__, str(exc)
+
+    library = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
+    assert outcome(environment()) == outcome(library)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from twitter_text import parse_tweet
+from twitter_text.extract_urls import extract_urls_with_indices
 from twitter_text.parse_tweet import convert_line_ending
 from twitter_text.regexp.emoji import emoji as _LIBRARY_EMOJI
 from twitter_text.regexp.spaces_group import spaces_group
@@ -171,3 +172,57 @@ def test_no_url_part_takes_a_space(part):
 def test_every_space_is_known_to_the_run_search():
     spaces = re.compile(f"[{spaces_group}]")
     assert {chr(p) for p in range(0x110000) if spaces.match(chr(p))} == x_count._SPACES
+
+
+# -- a run's plain query: its URLs read once per head (x_count._run_urls) -------------------------
+HEADS = ["https://opac.example.id/index.php", "http://perpus.go.id", "opac.example.id/a/b",
+         "perpusnas.go.id", "https://t.co/abc", "https://t.co/" + "a" * 41,
+         "(https://example.com/x", "https://example.com/a_(b)", "www.example.com/x.",
+         "example.com:8080/x", "mail@example.com/x", "https://exa_mple.com",
+         "-example.com", "a.b.c.d.e.f", "https://example.com/x,",
+         "Bontang.Buka", "https://example.com/?", "xn--wgv71a119e.jp/x", "example.com/@user/",
+         "https://example.com/x?y", "", ".", "https://192.168.0.1", "EXAMPLE.COM/X", "a.co#b"]
+PLAIN = "abcXYZ019!?*'@();:&=+$/%#[]-_,~|"  # query characters but '.'
+queries = st.text(st.sampled_from(PLAIN), max_size=30) | st.lists(  # and some that are not
+    st.sampled_from([*PLAIN, "a.com", ".", "é", " ", "\n", "x.co/y"]), max_size=12).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.sampled_from(["", " ", "(", "x", "@", "#", "\u3000"]), st.sampled_from(HEADS),
+       queries)
+@example(" ", "https://opac.example.id/index.php",
+         "p=show_detail&id=12&utm_source=x&utm_medium=social&utm_campaign=koleksi-baru"
+         "&utm_content=title-12")
+@example(" ", "https://t.co/abc", "x=1")
+@example(" ", "example.com", "q=1")  # no scheme, no path: the URL stops before the query
+@example(" ", "https://example.com/x", "a" * 2100)
+def test_plain_queries_read_once_per_head(before, head, query):
+    run = before + head + "?" + query
+    expected = [(e["indices"][0], len(e["url"])) for e in extract_urls_with_indices(run)]
+    assert x_count._run_urls(run) == expected
+    text = "Pinjam: " + head + "?" + query + " #Buku"
+    assert weighted_length(text) == reference(text)
+
+
+def test_plain_query_characters_are_the_library_s():
+    """The premises of `_run_urls`: the plain query takes only twitter-text's query characters
+    (never '.', which every domain needs, nor a space), and ends with a query-ending one."""
+    middle, end = re.compile(x_count._QUERY_MIDDLE), re.compile(x_count._QUERY_END)
+    takes = {chr(p) for p in range(0x110000) if middle.fullmatch(chr(p))}
+    assert takes and all(valid_url_query_chars.fullmatch(c) for c in takes)
+    assert "." not in takes and not takes & x_count._SPACES
+    ends = {chr(p) for p in range(0x110000) if end.fullmatch(chr(p))}
+    assert ends and all(valid_url_query_ending_chars.fullmatch(c) for c in ends)
+    assert x_count._PLAIN_QUERY.fullmatch(x_count._STAND_IN)
+
+
+def test_planning_links_read_their_head_once():
+    x_count._head_urls.cache_clear()
+    x_count.count.cache_clear()
+    link = ("https://opac.example.id/index.php?p=show_detail&id={}&utm_source=x&utm_medium=social"
+            "&utm_campaign=koleksi-baru&utm_content=title-{}")
+    for i in (1, 22, 333):
+        text = f"📚 Koleksi baru!\n\nPinjam: {link.format(i, i)}\n\n#BukuBaru"
+        assert weighted_length(text) == reference(text)
+    info = x_count._head_urls.cache_info()
+    assert (info.misses, info.hits) == (1, 2)

@@ -55,13 +55,17 @@ def compose(templates: TemplateSet, kind: str, target: Target, language: str,
     """Render the template, fit the text to the platform, attach images, validate."""
     name, text = templates.render(kind, target.name, language, context)
     parts = fit_text(target, text)
-    chosen = list(images) if target.images or target.limits.media_required else []
-    chosen = chosen[: target.limits.max_media] if target.limits.max_media else []
-    media = [path for path, _ in chosen]
-    alts = [alt for _, alt in chosen]
+    media: list[str] = []
+    alts: list[str] = []
+    limits = target.limits
+    if images and limits.max_media and (target.images or limits.media_required):
+        for path, alt in images[: limits.max_media]:
+            media.append(path)
+            alts.append(alt)
     found = problems(target, parts[0], media, alts, thread=parts[1:], locale=locale)
-    return Composed(template=name, text=join_thread(parts), parts=parts, media=media,
-                    alt_text=alts, link=context.get("link"), problems=found)
+    return Composed(template=name, text=parts[0] if len(parts) == 1 else join_thread(parts),
+                    parts=parts, media=media, alt_text=alts, link=context.get("link"),
+                    problems=found)
 
 
 def wants_images(targets: Sequence[Target]) -> bool:

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
 from outreach.config import Settings
 from outreach.models import Title
+
+if TYPE_CHECKING:
+    from outreach.compose.context import TitleRow
 
 # SLiMS shows a title at index.php?p=show_detail&id=<biblio_id> (the default pattern).
 SLIMS_DETAIL = "index.php?p=show_detail&id={source_id}"
 MEDIUM = "social"
 
 
-def opac_link(title: Title, settings: Settings) -> str | None:
+def opac_link(title: Title | TitleRow, settings: Settings) -> str | None:
     """The record's own OPAC URL, else the configured OPAC with the configured pattern."""
     if title.opac_url:
         return title.opac_url
@@ -45,7 +49,11 @@ def with_utm(url: str, platform: str, campaign: str, content: str | None = None)
     head, kept, fragment = parts
     query = _utm(platform, campaign)
     if content:
-        query += "&utm_content=" + quote_plus(str(content))  # as urlencode writes it
+        content = str(content)
+        # As urlencode writes it; letters, digits and '-' (planning's "title-12") stay as they
+        # are, so they skip the quoting (ASCII isalnum: [A-Za-z0-9]).
+        simple = content.isascii() and content.replace("-", "").isalnum()
+        query += "&utm_content=" + (content if simple else quote_plus(content))
     # urlencode joins its pairs with "&" and urlunsplit appends "?query" and "#fragment":
     # the same text as encoding the kept and the new parameters together.
     return head + "?" + (kept + "&" if kept else "") + query + ("#" + fragment if fragment else "")

@@ -62,6 +62,22 @@ class _BoundedEnvironment(ImmutableSandboxedEnvironment):
                     raise SecurityError(f"the result would be longer than {MAX_OUTPUT}")
         return left * right
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # `title.author` on a context's dict: its key, as the sandbox finds it once getattr has
+        # failed, without raising and catching that AttributeError (most of a lookup's cost,
+        # and templates do little else). An exact dict has no attribute but its type's
+        # (`_DICT_ATTRIBUTES`): any other name fails getattr. Those names, missing keys and
+        # every other object take the sandbox's own way.
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
 
 def _truncate_words(text: Any, length: int = 100, end: str = "…") -> str:
     text = str(text or "")
@@ -310,8 +326,9 @@ def tidy(text: str) -> str:
     text = unicodedata.normalize("NFC", text)  # returns `text` itself when already NFC
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Substring tests, not one regex: `re` scans a post several times slower than `in`.
-    if " \n" not in text and "\t\n" not in text and "\n\n\n" not in text:
+    # Substring tests, not one regex: `re` scans a post several times slower than `in`, and a
+    # one-character test ("\t") several times faster than a longer one.
+    if " \n" not in text and ("\t" not in text or "\t\n" not in text) and "\n\n\n" not in text:
         return text.strip()  # the usual case: nothing inside to change
     text = text.strip() + "\n"
     if " \n" in text or "\t\n" in text:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from outreach.compose.fit import Target, hashtags_in
@@ -106,6 +107,13 @@ def say(key: str, locale: str = "id", **values: object) -> str:
     return (english if locale.startswith("en") else indonesian).format(**values)
 
 
+@lru_cache(maxsize=256)
+def _say_for(key: str, locale: str, label: str) -> str:
+    """A message that names only the platform: the same for every delivery there (text-only
+    planning says "needs an image" thousands of times)."""
+    return say(key, locale, label=label)
+
+
 @dataclass(frozen=True)
 class ImageFacts:
     format: str | None  # MIME type, e.g. "image/jpeg"
@@ -152,7 +160,8 @@ def problems(target: Target, text: str, media: Sequence[str] = (),
                 add("too_long", n=n, max=limits.max_text, how=how, over=n - limits.max_text)
             else:
                 add("part_too_long", i=i, n=n, max=limits.max_text, how=how)
-    if target.hashtag_cap is not None:
+    # Every hashtag starts with its own '#': no more '#' than the cap, no more hashtags either.
+    if target.hashtag_cap is not None and sum(p.count("#") for p in parts) > target.hashtag_cap:
         tags = sum(len(hashtags_in(p)) for p in parts)
         if tags > target.hashtag_cap:
             add("hashtags", n=tags, max=target.hashtag_cap, over=tags - target.hashtag_cap)
@@ -170,10 +179,10 @@ def _media_problems(target: Target, media: list[str], alt_text: list[str],
 
     if not media:
         if limits.media_required:
-            add("media_required")
+            out.append(_say_for("media_required", locale, label))
         return out
     if limits.max_media == 0:
-        add("no_media")
+        out.append(_say_for("no_media", locale, label))
         return out
     if len(media) > limits.max_media:
         add("too_many_media", n=len(media), max=limits.max_media)
