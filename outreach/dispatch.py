@@ -7,7 +7,8 @@ guarded update (`rowcount == 1`; on PostgreSQL the candidate is picked `FOR UPDA
 its Attempt row is committed before the platform is called, and an unknown outcome is reconciled
 on the platform (`find_existing`) before anything is retried (`outcomes.py`). Leases are renewed
 while a call is in flight, so a slow platform (Instagram processing) is not mistaken for a dead
-worker. `run_due()` is one pass and says whether more work is waiting.
+worker. The statements and the leases are in `dispatch_sql.py`. `run_due()` is one pass and says
+whether more work is waiting.
 """
 
 from __future__ import annotations
@@ -18,24 +19,34 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, or_, update
+from sqlalchemy import or_, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from outreach import outcomes
 from outreach.config import Settings, get_settings
 from outreach.db import get_engine
+from outreach.dispatch_sql import (
+    DUE,
+    LeaseKeeper,
+    claim_and_record,
+    lease_account,
+    load_account,
+    release_account,
+    write_back,
+)
 from outreach.media import ensure_asset, public_url
-from outreach.models import Account, AccountHealth, Attempt, Delivery, DeliveryStatus, utcnow
+from outreach.models import Account, AccountHealth, Delivery, DeliveryStatus, utcnow
 from outreach.platforms import Platform, PublishError, client_for
 from outreach.schedule import Schedule, load_schedule
 
 log = logging.getLogger(__name__)
 S = DeliveryStatus
-DUE = (S.scheduled, S.retry_wait)
 
 
 def worker_id() -> str:
@@ -88,142 +99,16 @@ def mark_missed(session: Session, settings: Settings, now: datetime) -> int:
     return result.rowcount or 0
 
 
-# -- leases -------------------------------------------------------------------------------------
-def lease_account(session: Session, account_id: int, worker: str, settings: Settings,
-                  now: datetime) -> bool:
-    result = session.execute(
-        update(Account)
-        .where(Account.id == account_id,
-               or_(Account.lease_until.is_(None), Account.lease_until < now,
-                   Account.locked_by == worker))
-        .values(locked_by=worker, lease_until=now + timedelta(seconds=settings.lease_seconds))
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return result.rowcount == 1
-
-
-def release_account(session: Session, account_id: int, worker: str) -> None:
-    session.execute(
-        update(Account).where(Account.id == account_id, Account.locked_by == worker)
-        .values(locked_by=None, lease_until=None).execution_options(synchronize_session=False)
-    )
-    session.commit()
-
-
-def claim(session: Session, delivery_id: int, worker: str, settings: Settings,
-          now: datetime) -> bool:
-    """Take one delivery for this worker; False when another worker was first."""
-    result = session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id, Delivery.status.in_(DUE),
-               Delivery.next_attempt_at <= now)
-        .values(status=S.publishing, locked_by=worker, attempts=Delivery.attempts + 1,
-                lease_until=now + timedelta(seconds=settings.lease_seconds), updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return result.rowcount == 1
-
-
-class _LeaseKeeper:
-    """Renews the account's lease, and the lease of the delivery in flight, while a worker
-    serves the account: a slow platform call is not mistaken for a dead worker."""
-
-    def __init__(self, settings: Settings, account_id: int, worker: str):
-        self.settings, self.worker, self.account_id = settings, worker, account_id
-        self.delivery_id: int | None = None
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True, name="lease-keeper")
-
-    def _run(self) -> None:
-        every = max(1.0, self.settings.lease_seconds / 3)
-        while not self.stop.wait(every):
-            until = utcnow() + timedelta(seconds=self.settings.lease_seconds)
-            try:
-                with _session(self.settings) as session:
-                    if self.delivery_id is not None:
-                        session.execute(update(Delivery).where(
-                            Delivery.id == self.delivery_id, Delivery.locked_by == self.worker,
-                            Delivery.status == S.publishing).values(lease_until=until))
-                    session.execute(update(Account).where(
-                        Account.id == self.account_id, Account.locked_by == self.worker)
-                        .values(lease_until=until))
-                    session.commit()
-            except Exception:  # noqa: BLE001 - the next renewal tries again
-                log.warning("could not renew the leases of account %s", self.account_id)
-
-    def __enter__(self) -> _LeaseKeeper:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(timeout=5)
-
-
 # -- one delivery --------------------------------------------------------------------------------
-# The hot path uses a handful of Core statements per delivery (claim + attempt in one commit, the
-# outcome in another): publishing thousands of posts should cost the database little.
-_DELIVERY_COLUMNS = list(Delivery.__table__.c)
-_ACCOUNT_COLUMNS = list(Account.__table__.c)
-_DELIVERY_STATE = ("status", "next_attempt_at", "attempts", "lease_until", "locked_by", "remote_id",
-                   "remote_url", "remote_extra", "published_at", "last_error", "last_error_kind",
-                   "next_sync_at", "updated_at")
-_ACCOUNT_STATE = ("health", "health_reason", "rate_remaining", "rate_reset_at",
-                  "last_published_at", "updated_at")
-
-
-def _claim_and_record(session: Session, where: list, worker: str, settings: Settings,
-                      now: datetime) -> tuple[Delivery, int] | None:
-    """Claim one due delivery matching `where` and put its Attempt on record, in one commit."""
-    conn = session.connection()  # Core on the session's connection: no ORM work per statement
-    row = conn.execute(
-        update(Delivery)
-        .where(*where, Delivery.status.in_(DUE), Delivery.next_attempt_at <= now)
-        .values(status=S.publishing, locked_by=worker, attempts=Delivery.attempts + 1,
-                lease_until=now + timedelta(seconds=settings.lease_seconds), updated_at=now)
-        .returning(*_DELIVERY_COLUMNS)
-    ).first()
-    if row is None:
-        session.rollback()
-        return None
-    d = Delivery(**row._mapping)
-    attempt_id = conn.execute(
-        insert(Attempt).values(delivery_id=d.id, number=d.attempts, worker=worker,
-                               started_at=now).returning(Attempt.id)
-    ).scalar_one()
-    session.commit()  # claimed, and the attempt is on record before the platform hears of it
-    return d, attempt_id
-
-
-def _write_back(session: Session, d: Delivery, account: Account, attempt_id: int,
-                outcome: str, message: str | None, remote_id: str | None, worker: str) -> None:
-    now = utcnow()
-    d.updated_at = now
-    conn = session.connection()
-    written = conn.execute(
-        update(Delivery).where(Delivery.id == d.id, Delivery.locked_by == worker)
-        .values({k: getattr(d, k) for k in _DELIVERY_STATE})
-    )
-    if written.rowcount != 1:
-        log.warning("delivery %s: the lease was lost while publishing; its outcome (%s) was "
-                    "recorded on the attempt only", d.id, outcome)
-    conn.execute(
-        update(Attempt).where(Attempt.id == attempt_id)
-        .values(finished_at=now, outcome=outcome, message=message, remote_id=remote_id)
-    )
-    conn.execute(
-        update(Account).where(Account.id == account.id)
-        .values({k: getattr(account, k) for k in _ACCOUNT_STATE})
-    )
-    session.commit()
-
-
-def _attempt(session: Session, d: Delivery, account: Account, attempt_id: int, worker: str,
+def _attempt(conn: Connection, d: Delivery, account: Account, attempt_id: int, worker: str,
              settings: Settings, client: Platform | None,
-             keeper: _LeaseKeeper | None) -> str:
-    """Call the platform for a claimed delivery and record what happened."""
+             keeper: LeaseKeeper | None) -> tuple[str, Callable[[], bool] | None]:
+    """Call the platform for a claimed delivery and record what happened.
+
+    A publish's record is written but not committed: it goes out with the next claim's commit
+    (serve_account), one commit fewer per delivery. The function returned writes it again,
+    should that transaction fail; None when everything is committed already (every other
+    outcome, which may hold the account's deliveries too, is committed at once)."""
     remote_id = message = None
     try:
         if client is None:
@@ -232,7 +117,7 @@ def _attempt(session: Session, d: Delivery, account: Account, attempt_id: int, w
             keeper.delivery_id = d.id
         result = client.publish(d)
     except PublishError as exc:
-        status = outcomes.settle_error(session, d, account, client, exc, utcnow())
+        status = outcomes.settle_error(conn, d, account, client, exc, utcnow())
         outcome, message = exc.kind.value, exc.message
     except Exception as exc:  # noqa: BLE001 - a bug or a broken set-up must not lose the post
         log.exception("delivery %s: unexpected error while publishing", d.id)
@@ -251,36 +136,50 @@ def _attempt(session: Session, d: Delivery, account: Account, attempt_id: int, w
             and status != S.retry_wait:
         account.rate_remaining = state.remaining
         account.rate_reset_at = state.reset_at
-    _write_back(session, d, account, attempt_id, outcome, message, remote_id, worker)
     renewed = client.updated_credentials() if client is not None else None
-    if renewed and account.source == "db":  # keep a renewed session (env accounts: in memory)
+    d.updated_at = utcnow()
+
+    def write() -> bool:
+        return write_back(conn, d, account, attempt_id, outcome, message, remote_id, worker)
+
+    if not write():
+        log.warning("delivery %s: the lease was lost while publishing; its outcome (%s) was "
+                    "recorded on the attempt only", d.id, outcome)
+    log.info("delivery %s on %s: %s", d.id, d.platform, status)
+    keep_session = bool(renewed) and account.source == "db"  # env accounts: kept in memory
+    if status == S.published and not keep_session:
+        return status, write
+    conn.commit()
+    if keep_session:  # a session the platform renewed, stored again encrypted
         from outreach.crypto import encrypt_credentials
 
         account.credentials_encrypted = encrypt_credentials(settings, renewed)
-        session.connection().execute(
-            update(Account).where(Account.id == account.id)
-            .values(credentials_encrypted=account.credentials_encrypted))
-        session.commit()
-    log.info("delivery %s on %s: %s", d.id, d.platform, status)
-    return status
+        conn.execute(update(Account).where(Account.id == account.id)
+                     .values(credentials_encrypted=account.credentials_encrypted))
+        conn.commit()
+    return status, None
 
 
-def _load_account(session: Session, account_id: int) -> Account:
-    row = session.execute(select(*_ACCOUNT_COLUMNS).where(Account.id == account_id)).one()
-    return Account(**row._mapping)
+def _rescue(conn: Connection, write: Callable[[], bool] | None) -> None:
+    """After an error: roll back whatever was half-done, then write the last publish's record
+    again, on its own: a post that went out is not left for reconciling to find."""
+    conn.rollback()
+    if write is not None:
+        write()
+        conn.commit()
 
 
 def publish_one(delivery_id: int, worker: str, settings: Settings) -> str | None:
     """Claim, attempt and settle one given delivery; returns its new status (None: not claimed)."""
-    with _session(settings) as session:
-        claimed = _claim_and_record(session, [Delivery.id == delivery_id], worker, settings,
-                                    utcnow())
+    with get_engine(settings.database_url).connect() as conn:
+        claimed = claim_and_record(conn, worker, settings, utcnow(), delivery_id=delivery_id)
         if claimed is None:
             return None
         d, attempt_id = claimed
-        account = _load_account(session, d.account_id)
-        session.commit()
-        return _attempt(session, d, account, attempt_id, worker, settings, None, None)
+        account = load_account(conn, d.account_id)
+        status, write = _attempt(conn, d, account, attempt_id, worker, settings, None, None)
+        conn.commit()
+        return status
 
 
 def recover_expired(settings: Settings, now: datetime, worker: str) -> int:
@@ -339,26 +238,28 @@ def serve_account(account_id: int, worker: str, settings: Settings, schedule: Sc
                   stop: threading.Event | None = None, limit: int = 200) -> PassResult:
     """Publish an account's due deliveries in order, keeping its spacing; one lease holder."""
     result = PassResult()
-    with _session(settings) as session:
-        postgres = session.bind.dialect.name == "postgresql"
-        if not lease_account(session, account_id, worker, settings, utcnow()):
-            return result  # another worker serves it now
-        keeper = _LeaseKeeper(settings, account_id, worker).__enter__()
+    with get_engine(settings.database_url).connect() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        if not lease_account(conn, account_id, worker, settings, utcnow(), only_if_due=True):
+            return result  # another worker serves it now, or has served it
+        keeper = LeaseKeeper(settings, account_id, worker).__enter__()
         client: Platform | None = None
         renewed = time.monotonic()
+        # The last publish's record, written but not committed: the next claim commits it.
+        pending: Callable[[], bool] | None = None
         try:
-            account = _load_account(session, account_id)
-            session.commit()
+            account = load_account(conn, account_id)
             spacing = timedelta(minutes=schedule.rhythm(account.platform).spacing_minutes)
             for _ in range(limit):
                 if stop is not None and stop.is_set():
                     result.more = True
                     break
                 if time.monotonic() - renewed > settings.lease_seconds / 3:
-                    if not lease_account(session, account_id, worker, settings, utcnow()):
+                    leased = lease_account(conn, account_id, worker, settings, utcnow())
+                    pending = None  # committed with the lease
+                    if not leased:
                         break  # this worker stalled and lost the account: another serves it
-                    account = _load_account(session, account_id)
-                    session.commit()
+                    account = load_account(conn, account_id)
                     renewed = time.monotonic()
                 if account.health != AccountHealth.ok:
                     break
@@ -366,15 +267,14 @@ def serve_account(account_id: int, worker: str, settings: Settings, schedule: Sc
                 last = account.last_published_at
                 if spacing and last is not None and now - last < spacing:
                     # Too soon after the account's last post: the next one waits, in order.
-                    session.execute(update(Delivery)
-                                    .where(Delivery.id == _next_due(account_id, now, postgres))
-                                    .values(next_attempt_at=last + spacing)
-                                    .execution_options(synchronize_session=False))
-                    session.commit()
+                    conn.execute(update(Delivery)
+                                 .where(Delivery.id == _next_due(account_id, now, postgres))
+                                 .values(next_attempt_at=last + spacing))
+                    conn.commit()
+                    pending = None
                     break
-                claimed = _claim_and_record(
-                    session, [Delivery.id == _next_due(account_id, now, postgres)], worker,
-                    settings, now)
+                claimed = claim_and_record(conn, worker, settings, now, account_id=account_id)
+                pending = None  # committed with the claim (or, when none was due, alone)
                 if claimed is None:
                     break
                 d, attempt_id = claimed
@@ -383,8 +283,8 @@ def serve_account(account_id: int, worker: str, settings: Settings, schedule: Sc
                         client = client_for(account, settings, media_url=media_resolver(settings))
                     except Exception:  # noqa: BLE001 - _attempt records why, per delivery
                         client = None
-                status = _attempt(session, d, account, attempt_id, worker, settings, client,
-                                  keeper)
+                status, pending = _attempt(conn, d, account, attempt_id, worker, settings,
+                                           client, keeper)
                 if status == S.published:
                     result.published.append(d.id)
                 elif status == S.retry_wait:
@@ -395,21 +295,33 @@ def serve_account(account_id: int, worker: str, settings: Settings, schedule: Sc
                     result.failed.append(d.id)
             else:
                 result.more = True
+        except BaseException:
+            _rescue(conn, pending)
+            pending = None
+            raise
         finally:
             keeper.__exit__()
-            release_account(session, account_id, worker)
+            if pending is not None:
+                conn.commit()  # the last publish's record
+            conn.rollback()  # nothing else is open; after an error nothing half-done is kept
+            release_account(conn, account_id, worker)
     return result
+
+
+def _servable(now: datetime) -> tuple:
+    """Accounts a worker may take now: healthy, not leased by another worker, not waiting for
+    the platform's rate-limit reset."""
+    return (Account.health == AccountHealth.ok,
+            or_(Account.lease_until.is_(None), Account.lease_until < now),
+            or_(Account.rate_reset_at.is_(None), Account.rate_reset_at <= now,
+                Account.rate_remaining.is_(None), Account.rate_remaining > 0))
 
 
 def due_accounts(session: Session, now: datetime) -> list[int]:
     rows = session.exec(
         select(Delivery.account_id)
         .join(Account, Account.id == Delivery.account_id)
-        .where(Delivery.status.in_(DUE), Delivery.next_attempt_at <= now,
-               Account.health == AccountHealth.ok,
-               or_(Account.lease_until.is_(None), Account.lease_until < now),
-               or_(Account.rate_reset_at.is_(None), Account.rate_reset_at <= now,
-                   Account.rate_remaining.is_(None), Account.rate_remaining > 0))
+        .where(Delivery.status.in_(DUE), Delivery.next_attempt_at <= now, *_servable(now))
         .group_by(Delivery.account_id)
         .order_by(Delivery.account_id)
     )
@@ -441,12 +353,15 @@ def run_due(settings: Settings | None = None, *, worker: str | None = None,
     return result
 
 
-def next_due_at(settings: Settings | None = None) -> datetime | None:
+def next_due_at(settings: Settings | None = None, *, servable: bool = False) -> datetime | None:
+    """When the next delivery falls due. `servable`: only on accounts a worker may take now
+    (`_servable`): a worker waiting for its next pass must not wake at once, again and again,
+    for posts that another worker is publishing, or that wait for a held account or a rate-limit
+    reset; it looks again within a second anyway."""
     settings = settings or get_settings()
+    query = select(Delivery.next_attempt_at).where(Delivery.status.in_(DUE))
+    if servable:
+        query = query.join(Account, Account.id == Delivery.account_id).where(
+            *_servable(utcnow()))
     with _session(settings) as session:
-        return session.exec(
-            select(Delivery.next_attempt_at)
-            .where(Delivery.status.in_(DUE))
-            .order_by(Delivery.next_attempt_at)
-            .limit(1)
-        ).first()
+        return session.exec(query.order_by(Delivery.next_attempt_at).limit(1)).first()

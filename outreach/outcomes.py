@@ -12,6 +12,7 @@ import random
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from outreach.models import Account, AccountHealth, Attempt, Delivery, DeliveryStatus, utcnow
@@ -77,7 +78,8 @@ def reconcile(d: Delivery, client: Platform | None, now: datetime, why: str) -> 
     return S.retry_wait
 
 
-def hold_account(session: Session, account: Account, message: str, now: datetime) -> None:
+def hold_account(session: Session | Connection, account: Account, message: str,
+                 now: datetime) -> None:
     """Auth expired: flag the account and hold its waiting deliveries until it is reconnected."""
     account.health = AccountHealth.needs_reconnect
     account.health_reason = message
@@ -91,8 +93,8 @@ def hold_account(session: Session, account: Account, message: str, now: datetime
     )
 
 
-def settle_error(session: Session, d: Delivery, account: Account, client: Platform | None,
-                 exc: PublishError, now: datetime) -> str:
+def settle_error(session: Session | Connection, d: Delivery, account: Account,
+                 client: Platform | None, exc: PublishError, now: datetime) -> str:
     d.last_error_kind = exc.kind
     d.lease_until = d.locked_by = None
     if exc.kind == ErrorKind.rate_limited:

@@ -10,8 +10,9 @@ import pytest
 from sqlmodel import Session, select
 
 from outreach.config import get_settings
-from outreach.db import get_engine
-from outreach.dispatch import claim, run_due
+from outreach.db import get_engine, init_db
+from outreach.dispatch import run_due
+from outreach.dispatch_sql import claim
 from outreach.models import Account, Attempt, Delivery, utcnow
 from outreach.queue import NewPost, create_post, retry
 
@@ -19,6 +20,19 @@ from outreach.queue import NewPost, create_post, retry
 @pytest.fixture(autouse=True)
 def _no_spacing(fast_schedule):
     return fast_schedule
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path, monkeypatch) -> str:
+    """Every test here on SQLite and, when a server is configured, on PostgreSQL: the two run
+    different statements on the hot path (dispatch_sql.py)."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+    else:
+        url = f"sqlite:///{tmp_path / 'outreach.db'}"
+        monkeypatch.setenv("OUTREACH_DATABASE_URL", url)
+    init_db(url)
+    return url
 
 
 def queue_posts(*texts: str, at=None) -> list[int]:
@@ -212,3 +226,78 @@ def test_held_deliveries_resume_when_account_is_reconnected(db_url, sandbox_env)
     assert d_later.status == "scheduled"  # keeps its own time: not published early
     assert d_later.next_attempt_at == d_later.scheduled_at
     assert account().health == "ok"
+
+
+def test_idle_worker_waits_only_for_posts_it_may_publish(db_url, sandbox_env):
+    """A worker sleeps until the next post it could take: one on an account another worker is
+    serving, held, or waiting for a rate-limit reset does not wake it again and again."""
+    from outreach.dispatch import next_due_at
+
+    settings = get_settings()
+    (d_id,) = queue_posts("Sedang dilayani pekerja lain", at=utcnow() - timedelta(seconds=5))
+    assert next_due_at(settings, servable=True) == load(d_id).next_attempt_at
+
+    def set_account(**values):
+        with Session(get_engine(db_url)) as session:
+            acct = session.exec(select(Account).where(Account.platform == "x")).one()
+            for key, value in values.items():
+                setattr(acct, key, value)
+            session.add(acct)
+            session.commit()
+
+    soon = utcnow() + timedelta(seconds=30)
+    for values in ({"locked_by": "other-worker", "lease_until": soon},
+                   {"health": "needs_reconnect"},
+                   {"rate_remaining": 0, "rate_reset_at": soon}):
+        set_account(**values)
+        assert next_due_at(settings, servable=True) is None, values
+        assert next_due_at(settings) == load(d_id).next_attempt_at  # `status` still shows it
+        set_account(locked_by=None, lease_until=None, health="ok", rate_remaining=None,
+                    rate_reset_at=None)
+    assert next_due_at(settings, servable=True) == load(d_id).next_attempt_at
+
+
+def test_a_failing_claim_does_not_lose_the_publish_before_it(db_url, sandbox_env):
+    """A publish's record is committed with the next claim; when that claim fails (here the
+    database refuses its Attempt row), the record is written again on its own: the post that
+    went out is on record, the next one was not taken, and the account is free again."""
+    first, second = queue_posts("Pertama tercatat", "Kedua ditolak")
+    engine = get_engine(db_url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                                 "RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql")
+            conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON attempt FOR EACH ROW "
+                                 f"WHEN (NEW.delivery_id = {second}) EXECUTE FUNCTION refuse()")
+        else:
+            conn.exec_driver_sql(f"CREATE TRIGGER refuse BEFORE INSERT ON attempt WHEN "
+                                 f"NEW.delivery_id = {second} BEGIN SELECT RAISE(ABORT, "
+                                 "'refused'); END")
+    with pytest.raises(Exception, match="refused"):
+        run_due()
+    d1, d2 = load(first), load(second)
+    assert d1.status == "published" and d1.remote_id and d1.locked_by is None
+    assert d2.status == "scheduled" and d2.attempts == 0 and d2.locked_by is None
+    with Session(engine) as session:
+        attempts = session.exec(select(Attempt)).all()
+    assert [(a.delivery_id, a.outcome) for a in attempts] == [(first, "published")]
+    assert account().locked_by is None and account().last_published_at == d1.published_at
+    assert [p["text"] for p in sandbox_env.state()["x"]] == ["Pertama tercatat"]
+
+
+def test_an_account_with_nothing_due_is_not_leased_for_nothing(db_url, sandbox_env):
+    """Workers go through the same list of accounts: one reaching an account another worker
+    has just served must not take it (and set up to serve it) when nothing of it is due."""
+    from outreach.dispatch_sql import lease_account
+
+    settings = get_settings()
+    queue_posts("Nanti saja", at=utcnow() + timedelta(hours=1))
+    acct = account()
+    with get_engine(db_url).connect() as conn:
+        assert not lease_account(conn, acct.id, "worker-a", settings, utcnow(), only_if_due=True)
+        assert account().locked_by is None
+        later = utcnow() + timedelta(hours=1, minutes=1)
+        assert lease_account(conn, acct.id, "worker-a", settings, later, only_if_due=True)
+        assert account().locked_by == "worker-a"
+        # Renewing a lease does not depend on what is due.
+        assert lease_account(conn, acct.id, "worker-a", settings, utcnow())

@@ -82,3 +82,33 @@ def test_what_may_have_reached_the_platform():
     assert not may_have_reached_platform(requests.ConnectTimeout())
     assert may_have_reached_platform(requests.ReadTimeout())
     assert may_have_reached_platform(requests.ConnectionError("Connection aborted."))
+
+
+def test_routed_session_signs_once_for_the_url_really_used(sandbox):
+    """OAuth 1.0a signs scheme, host and path: a routed session moves the request to the base
+    URL before its auth handler signs it, so the adapter has nothing to sign again."""
+    from urllib.parse import unquote
+
+    from oauthlib.oauth1 import Client as OAuthClient
+    from requests_oauthlib import OAuth1
+
+    from outreach.platforms.http import routed_session
+
+    sandbox.reset()
+    resigned = []
+    session = routed_session(sandbox.url + "/_sandbox", resign=resigned.append)
+    answer = session.get("https://api.x.com/state?x=1", auth=OAuth1("ck", "cs", "1500-t", "ts"))
+    assert answer.status_code == 200
+    request = answer.request
+    assert request.url == f"{sandbox.url}/_sandbox/state?x=1"
+    assert resigned == []
+    header = request.headers["Authorization"]
+    header = header.decode() if isinstance(header, bytes) else header
+    params = dict(p.split("=", 1) for p in header.removeprefix("OAuth ").split(", "))
+    params = {k: unquote(v.strip('"')) for k, v in params.items()}
+    again = OAuthClient("ck", client_secret="cs", resource_owner_key="1500-t",
+                        resource_owner_secret="ts", nonce=params["oauth_nonce"],
+                        timestamp=params["oauth_timestamp"])
+    _, headers, _ = again.sign(request.url, "GET")
+    assert params["oauth_signature"] == unquote(
+        headers["Authorization"].split('oauth_signature="')[1].split('"')[0])

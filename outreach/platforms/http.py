@@ -199,6 +199,35 @@ def register_secrets(secrets: Iterable[str | None]) -> None:
             logger.addFilter(_URLLIB3_FILTER)
 
 
+class RoutedSession(requests.Session):
+    """A session that moves each request to the base URL while preparing it, before its auth
+    handler runs: OAuth 1.0a signs scheme, host and path, so the request is signed once, for the
+    URL really used, instead of being signed for the real host and then again in the adapter."""
+
+    routing: BaseURLAdapter | None = None
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        if self.routing is not None and isinstance(request.url, str):
+            request.url = self.routing.rewrite(request.url)
+        return super().prepare_request(request)
+
+
+def routed_session(
+    base_url: str,
+    *,
+    timeout: tuple[float, float] | float = DEFAULT_TIMEOUT,
+    secrets: Iterable[str | None] = (),
+    resign: Callable[[requests.PreparedRequest], None] | None = None,
+) -> RoutedSession:
+    """A new session routed to `base_url` as `configure_session` does, whose requests are already
+    on the base URL when they are signed. `resign` stays as the adapter's safety net for a
+    request prepared elsewhere and sent through this session."""
+    session = RoutedSession()
+    session.routing = configure_session(session, base_url, timeout=timeout, secrets=secrets,
+                                        resign=resign)
+    return session
+
+
 def configure_session(
     session: requests.Session,
     base_url: str,
