@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fastapi.routing import APIRoute  # noqa: F401  (type of what _page_routes yields)
+from fastapi.routing import APIRoute
 from web_kit import PASSWORD, ROLES, csrf_of
 
 from outreach.users import role_at_least, set_password

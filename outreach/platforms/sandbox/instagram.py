@@ -18,6 +18,7 @@ import math
 import random
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import requests
 from fastapi import FastAPI
@@ -84,6 +85,12 @@ def media_metrics(seed: int, media_id: str, age: int) -> dict[str, int]:
     return metrics
 
 
+# Image fetches get threads of their own: the loop's default executor has only cpu+4 threads
+# (6 on our 2-core machines), shared with anything else that borrows it, and a few slow fetches
+# queued there can hold a container creation past the client's read timeout.
+_FETCHERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="sandbox-image-fetch")
+
+
 async def fetch_image(url: str) -> bytes | None:
     """GET the image as Instagram's fetcher does (at most 8 MB + 1 byte read); None on failure."""
 
@@ -104,7 +111,7 @@ async def fetch_image(url: str) -> bytes | None:
 
     if not url.startswith(("http://", "https://")):
         return None
-    return await asyncio.to_thread(get)
+    return await asyncio.get_running_loop().run_in_executor(_FETCHERS, get)
 
 
 def _memory(ctx_or_state) -> dict:  # noqa: ANN001
