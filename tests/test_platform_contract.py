@@ -9,7 +9,7 @@ import socket
 
 import pytest
 import requests
-from platform_kit import delivery, fault, jpeg, make_client, media_resolver
+from platform_kit import HANG, SHORT, delivery, fault, jpeg, make_client, media_resolver
 
 from outreach.platforms.base import ErrorKind, PublishError
 
@@ -42,7 +42,7 @@ OUTCOMES = [
      ErrorKind.rejected, 0),
     ("server-error", {"mode": "status", "status": 500}, ErrorKind.unknown_outcome, 0),
     ("unavailable", {"mode": "status", "status": 503}, ErrorKind.unknown_outcome, 0),
-    ("timeout", {"mode": "timeout", "seconds": 1.5}, ErrorKind.unknown_outcome, 0),
+    ("timeout", {"mode": "timeout", "seconds": HANG}, ErrorKind.unknown_outcome, 0),
     ("reset", {"mode": "reset"}, ErrorKind.unknown_outcome, 0),
     ("lost", {"mode": "lost"}, ErrorKind.unknown_outcome, 1),
 ]
@@ -78,7 +78,8 @@ def setup(sandbox_env, tmp_path, request):
                          [pytest.param(*case[1:], id=case[0]) for case in OUTCOMES])
 def test_publish_outcome(sandbox_env, setup, platform, spec, kind, posts):
     build, post = setup
-    client = build(platform)
+    hangs = bool(spec) and spec["mode"] == "timeout"
+    client = build(platform, **({"timeout": SHORT} if hangs else {}))
     text = f"Pameran buku langka, Sabtu 09.00 WITA ({platform})"
     d = post(platform, text)
     if spec:
