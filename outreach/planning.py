@@ -24,7 +24,7 @@ from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from outreach.bulk_rows import bulk_rows, no_full_collections, once
+from outreach.bulk_rows import bulk_rows, insert_rows, no_full_collections, once
 from outreach.compose import build
 from outreach.compose.cards import CardError
 from outreach.compose.context import (
@@ -402,8 +402,7 @@ class Planner:
         values = [{**d, "post_id": post_id if post_id is not None else ids[post["subject_key"]]}
                   for _, post_id, post, deliveries in rows for d in deliveries]
         if values:  # (an empty list would insert one row of defaults)
-            self.session.execute(insert(Delivery.__table__),
-                                 bulk_rows(Delivery, values, self.now))
+            insert_rows(self.session, Delivery.__table__, bulk_rows(Delivery, values, self.now))
 
     def _take_off_cancelled(self) -> None:
         """Deliveries of cancelled events and withdrawn titles never go out."""

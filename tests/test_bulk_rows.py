@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gc
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from outreach.bulk_rows import bulk_rows, full_row, no_full_collections, once
-from outreach.db import get_engine
+from outreach.bulk_rows import bulk_rows, full_row, insert_rows, no_full_collections, once
+from outreach.db import get_engine, init_db
 from outreach.models import Account, Delivery, Post
 
 NOW = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
@@ -45,6 +46,45 @@ def test_bulk_rows_read_back_like_orm_rows(db_url):
     assert found["title:1"] == found["title:1-orm"]
     assert found["title:2"] == found["title:2-orm"]
     assert found["title:1"]["media"] == [] and found["title:1"]["published_at"] is None
+
+
+@pytest.mark.parametrize("database", ["db_url", "pg_url"])
+def test_insert_rows_writes_what_the_orm_writes(database, request):
+    """The fast path applies each column's own processing (UTC times, JSON, enums) once per
+    distinct value: repeated, differing and unhashable values must all come back as the ORM's."""
+    url = request.getfixturevalue(database)
+    init_db(url)
+    engine = get_engine(url)
+    wita = timezone(timedelta(hours=8))
+    with Session(engine) as s:
+        account = Account(platform="x", external_id="1", name="a")
+        post = Post(kind="acquisition", subject_key="title:1", created_at=NOW, updated_at=NOW)
+        s.add_all([account, post])
+        s.commit()
+        values = []
+        for i in range(6):
+            values.append({
+                "account_id": account.id, "post_id": post.id, "platform": "x",
+                "subject_key": f"title:{i}", "text": f"Halo {i % 2}",
+                # the same instant in two zones, and distinct ones
+                "scheduled_at": (NOW if i < 2 else NOW + timedelta(hours=i)).astimezone(
+                    wita if i % 2 else UTC),
+                "next_attempt_at": NOW + timedelta(hours=i // 2),
+                "status": "scheduled" if i % 3 else "draft",
+                "media": [] if i % 2 else ["/m/a.jpg"], "alt_text": [] if i % 2 else ["Sampul"],
+                "remote_extra": {} if i < 3 else {"thread": [str(i), "x"]},
+                "last_error": None if i % 2 else "Terlalu panjang.", "attempts": i % 2})
+        insert_rows(s, Delivery.__table__, bulk_rows(Delivery, values, NOW))
+        for v in values:
+            s.add(Delivery(**{**v, "subject_key": v["subject_key"] + "-orm"}, created_at=NOW,
+                           updated_at=NOW))
+        s.commit()
+        found = {d.subject_key: _columns(d) for d in s.exec(select(Delivery))}
+    for v in values:
+        key = v["subject_key"]
+        assert found[key] == found[key + "-orm"], key
+    assert found["title:4"]["remote_extra"] == {"thread": ["4", "x"]}
+    assert found["title:0"]["scheduled_at"] == found["title:1"]["scheduled_at"] == NOW
 
 
 def test_each_row_has_its_own_default_lists():
