@@ -20,15 +20,13 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from outreach.bulk_rows import bulk_rows, insert_rows, no_full_collections, once
+from outreach import planning_store as store
+from outreach.bulk_rows import no_full_collections, once
 from outreach.compose import build
 from outreach.compose.cards import CardError
 from outreach.compose.context import (
-    TitleRow,
     digest_context,
     event_context,
     title_context,
@@ -58,10 +56,8 @@ log = logging.getLogger(__name__)
 S = DeliveryStatus
 # Deliveries that hold their time: they count for spacing and the daily maximum.
 FREED = (S.cancelled, S.failed, S.missed)
-OPEN = (S.draft, S.pending_review, S.scheduled, S.retry_wait, S.held)
 DIGEST_PREPARE = timedelta(hours=1)  # a digest is composed this long before its time
 DIGEST_GRACE = timedelta(days=1)  # ... and still sent this long after, if planning was down
-BATCH = 500  # subjects written per statement batch
 
 
 @dataclass
@@ -159,7 +155,7 @@ class Planner:
                                                             a.backend)
                         for accounts in self.accounts.values() for a in accounts}
         self.bookings: dict[int, Booking] = {}
-        self.rows: list[tuple[_Subject, int | None, dict, list[dict]]] = []
+        self.rows: list[store.Row] = []
 
     def _accounts(self) -> dict[str, list[_Account]]:
         sync_env_accounts(self.session, self.settings)
@@ -181,22 +177,23 @@ class Planner:
             self.result.skipped.append("No connected account on the schedule's platforms: "
                                        "nothing can be planned.")
             return self.result
-        self._take_off_cancelled()
+        if not self.dry_run:
+            self.result.cancelled = store.take_off_cancelled(self.session, self.now)
         # Fixed times and narrow windows first: the digest at its hour, then reminders, then
         # announcements, so a long list of new titles never crowds out an event.
         subjects = [*self._digest(), *self._events(reminders=True),
                     *self._events(reminders=False), *self._acquisitions()]
-        taken = self._taken({s.key for s in subjects})
-        posts = self._posts({s.key for s in subjects})
+        keys = {s.key for s in subjects}
+        taken, posts = store.taken_keys(self.session, keys), store.post_ids(self.session, keys)
         for subject in subjects:
             self._plan(subject, taken, posts.get(subject.key))
         if not self.dry_run:
-            self._write()
+            store.write(self.session, self.rows, self.now, self.result)
         return self.result
 
     def _acquisitions(self) -> Iterable[_Subject]:
         rule = self.schedule.acquisitions
-        for title in new_titles(self.session, self.settings, self.now):
+        for title in store.new_titles(self.session, self.settings, self.now):
             # What a title says on every platform, read from it once (when it is planned).
             fields = once(partial(title_fields, title, self.settings))
             yield _Subject(
@@ -221,7 +218,7 @@ class Planner:
         if existing is not None:
             ids = list(existing.subject_title_ids)
         else:
-            ids = digest_title_ids(self.session, when - timedelta(days=7), self.now)
+            ids = store.digest_title_ids(self.session, when - timedelta(days=7), self.now)
         if not ids:
             return
         titles = list(self.session.exec(select(Title).where(Title.id.in_(ids))))
@@ -323,7 +320,7 @@ class Planner:
             return
         post = {"kind": subject.kind, "subject_key": subject.key, "template": made.template,
                 "language": subject.rule.language, "author": "system", **subject.post}
-        self.rows.append((subject, post_id, post, deliveries))
+        self.rows.append((subject.key, post_id, post, deliveries))
 
     def _delivery(self, subject: _Subject, account: _Account, target: Target, when: datetime,
                   made: build.Composed, status: DeliveryStatus) -> dict[str, Any]:
@@ -350,99 +347,6 @@ class Planner:
             self.bookings[account.id] = Booking(self.schedule.rhythm(account.platform),
                                                 self.schedule, self.tz, self.now, list(rows))
         return self.bookings[account.id]
-
-    # -- the database ---------------------------------------------------------------------------
-    def _taken(self, keys: set[str]) -> set[tuple[int, str]]:
-        found: set[tuple[int, str]] = set()
-        ordered = sorted(keys)
-        for i in range(0, len(ordered), BATCH):
-            found.update(self.session.exec(select(Delivery.account_id, Delivery.subject_key).where(
-                Delivery.subject_key.in_(ordered[i:i + BATCH]))))
-        return found
-
-    def _posts(self, keys: set[str]) -> dict[str, int]:
-        found: dict[str, int] = {}
-        ordered = sorted(keys)
-        for i in range(0, len(ordered), BATCH):
-            for key, post_id in self.session.exec(select(Post.subject_key, func.min(Post.id)).where(
-                    Post.subject_key.in_(ordered[i:i + BATCH])).group_by(Post.subject_key)):
-                found[key] = post_id
-        return found
-
-    def _write(self) -> None:
-        for i in range(0, len(self.rows), BATCH):
-            batch = self.rows[i:i + BATCH]
-            try:
-                with self.session.begin_nested():
-                    self._insert(batch)
-            except IntegrityError:
-                # Another planner got some of these first: write one by one, keep the rest.
-                for row in batch:
-                    try:
-                        with self.session.begin_nested():
-                            self._insert([row])
-                    except IntegrityError:
-                        key = row[0].key
-                        self.result.skipped.append(f"{key}: already planned by another process")
-                        self.result.planned = [p for p in self.result.planned if p.subject != key]
-        self.session.commit()
-
-    def _insert(self, rows: list[tuple[_Subject, int | None, dict, list[dict]]]) -> None:
-        # Core inserts of whole rows (bulk_rows): the ORM's bulk insert writes the same, but on
-        # SQLite one statement per post (to return ids in order) and one per run of deliveries
-        # with the same NULL columns. New posts' ids are matched by subject key instead: one
-        # new post per subject in a batch.
-        posts = Post.__table__
-        new = [p for _, post_id, p, _ in rows if post_id is None]
-        ids: dict[str, int] = {}
-        if new:
-            ids = dict(self.session.execute(
-                insert(posts).returning(posts.c.subject_key, posts.c.id),
-                bulk_rows(Post, new, self.now)).all())
-        values = [{**d, "post_id": post_id if post_id is not None else ids[post["subject_key"]]}
-                  for _, post_id, post, deliveries in rows for d in deliveries]
-        if values:  # (an empty list would insert one row of defaults)
-            insert_rows(self.session, Delivery.__table__, bulk_rows(Delivery, values, self.now))
-
-    def _take_off_cancelled(self) -> None:
-        """Deliveries of cancelled events and withdrawn titles never go out."""
-        gone = (select(Post.id).join(Event, Event.id == Post.event_id)
-                .where(Event.cancelled.is_(True))
-                .union(select(Post.id).join(Title, Title.id == Post.title_id)
-                       .where(Title.withdrawn_at.is_not(None))))
-        query = (update(Delivery).where(Delivery.post_id.in_(gone), Delivery.status.in_(OPEN))
-                 .values(status=S.cancelled, updated_at=self.now, last_error_kind="withdrawn",
-                         last_error="Dibatalkan: acara dibatalkan atau judul ditarik di sumber "
-                                    "data. / Cancelled: the event was cancelled or the title "
-                                    "withdrawn at the source."))
-        if self.dry_run:
-            return
-        self.result.cancelled = self.session.execute(query).rowcount or 0
-
-
-def new_titles(session: Session, settings: Settings, now: datetime) -> list[TitleRow]:
-    """Titles to announce, as the columns composition reads (Core: loading 10,000 ORM objects
-    cost planning nearly as much as a bare render of all 30,000 posts)."""
-    since = now - timedelta(days=settings.announce_window_days)
-    columns = Title.__table__.c
-    return [TitleRow._make(row) for row in session.execute(
-        select(*(columns[name] for name in TitleRow._fields))
-        .where(Title.withdrawn_at.is_(None), Title.catalogued_at.is_not(None),
-               Title.catalogued_at >= since, Title.catalogued_at <= now)
-        .order_by(Title.catalogued_at, Title.id))]
-
-
-def digest_title_ids(session: Session, since: datetime, until: datetime) -> list[int]:
-    """New titles since `since` that no earlier digest listed, oldest first."""
-    listed: set[int] = set()
-    for ids in session.exec(select(Post.subject_title_ids).where(
-            Post.kind == PostKind.digest, Post.created_at >= since - timedelta(days=60))):
-        listed.update(ids or [])
-    rows = session.exec(select(Title.id).where(
-        Title.withdrawn_at.is_(None), Title.catalogued_at > since, Title.catalogued_at <= until)
-        .order_by(Title.catalogued_at, Title.id))
-    return [i for i in rows if i not in listed]
-
 
 def plan(session: Session, *, settings: Settings | None = None,
          schedule: Schedule | None = None, now: datetime | None = None,

@@ -312,7 +312,8 @@ class Booking:
         self.horizon = now + timedelta(days=schedule.horizon_days)
         self.spacing = timedelta(minutes=rhythm.spacing_minutes)
         self.taken = sorted(taken)
-        self.per_day = Counter(t.astimezone(tz).date() for t in self.taken)
+        self.per_day: dict[date, int] = dict(Counter(t.astimezone(tz).date()
+                                                     for t in self.taken))
         self._skip: dict[date, date] = {}  # day -> a later day that may still have room
         # Worked out once, not for every title planned: a day's local midnight and candidate
         # times (in now's zone: comparisons then skip time zone arithmetic), whether a day is
@@ -321,6 +322,9 @@ class Booking:
                          tuple[datetime, tuple[datetime, ...]]] = {}
         self._quiet: dict[date, bool] = {}
         self._dates: dict[datetime, date] = {}
+        # How many of a day's candidates (per _days key) were found too close to a booked time:
+        # bookings only add up until a release, so the next search starts past them.
+        self._tried: dict[tuple[date, datetime, datetime | None], int] = {}
 
     def take(self, earliest: datetime, latest: datetime | None = None,
              prefer: datetime | None = None) -> datetime | None:
@@ -329,23 +333,30 @@ class Booking:
         start = max(earliest, self.now)
         end = min(self.horizon, latest) if latest else self.horizon
         day, last = self._local_date(start), self._local_date(end)
+        most, per_day, tried = self.rhythm.max_per_day, self.per_day, self._tried
         while True:
             day = self._open(day)
             if day > last:
                 return None
             # A day is known to be full (for every later search) when it has its maximum, or
             # when all of its times were tried and none was free.
-            full = self.per_day[day] >= self.rhythm.max_per_day
+            full = per_day.get(day, 0) >= most
             if not full:
-                midnight, times = self._day(day, start, prefer)
+                key = (day, start, prefer)
+                midnight, times = self._day(key)
                 full = start <= midnight
-                for when in times:
+                first = tried.get(key, 0)
+                for i in range(first, len(times)):
+                    when = times[i]
                     if when > end or (latest and when >= latest):
                         full = False  # the rest of the day was not looked at
                         break
                     if self._spaced(when):
-                        self._book(when)
+                        tried[key] = i + 1
+                        self.taken.insert(bisect.bisect_left(self.taken, when), when)
+                        per_day[day] = per_day.get(day, 0) + 1
                         return when
+                    tried[key] = i + 1
             if full:
                 self._skip[day] = day + timedelta(days=1)
             day += timedelta(days=1)
@@ -375,13 +386,14 @@ class Booking:
             self._quiet[day] = self.schedule.is_quiet(day)
         return self._quiet[day]
 
-    def _day(self, day: date, start: datetime,
-             prefer: datetime | None) -> tuple[datetime, tuple[datetime, ...]]:
-        key = (day, start, prefer)
-        if key not in self._days:
+    def _day(self, key: tuple[date, datetime, datetime | None]
+             ) -> tuple[datetime, tuple[datetime, ...]]:
+        found = self._days.get(key)
+        if found is None:
+            day = key[0]
             midnight = datetime.combine(day, time(0), self.tz).astimezone(self.now.tzinfo)
-            self._days[key] = midnight, tuple(self._candidates(day, start, prefer))
-        return self._days[key]
+            found = self._days[key] = midnight, tuple(self._candidates(*key))
+        return found
 
     def _candidates(self, day: date, start: datetime, prefer: datetime | None) -> list[datetime]:
         if self.rhythm.every_minutes:
@@ -406,10 +418,6 @@ class Booking:
             return False
         return not (i > 0 and when - self.taken[i - 1] < self.spacing)
 
-    def _book(self, when: datetime) -> None:
-        bisect.insort(self.taken, when)
-        self.per_day[when.astimezone(self.tz).date()] += 1
-
     def release(self, when: datetime) -> None:
         """Give a booked time back (what was to go there could not be composed)."""
         i = bisect.bisect_left(self.taken, when)
@@ -417,4 +425,6 @@ class Booking:
             del self.taken[i]
             day = when.astimezone(self.tz).date()
             self.per_day[day] -= 1
-            self._skip.clear()  # the day (and what pointed past it) may have room again
+            # The day (and what pointed past it) may have room again, and its times too.
+            self._skip.clear()
+            self._tried.clear()

@@ -1,0 +1,123 @@
+"""What planning reads from and writes to the database: the titles to announce, what is queued
+already, and the planned posts and deliveries, written in batches (`planning.Planner` decides;
+this module only stores)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from outreach.bulk_rows import bulk_rows, insert_rows
+from outreach.compose.context import TitleRow
+from outreach.config import Settings
+from outreach.models import Delivery, DeliveryStatus, Event, Post, PostKind, Title
+
+if TYPE_CHECKING:
+    from outreach.planning import PlanResult
+
+S = DeliveryStatus
+OPEN = (S.draft, S.pending_review, S.scheduled, S.retry_wait, S.held)
+BATCH = 500  # subjects written per statement batch
+# (subject key, id of its existing post or None, the new post's values, its deliveries' values)
+Row = tuple[str, int | None, dict[str, Any], list[dict[str, Any]]]
+
+
+def new_titles(session: Session, settings: Settings, now: datetime) -> list[TitleRow]:
+    """Titles to announce, as the columns composition reads (Core: loading 10,000 ORM objects
+    cost planning nearly as much as a bare render of all 30,000 posts)."""
+    since = now - timedelta(days=settings.announce_window_days)
+    columns = Title.__table__.c
+    return [TitleRow._make(row) for row in session.execute(
+        select(*(columns[name] for name in TitleRow._fields))
+        .where(Title.withdrawn_at.is_(None), Title.catalogued_at.is_not(None),
+               Title.catalogued_at >= since, Title.catalogued_at <= now)
+        .order_by(Title.catalogued_at, Title.id))]
+
+
+def digest_title_ids(session: Session, since: datetime, until: datetime) -> list[int]:
+    """New titles since `since` that no earlier digest listed, oldest first."""
+    listed: set[int] = set()
+    for ids in session.exec(select(Post.subject_title_ids).where(
+            Post.kind == PostKind.digest, Post.created_at >= since - timedelta(days=60))):
+        listed.update(ids or [])
+    rows = session.exec(select(Title.id).where(
+        Title.withdrawn_at.is_(None), Title.catalogued_at > since, Title.catalogued_at <= until)
+        .order_by(Title.catalogued_at, Title.id))
+    return [i for i in rows if i not in listed]
+
+
+def taken_keys(session: Session, keys: set[str]) -> set[tuple[int, str]]:
+    """(account id, subject key) of every delivery already queued for these subjects."""
+    found: set[tuple[int, str]] = set()
+    ordered = sorted(keys)
+    for i in range(0, len(ordered), BATCH):
+        found.update(session.exec(select(Delivery.account_id, Delivery.subject_key).where(
+            Delivery.subject_key.in_(ordered[i:i + BATCH]))))
+    return found
+
+
+def post_ids(session: Session, keys: set[str]) -> dict[str, int]:
+    """Subject key -> its first post, for subjects that have one."""
+    found: dict[str, int] = {}
+    ordered = sorted(keys)
+    for i in range(0, len(ordered), BATCH):
+        for key, post_id in session.exec(select(Post.subject_key, func.min(Post.id)).where(
+                Post.subject_key.in_(ordered[i:i + BATCH])).group_by(Post.subject_key)):
+            found[key] = post_id
+    return found
+
+
+def write(session: Session, rows: list[Row], now: datetime, result: PlanResult) -> None:
+    """Store the planned rows in batches and commit. A subject another planner stored first is
+    left to it: it leaves `result.planned` with the reason in `result.skipped`."""
+    for i in range(0, len(rows), BATCH):
+        batch = rows[i:i + BATCH]
+        try:
+            with session.begin_nested():
+                _insert(session, batch, now)
+        except IntegrityError:
+            # Another planner got some of these first: write one by one, keep the rest.
+            for row in batch:
+                try:
+                    with session.begin_nested():
+                        _insert(session, [row], now)
+                except IntegrityError:
+                    key = row[0]
+                    result.skipped.append(f"{key}: already planned by another process")
+                    result.planned = [p for p in result.planned if p.subject != key]
+    session.commit()
+
+
+def _insert(session: Session, rows: list[Row], now: datetime) -> None:
+    # Posts by Core with RETURNING (the ORM's bulk insert writes the same, but on SQLite one
+    # statement per post to return ids in order): new posts' ids are matched by subject key,
+    # one new post per subject in a batch. Deliveries by insert_rows (no ids needed back).
+    posts = Post.__table__
+    new = [post for _, post_id, post, _ in rows if post_id is None]
+    ids: dict[str, int] = {}
+    if new:
+        ids = dict(session.execute(
+            insert(posts).returning(posts.c.subject_key, posts.c.id),
+            bulk_rows(Post, new, now)).all())
+    values = [{**d, "post_id": post_id if post_id is not None else ids[post["subject_key"]]}
+              for _, post_id, post, deliveries in rows for d in deliveries]
+    insert_rows(session, Delivery.__table__, bulk_rows(Delivery, values, now))
+
+
+def take_off_cancelled(session: Session, now: datetime) -> int:
+    """Deliveries of cancelled events and withdrawn titles never go out: cancels the open ones,
+    returns how many."""
+    gone = (select(Post.id).join(Event, Event.id == Post.event_id)
+            .where(Event.cancelled.is_(True))
+            .union(select(Post.id).join(Title, Title.id == Post.title_id)
+                   .where(Title.withdrawn_at.is_not(None))))
+    query = (update(Delivery).where(Delivery.post_id.in_(gone), Delivery.status.in_(OPEN))
+             .values(status=S.cancelled, updated_at=now, last_error_kind="withdrawn",
+                     last_error="Dibatalkan: acara dibatalkan atau judul ditarik di sumber "
+                                "data. / Cancelled: the event was cancelled or the title "
+                                "withdrawn at the source."))
+    return session.execute(query).rowcount or 0
