@@ -220,6 +220,11 @@ def plan_(dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, queue n
     if result.cancelled:
         out.print(f"{result.cancelled} deliveries of cancelled events or withdrawn titles "
                   "were taken off the queue.")
+    if result.refreshed:
+        subjects = ", ".join(sorted({key for key, _ in result.refreshed}))
+        out.print(f"{len(result.refreshed)} queued deliveries "
+                  f"{'would be' if dry_run else 'were'} composed again because their event or "
+                  f"title changed: {subjects}.")
     for p in result.planned:
         for problem in p.problems:
             err.print(f"{p.subject} on {p.platform}: {problem}", highlight=False, markup=False)

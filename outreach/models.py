@@ -206,6 +206,9 @@ class Post(SQLModel, table=True):
     title_id: int | None = Field(default=None, foreign_key="title.id", index=True)
     event_id: int | None = Field(default=None, foreign_key="event.id", index=True)
     subject_title_ids: list[int] = Json(default_factory=list)  # digests
+    # The title's or event's content_hash when composed: planning composes open deliveries
+    # again when it changes (planning_store.drop_stale). None: not tracked (digests, free).
+    subject_hash: str | None = Field(default=None, max_length=64)
     template: str | None = Field(default=None, max_length=120)
     language: str = Field(default="id", max_length=10)
     text: str | None = None  # staff-written text (kind "free")

@@ -82,6 +82,8 @@ class PlanResult:
     planned: list[PlannedDelivery] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # why something was not planned
     cancelled: int = 0  # deliveries of cancelled events / withdrawn titles taken off the queue
+    # (subject key, account id) of queued deliveries composed again: their subject changed
+    refreshed: list[tuple[str, int]] = field(default_factory=list)
 
 
 def initial_status(kind: str, author_role: str | None = None,
@@ -184,6 +186,8 @@ class Planner:
         subjects = [*self._digest(), *self._events(reminders=True),
                     *self._events(reminders=False), *self._acquisitions()]
         keys = {s.key for s in subjects}
+        # Before the queue is read: what is dropped here is planned again below, fresh.
+        self.result.refreshed = store.drop_stale(self.session, keys, self.now)
         taken, posts = store.taken_keys(self.session, keys), store.post_ids(self.session, keys)
         for subject in subjects:
             self._plan(subject, taken, posts.get(subject.key))
@@ -205,7 +209,7 @@ class Planner:
                 images=lambda targets, title=title, rule=rule, fields=fields: [build.title_image(
                     title_dict(title, self.settings, "card", rule.campaign, fields=fields()),
                     self.settings, build.image_bounds(targets), rule.language)],
-                post={"title_id": title.id})
+                post={"title_id": title.id, "subject_hash": title.content_hash})
 
     def _digest(self) -> Iterable[_Subject]:
         rule = self.schedule.digest
@@ -268,7 +272,8 @@ class Planner:
                     images=lambda targets, event=event, rule=rule, k=post_kind: [build.event_image(
                         k, event_context(event, self.settings, "card")["event"], self.settings,
                         build.image_bounds(targets), rule.language)],
-                    post={"event_id": event.id}, latest=event.starts_at)
+                    post={"event_id": event.id, "subject_hash": event.content_hash},
+                    latest=event.starts_at)
 
     # -- one subject ----------------------------------------------------------------------------
     def _plan(self, subject: _Subject, taken: set[tuple[int, str]], post_id: int | None) -> None:
@@ -361,6 +366,9 @@ def plan(session: Session, *, settings: Settings | None = None,
     if dry_run:
         session.rollback()
     log.info("planned %d deliveries", len(result.planned))
+    if result.refreshed:
+        log.info("composed %d queued deliveries again: their event or title changed (%s)",
+                 len(result.refreshed), ", ".join(sorted({k for k, _ in result.refreshed})))
     return result
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import delete, func, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 S = DeliveryStatus
 OPEN = (S.draft, S.pending_review, S.scheduled, S.retry_wait, S.held)
+# Never tried yet and not on its way: composing such a delivery again changes nothing that went
+# out (a retry may be half a thread in, so retry_wait is left alone).
+REFRESHABLE = (S.draft, S.pending_review, S.scheduled, S.held)
 BATCH = 500  # subjects written per statement batch
 # (subject key, id of its existing post or None, the new post's values, its deliveries' values)
 Row = tuple[str, int | None, dict[str, Any], list[dict[str, Any]]]
@@ -69,6 +72,36 @@ def post_ids(session: Session, keys: set[str]) -> dict[str, int]:
                 Post.subject_key.in_(ordered[i:i + BATCH])).group_by(Post.subject_key)):
             found[key] = post_id
     return found
+
+
+def drop_stale(session: Session, keys: set[str], now: datetime) -> list[tuple[str, int]]:
+    """Remove the queued, never tried deliveries of these subjects whose title or event changed
+    since their post was composed (a workshop moved to another day, a title corrected), so that
+    this planning run composes them again with the new details and times; the post remembers the
+    new hash. Returns (subject key, account id) of each delivery removed."""
+    current = func.coalesce(Event.content_hash, Title.content_hash)
+    rows = session.execute(
+        select(Delivery.id, Delivery.subject_key, Delivery.account_id, Post.id, current)
+        .join(Post, Post.id == Delivery.post_id)
+        .outerjoin(Event, Event.id == Post.event_id)
+        .outerjoin(Title, Title.id == Post.title_id)
+        .where(Post.subject_hash.is_not(None), current.is_not(None),
+               Post.subject_hash != current, Delivery.status.in_(REFRESHABLE),
+               Delivery.attempts == 0)).all()
+    rows = [r for r in rows if r[1] in keys]
+    dropped: list[tuple[str, int]] = []
+    for i in range(0, len(rows), BATCH):
+        batch = rows[i:i + BATCH]
+        # The dispatcher may have claimed one since: its status is then no longer refreshable.
+        gone = set(session.execute(
+            delete(Delivery).where(Delivery.id.in_([r[0] for r in batch]),
+                                   Delivery.status.in_(REFRESHABLE), Delivery.attempts == 0)
+            .returning(Delivery.id)).scalars())
+        dropped += [(r[1], r[2]) for r in batch if r[0] in gone]
+    for post_id, digest in {r[3]: r[4] for r in rows}.items():
+        session.execute(update(Post).where(Post.id == post_id)
+                        .values(subject_hash=digest, updated_at=now))
+    return dropped
 
 
 def write(session: Session, rows: list[Row], now: datetime, result: PlanResult) -> None:

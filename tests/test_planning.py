@@ -313,3 +313,57 @@ def test_broken_library_template_is_reported_and_the_rest_is_planned(library, tm
     # The titles whose Instagram template failed wait; Facebook got them.
     acquisitions = [r for r in rows if "Koleksi baru" in r["text"]]
     assert acquisitions and {r["platform"] for r in acquisitions} == {"facebook"}
+
+
+def _workshop_csv(path: Path, day: date, start: str, end: str, place: str) -> None:
+    path.write_text("id,judul,tanggal,jam mulai,jam selesai,tempat,jenis,pendaftaran,deskripsi\n"
+                    f"ws-1,Kelas Menulis Cerpen,{day.isoformat()},{start},{end},{place},pelatihan,"
+                    ",Belajar menulis cerpen bersama penulis Bontang.\n", encoding="utf-8")
+
+
+def test_a_changed_event_is_announced_again_with_its_new_time_and_place(
+        db_url, sandbox_env, tmp_path, monkeypatch):
+    """The source moves a workshop three days later and to another room: the queued
+    announcement and reminder are composed again (text, card, time); what went out is kept."""
+    monkeypatch.setenv("OUTREACH_MEDIA_DIR", str(tmp_path / "media"))
+    source = tmp_path / "pelatihan.csv"
+    first_day = date(2026, 12, 12)  # a Saturday, 12 days after MONDAY_0830_WITA
+    _workshop_csv(source, first_day, "09:00", "11:00", "Aula Perpustakaan")
+    assert run_import("events-csv", str(source)).exit_code == 0
+    sched = schedule(horizon_days=30)
+    with session() as s:
+        plan(s, now=MONDAY_0830_WITA, schedule=sched)
+        before = {(d.subject_key, d.platform): d for d in s.exec(select(Delivery))}
+        event = s.exec(select(Event)).one()
+    key = f"event:{event.id}"
+    assert {k for k, _ in before} == {key, f"reminder:{key}"}
+    published = before[f"reminder:{key}", "facebook"]
+    with session() as s:  # one delivery already went out: it stays as it was
+        s.get(Delivery, published.id).status = "published"
+        s.commit()
+
+    _workshop_csv(source, first_day + timedelta(days=3), "13:30", "15:30", "Ruang Anak Lantai 2")
+    assert run_import("events-csv", str(source)).exit_code == 0
+    with session() as s:
+        assert plan(s, now=MONDAY_0830_WITA, schedule=sched, dry_run=True).refreshed
+    with session() as s:
+        result = plan(s, now=MONDAY_0830_WITA, schedule=sched)
+        after = {(d.subject_key, d.platform): d for d in s.exec(select(Delivery))}
+        starts = s.exec(select(Event)).one().starts_at
+    assert sorted(result.refreshed) == sorted(
+        (k, d.account_id) for (k, p), d in before.items() if d.id != published.id)
+    assert after[f"reminder:{key}", "facebook"].text == published.text  # untouched
+    for (subject, platform), d in after.items():
+        if d.id == published.id:
+            continue
+        assert "Ruang Anak Lantai 2" in d.text and "Aula Perpustakaan" not in d.text, d.text
+        assert d.scheduled_at < starts
+        ahead = timedelta(days=1 if subject.startswith("reminder") else 14)
+        assert starts - ahead <= d.scheduled_at, (subject, platform, local(d))
+    instagram = after[key, "instagram"]
+    assert "Selasa, 15 Desember 2026, pukul 13.30–15.30 WITA" in instagram.text
+    assert "15 Desember 2026" in instagram.alt_text[0] and "13.30" in instagram.alt_text[0]
+    assert instagram.media != before[key, "instagram"].media  # a new card, with the new date
+    with session() as s:  # re-planning again changes nothing
+        again = plan(s, now=MONDAY_0830_WITA, schedule=sched)
+    assert not again.refreshed and not again.planned

@@ -63,6 +63,7 @@ class TitleRow(NamedTuple):
     cover_url: str | None
     opac_url: str | None
     catalogued_at: datetime | None
+    content_hash: str | None
 
 
 def title_row(title: Title) -> TitleRow:
