@@ -78,7 +78,8 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         raise ValueError("insert_rows: every row needs the same columns")
     compiled = insert(table).compile(dialect=dialect, column_keys=keys)
     order = list(compiled.positiontup) if compiled.positional else keys
-    if sorted(order) != sorted(keys):  # a bind named unlike its column: not for this path
+    if sorted(order) != sorted(keys) or set(compiled.binds) != set(keys):
+        # a bind named unlike its column (escaped characters): not for this path
         raise ValueError(f"insert_rows: binds {order} do not match columns {keys}")
     caches: dict[str, dict[Any, Any]] = {}
     processed = []
