@@ -4,7 +4,7 @@ What gets announced: new titles (one post per title and account, in the next fre
 the acquisition date lies within the announce window, so connecting an old catalogue floods no
 timeline), a weekly digest of new titles, workshops and events ahead of time, reminders shortly
 before. When: in each account's slots, never on quiet dates, at most N a day, spaced, no further
-ahead than the horizon (`schedule.Booking`). Who looks first: the approval policy per kind.
+ahead than the horizon (`booking.Booking`). Who looks first: the approval policy per kind.
 
 Never two announcements of one subject on one account: deliveries carry a subject key ("title:12",
 "digest:2026-W48", "event:5", "reminder:event:5") under a unique (account, subject) constraint, so
@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from sqlmodel import Session, select
 
 from outreach import planning_store as store
+from outreach.booking import Booking
 from outreach.bulk_rows import no_full_collections, once
 from outreach.compose import build
 from outreach.compose.cards import CardError
@@ -50,7 +51,7 @@ from outreach.models import (
     utcnow,
 )
 from outreach.platforms import available_platforms, platform_class, sync_env_accounts
-from outreach.schedule import Booking, EventRule, Rule, Schedule, load_schedule
+from outreach.schedule import EventRule, Rule, Schedule, load_schedule
 
 log = logging.getLogger(__name__)
 S = DeliveryStatus
