@@ -15,6 +15,7 @@ from outreach.bulk_rows import bulk_rows, insert_rows
 from outreach.compose.context import TitleRow
 from outreach.config import Settings
 from outreach.models import Delivery, DeliveryStatus, Event, Post, PostKind, Title
+from outreach.queue import audit
 
 if TYPE_CHECKING:
     from outreach.planning import PlanResult
@@ -101,6 +102,11 @@ def drop_stale(session: Session, keys: set[str], now: datetime) -> list[tuple[st
     for post_id, digest in {r[3]: r[4] for r in rows}.items():
         session.execute(update(Post).where(Post.id == post_id)
                         .values(subject_hash=digest, updated_at=now))
+    for key in sorted({key for key, _ in dropped}):  # who looks at the audit log sees why
+        post_id = next(r[3] for r in rows if r[1] == key)
+        audit(session, "system", "post.recompose", "post", post_id,
+              {"subject": key, "deliveries": sum(1 for k, _ in dropped if k == key),
+               "why": "the title or event changed at the source"})
     return dropped
 
 

@@ -17,7 +17,7 @@ from outreach.cli import app
 from outreach.config import get_settings
 from outreach.db import get_engine
 from outreach.demo import write_events_csv, write_marc
-from outreach.models import Delivery, Event, Post
+from outreach.models import AuditLog, Delivery, Event, Post
 from outreach.planning import initial_status, plan
 from outreach.platforms import platform_class
 from outreach.platforms.x import thread_parts, weighted_length
@@ -366,4 +366,6 @@ def test_a_changed_event_is_announced_again_with_its_new_time_and_place(
     assert instagram.media != before[key, "instagram"].media  # a new card, with the new date
     with session() as s:  # re-planning again changes nothing
         again = plan(s, now=MONDAY_0830_WITA, schedule=sched)
+        logged = s.exec(select(AuditLog).where(AuditLog.action == "post.recompose")).all()
     assert not again.refreshed and not again.planned
+    assert sorted(a.detail["subject"] for a in logged) == [key, f"reminder:{key}"]
