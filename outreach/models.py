@@ -356,6 +356,15 @@ class AuditLog(SQLModel, table=True):
     detail: dict = Json(default_factory=dict)
 
 
+class LoginFailure(SQLModel, table=True):
+    """A failed sign-in, under a keyed hash of the address or e-mail it came with (never the text:
+    people type passwords into the e-mail field). Shared by every web process."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, index=True)
+    at: datetime = Time(default_factory=utcnow, index=True)
+
+
 class ImportRun(SQLModel, table=True):
     """One import of one source: when, what, and what was rejected (shown in the UI)."""
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
+from sqlmodel import select
 from web_kit import PASSWORD, ROLES, csrf_of
 
 from outreach.users import role_at_least, set_password
@@ -67,6 +68,28 @@ def test_wrong_password_is_refused_and_attempts_are_rate_limited(web):
     assert blocked.status_code == 429
     assert "Terlalu banyak percobaan masuk" in blocked.text
     assert client.get("/").status_code == 303  # still not signed in
+
+
+def test_the_sign_in_limit_holds_across_web_processes_and_keeps_no_addresses(web):
+    """Two web processes of one service (two apps on one database): failures in one count in
+    the other; what is stored says nothing of the e-mail typed (people type passwords there)."""
+    from fastapi.testclient import TestClient
+
+    from outreach.models import LoginFailure
+    from outreach.web.app import create_app
+
+    user = web.user("staff")
+    other = TestClient(create_app(web.settings), follow_redirects=False)
+    typed = "kata-sandi-rahasia-di-kolom-email"
+    clients = (other, web.anonymous())
+    for i in range(4):  # wrong passwords, by turns in each process
+        assert web.login(clients[i % 2], user.email, "salah-sekali-123").status_code == 401
+    assert web.login(other, typed, "salah-sekali-123").status_code == 401  # the 5th, same address
+    assert web.login(other, user.email).status_code == 429
+    assert web.login(web.anonymous(), user.email).status_code == 429
+    with web.session() as s:
+        stored = " ".join(f"{f.key} {f.at}" for f in s.exec(select(LoginFailure)))
+    assert user.email not in stored and typed not in stored and "testclient" not in stored
 
 
 def test_unknown_email_and_inactive_user_cannot_sign_in(web):

@@ -69,9 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_url=None)
     app.state.settings = settings
     app.state.default_lang = "en" if settings.locale.startswith("en") else "id"
-    app.state.login_limiter = LoginLimiter()
+    secret = session_secret(settings)
+    app.state.login_limiter = LoginLimiter(secret)
     secure = bool(settings.public_base_url and settings.public_base_url.startswith("https://"))
-    app.add_middleware(SessionMiddleware, secret_key=session_secret(settings),
+    app.add_middleware(SessionMiddleware, secret_key=secret,
                        session_cookie="outreach_session", max_age=SESSION_HOURS * 3600,
                        same_site="lax", https_only=secure)
 

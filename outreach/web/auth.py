@@ -119,22 +119,31 @@ async def login(request: Request, session: DB,
     await check_csrf(request)
     limiter = request.app.state.login_limiter
     client = request.client.host if request.client else "?"
-    wait = limiter.retry_after(client, email)
+
+    def attempt() -> tuple[int, User | None]:
+        # In the thread pool: argon2 takes tens of milliseconds of CPU and the lookups need a
+        # database connection; neither may hold up the event loop.
+        wait = limiter.retry_after(session, client, email)
+        if wait:
+            return wait, None
+        found = authenticate(session, email, password)
+        if found is None:
+            limiter.failed(session, client, email)
+        else:
+            limiter.succeeded(session, client, email)
+        return 0, found
+
+    wait, user = await run_in_threadpool(attempt)
     if wait:
         minutes = max(1, round(wait / 60))
         error = _(request, "Terlalu banyak percobaan masuk. Coba lagi dalam %(n)s menit.",
                   n=minutes)
         return render(request, "login.html", {"next": safe_next(next), "email": email,
                                               "error": error}, status_code=429)
-    # In the thread pool: argon2 takes tens of milliseconds of CPU and the lookup needs a
-    # database connection; neither may hold up the event loop.
-    user = await run_in_threadpool(authenticate, session, email, password)
     if user is None:
-        limiter.failed(client, email)
         error = _(request, "E-mail atau kata sandi salah.")
         return render(request, "login.html", {"next": safe_next(next), "email": email,
                                               "error": error}, status_code=401)
-    limiter.succeeded(client, email)
     lang = request.session.get("lang")
     request.session.clear()  # a new session on sign-in: nothing carried over from before
     if lang:

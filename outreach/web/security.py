@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import math
 import secrets
-import threading
-import time
-from collections import deque
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session, select
 
 from outreach.config import Settings
+from outreach.models import LoginFailure, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -49,43 +52,41 @@ def csrf_ok(session: dict, presented: str | None) -> bool:
 
 
 class LoginLimiter:
-    """At most `attempts` failed logins per `window` seconds for one address and for one e-mail.
+    """At most `attempts` failed sign-ins per `window` seconds for one address and for one
+    e-mail, counted in the database (`LoginFailure`), so every web process of the service sees
+    the same count. Addresses and e-mails are stored only as keyed hashes, and failures older
+    than the window are removed as new ones come."""
 
-    In memory, per process: enough to stop guessing through one service; a network of libraries
-    behind several web processes multiplies the allowance by the number of processes.
-    """
-
-    def __init__(self, attempts: int = 5, window: float = 900.0) -> None:
+    def __init__(self, secret: str, attempts: int = 5, window: float = 900.0) -> None:
         self.attempts = attempts
-        self.window = window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self.window = timedelta(seconds=window)
+        self._key = hmac.new(secret.encode("utf-8"), b"outreach login limit v1",
+                             hashlib.sha256).digest()
 
-    def _keys(self, client: str, email: str) -> tuple[str, str]:
-        return f"ip:{client}", f"email:{email.strip().lower()}"
+    def _keys(self, client: str, email: str) -> list[str]:
+        return [hmac.new(self._key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+                for value in (f"ip:{client}", f"email:{email.strip().lower()}")]
 
-    def retry_after(self, client: str, email: str) -> int:
+    def retry_after(self, session: Session, client: str, email: str) -> int:
         """Seconds until another attempt is allowed; 0 when allowed now."""
-        now = time.monotonic()
+        now = utcnow()
         wait = 0.0
-        with self._lock:
-            for key in self._keys(client, email):
-                q = self._failures.get(key)
-                if not q:
-                    continue
-                while q and now - q[0] > self.window:
-                    q.popleft()
-                if len(q) >= self.attempts:
-                    wait = max(wait, self.window - (now - q[0]))
-        return int(wait) + (1 if wait else 0)
+        for key in self._keys(client, email):
+            recent = session.exec(
+                select(LoginFailure.at).where(LoginFailure.key == key,
+                                              LoginFailure.at > now - self.window)
+                .order_by(LoginFailure.at.desc()).limit(self.attempts)).all()
+            if len(recent) >= self.attempts:  # allowed again once the oldest of these is old
+                wait = max(wait, (recent[-1] + self.window - now).total_seconds())
+        return math.ceil(wait)
 
-    def failed(self, client: str, email: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in self._keys(client, email):
-                self._failures.setdefault(key, deque()).append(now)
+    def failed(self, session: Session, client: str, email: str) -> None:
+        now = utcnow()
+        session.execute(delete(LoginFailure).where(LoginFailure.at <= now - self.window))
+        session.add_all(LoginFailure(key=key, at=now) for key in self._keys(client, email))
+        session.commit()
 
-    def succeeded(self, client: str, email: str) -> None:
-        with self._lock:
-            for key in self._keys(client, email):
-                self._failures.pop(key, None)
+    def succeeded(self, session: Session, client: str, email: str) -> None:
+        """Forget the failures of this address and e-mail (committed with the sign-in)."""
+        session.execute(delete(LoginFailure).where(
+            LoginFailure.key.in_(self._keys(client, email))))
