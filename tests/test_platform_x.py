@@ -17,7 +17,8 @@ from outreach.config import load_settings
 from outreach.models import Account, Delivery, utcnow
 from outreach.platforms import client_for
 from outreach.platforms.base import ErrorKind, PublishError
-from outreach.platforms.x import XPlatform, _retry_after, weighted_length
+from outreach.platforms.x import XPlatform, weighted_length
+from outreach.platforms.x_errors import retry_after as _retry_after
 
 FAST = (2.0, 0.4)  # (connect, read): the timeout fault hangs longer than this
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import re
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 import requests
 import tweepy
 
-from outreach.platforms import x_account, x_comments, x_count
+from outreach.platforms import x_account, x_comments, x_count, x_errors
 from outreach.platforms.base import (
     Comment,
     ErrorKind,
@@ -33,7 +32,6 @@ from outreach.platforms.base import (
 from outreach.platforms.http import (
     DEFAULT_TIMEOUT,
     mask_secrets,
-    may_have_reached_platform,
     routed_session,
     user_agent,
 )
@@ -45,10 +43,6 @@ if TYPE_CHECKING:
     from outreach.models import Account, Delivery
 
 MAX_WEIGHTED = 280
-DUPLICATE_DETAIL = "duplicate content"  # in X's 403 detail; v2 has no numeric code for it
-# Read-only apps get a 403 on writes; new tokens with write permission are the only fix.
-PERMISSION_DETAIL = "oauth1 app permissions"
-RATE_LIMIT_FALLBACK = 60.0  # seconds, when a 429 carries no usable reset header
 THREAD_BREAK = re.compile(r"\n[ \t]*---[ \t]*(?:\n|$)")
 _URL = re.compile(r"https?://\S+")
 _ID_SEGMENT = re.compile(r"/\d{5,}(?=/|$)")  # post ids, not the API version "/2"
@@ -60,13 +54,6 @@ def weighted_length(text: str) -> int:
     emoji data decide; x_count skips its emoji regex unless an emoji sequence (ZWJ, flag,
     keycap, skin tone) may be in the text (tests/test_x_count.py)."""
     return x_count.count(text)
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 class XPlatform(Platform):
@@ -259,96 +246,22 @@ class XPlatform(Platform):
         headers = response.headers
         if "x-rate-limit-remaining" not in headers:
             return
-        reset = _int(headers.get("x-rate-limit-reset"))
+        reset = x_errors.as_int(headers.get("x-rate-limit-reset"))
         path = urlsplit(response.request.url).path
         path = _ID_SEGMENT.sub("/:id", path.removeprefix(self._base_path))
         key = f"{response.request.method} {path}"
         self.rate_states[key] = RateState(
-            limit=_int(headers.get("x-rate-limit-limit")),
-            remaining=_int(headers.get("x-rate-limit-remaining")),
+            limit=x_errors.as_int(headers.get("x-rate-limit-limit")),
+            remaining=x_errors.as_int(headers.get("x-rate-limit-remaining")),
             reset_at=datetime.fromtimestamp(reset, UTC) if reset is not None else None,
         )
 
-    # -- errors -----------------------------------------------------------------------------
+    # -- errors (x_errors: what each failure means, in plain words) --------------------------
     def _error(self, exc: Exception, *, publishing: bool) -> PublishError:
-        """Classify a failed call. `publishing`: the call creates something, so an answer that
-        never arrived means the post may exist (reconcile, never retry blindly)."""
-        if isinstance(exc, requests.JSONDecodeError) or not isinstance(
-            exc, (requests.RequestException, tweepy.HTTPException)
-        ):  # e.g. a proxy's HTML page where X's JSON belongs
-            kind = ErrorKind.unknown_outcome if publishing else ErrorKind.transient
-            return PublishError(kind, "X's answer could not be read.")
-        if isinstance(exc, requests.RequestException):
-            return self._network_error(exc, publishing=publishing)
-        response = exc.response
-        status = response.status_code
-        detail = self._mask("; ".join(str(m) for m in exc.api_messages) or response.reason or "")
-        # https://docs.x.com/x-api/fundamentals/response-codes-and-errors
-        if status == 429:
-            retry_after = _retry_after(response.headers)
-            return PublishError(
-                ErrorKind.rate_limited,
-                f"X's rate limit for this account is reached; it resets in {retry_after:.0f} s.",
-                retry_after=retry_after,
-                status=status,
-            )
-        if status == 401:
-            return PublishError(
-                ErrorKind.auth_expired,
-                "X no longer accepts this account's access token: reconnect it.",
-                status=status,
-            )
-        if status == 403 and DUPLICATE_DETAIL in detail.lower():
-            return PublishError(
-                ErrorKind.rejected,
-                "X refuses this post because the account has already posted exactly the same "
-                "text. Change the wording to post it again.",
-                status=status,
-                code="duplicate",
-            )
-        if status == 403 and PERMISSION_DETAIL in detail.lower():
-            return PublishError(
-                ErrorKind.auth_expired,
-                "X says this app may only read, not post: give the app read and write "
-                "permission in the X developer portal, then reconnect the account.",
-                status=status,
-                code="permission",
-            )
-        if status >= 500:
-            if publishing:
-                return PublishError(
-                    ErrorKind.unknown_outcome,
-                    f"X answered with a server error ({status}); the post may exist anyway, "
-                    "so it will be looked for before any new attempt.",
-                    status=status,
-                )
-            return PublishError(
-                ErrorKind.transient, f"X answered with a server error ({status}).", status=status
-            )
-        return PublishError(
-            ErrorKind.rejected,
-            f"X refused the request ({status}): {detail or 'no reason given'}",
-            status=status,
-        )
+        return x_errors.classify(exc, self._mask, publishing=publishing)
 
     def _network_error(self, exc: requests.RequestException, *, publishing: bool) -> PublishError:
-        if not may_have_reached_platform(exc):
-            reason = "timed out" if isinstance(exc, requests.ConnectTimeout) else "was refused"
-            return PublishError(
-                ErrorKind.transient,
-                f"Could not connect to X (the connection {reason}); nothing was sent.",
-            )
-        if isinstance(exc, requests.Timeout):
-            what = "no answer came in time"
-        else:
-            what = "the connection was closed before X answered"
-        if publishing:
-            return PublishError(
-                ErrorKind.unknown_outcome,
-                f"The post was sent to X but {what}; it may exist, so it will be looked for "
-                "before any new attempt.",
-            )
-        return PublishError(ErrorKind.transient, f"X did not answer: {what}.")
+        return x_errors.network_error(exc, publishing=publishing)
 
     def _mask(self, text: str) -> str:
         return mask_secrets(text, self._secrets)
@@ -396,17 +309,3 @@ def _metrics(tweet: Mapping) -> Metrics:
         "saves": public.get("bookmark_count"),
         "clicks": private.get("url_link_clicks"),  # own posts of the last 30 days only
     }
-
-
-def _retry_after(headers: Mapping[str, str]) -> float:
-    """Seconds until the limit that ran out resets: the 15-minute window, or the 24-hour user
-    or app cap that POST /2/tweets also reports."""
-    resets = []
-    for prefix in ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour"):
-        reset = _int(headers.get(f"{prefix}-reset"))
-        remaining = _int(headers.get(f"{prefix}-remaining"))
-        if reset is not None and (remaining in (0, None) or prefix == "x-rate-limit"):
-            resets.append(reset)
-    if not resets:
-        return RATE_LIMIT_FALLBACK
-    return max(1.0, max(resets) - time.time())

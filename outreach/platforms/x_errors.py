@@ -1,0 +1,120 @@
+"""What a failed X call means, in plain words and as a `PublishError` kind (DESIGN.md,
+"Publishing semantics"): X's status codes and details, and the network's failures."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+
+import requests
+import tweepy
+
+from outreach.platforms.base import ErrorKind, PublishError
+from outreach.platforms.http import may_have_reached_platform
+
+DUPLICATE_DETAIL = "duplicate content"  # in X's 403 detail; v2 has no numeric code for it
+# Read-only apps get a 403 on writes; new tokens with write permission are the only fix.
+PERMISSION_DETAIL = "oauth1 app permissions"
+RATE_LIMIT_FALLBACK = 60.0  # seconds, when a 429 carries no usable reset header
+
+
+def classify(exc: Exception, mask: Callable[[str], str], *, publishing: bool) -> PublishError:
+    """Classify a failed call. `publishing`: the call creates something, so an answer that
+    never arrived means the post may exist (reconcile, never retry blindly)."""
+    if isinstance(exc, requests.JSONDecodeError) or not isinstance(
+        exc, (requests.RequestException, tweepy.HTTPException)
+    ):  # e.g. a proxy's HTML page where X's JSON belongs
+        kind = ErrorKind.unknown_outcome if publishing else ErrorKind.transient
+        return PublishError(kind, "X's answer could not be read.")
+    if isinstance(exc, requests.RequestException):
+        return network_error(exc, publishing=publishing)
+    response = exc.response
+    status = response.status_code
+    detail = mask("; ".join(str(m) for m in exc.api_messages) or response.reason or "")
+    # https://docs.x.com/x-api/fundamentals/response-codes-and-errors
+    if status == 429:
+        wait = retry_after(response.headers)
+        return PublishError(
+            ErrorKind.rate_limited,
+            f"X's rate limit for this account is reached; it resets in {wait:.0f} s.",
+            retry_after=wait,
+            status=status,
+        )
+    if status == 401:
+        return PublishError(
+            ErrorKind.auth_expired,
+            "X no longer accepts this account's access token: reconnect it.",
+            status=status,
+        )
+    if status == 403 and DUPLICATE_DETAIL in detail.lower():
+        return PublishError(
+            ErrorKind.rejected,
+            "X refuses this post because the account has already posted exactly the same "
+            "text. Change the wording to post it again.",
+            status=status,
+            code="duplicate",
+        )
+    if status == 403 and PERMISSION_DETAIL in detail.lower():
+        return PublishError(
+            ErrorKind.auth_expired,
+            "X says this app may only read, not post: give the app read and write "
+            "permission in the X developer portal, then reconnect the account.",
+            status=status,
+            code="permission",
+        )
+    if status >= 500:
+        if publishing:
+            return PublishError(
+                ErrorKind.unknown_outcome,
+                f"X answered with a server error ({status}); the post may exist anyway, "
+                "so it will be looked for before any new attempt.",
+                status=status,
+            )
+        return PublishError(
+            ErrorKind.transient, f"X answered with a server error ({status}).", status=status
+        )
+    return PublishError(
+        ErrorKind.rejected,
+        f"X refused the request ({status}): {detail or 'no reason given'}",
+        status=status,
+    )
+
+def network_error(exc: requests.RequestException, *, publishing: bool) -> PublishError:
+    if not may_have_reached_platform(exc):
+        reason = "timed out" if isinstance(exc, requests.ConnectTimeout) else "was refused"
+        return PublishError(
+            ErrorKind.transient,
+            f"Could not connect to X (the connection {reason}); nothing was sent.",
+        )
+    if isinstance(exc, requests.Timeout):
+        what = "no answer came in time"
+    else:
+        what = "the connection was closed before X answered"
+    if publishing:
+        return PublishError(
+            ErrorKind.unknown_outcome,
+            f"The post was sent to X but {what}; it may exist, so it will be looked for "
+            "before any new attempt.",
+        )
+    return PublishError(ErrorKind.transient, f"X did not answer: {what}.")
+
+
+def as_int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def retry_after(headers: Mapping[str, str]) -> float:
+    """Seconds until the limit that ran out resets: the 15-minute window, or the 24-hour user
+    or app cap that POST /2/tweets also reports."""
+    resets = []
+    for prefix in ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour"):
+        reset = as_int(headers.get(f"{prefix}-reset"))
+        remaining = as_int(headers.get(f"{prefix}-remaining"))
+        if reset is not None and (remaining in (0, None) or prefix == "x-rate-limit"):
+            resets.append(reset)
+    if not resets:
+        return RATE_LIMIT_FALLBACK
+    return max(1.0, max(resets) - time.time())
