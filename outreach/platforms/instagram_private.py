@@ -117,9 +117,9 @@ class InstagramPrivatePlatform(Platform):
         self.renewed = False  # signed in again by this client (at most once)
         if renewed is not None and renewed[0] == stored:
             self.credentials["session"] = self.refreshed_session = renewed[1]
-        self.session_settings = parse_session(self.credentials["session"], account.name)
+        self.session_settings = login.parse_session(self.credentials["session"], account.name)
         self._stored_session = stored
-        self._secrets = session_secrets(self.credentials, self.session_settings)
+        self._secrets = login.session_secrets(self.credentials, self.session_settings)
         register_secrets(self._secrets)
         if errors.client_class() is None:
             raise PublishError(ErrorKind.auth_expired, INSTALL, code="not_installed")
@@ -141,7 +141,7 @@ class InstagramPrivatePlatform(Platform):
             value = getattr(settings, f"instagram_{field}", None)
             if value is not None and value.get_secret_value():
                 credentials[field] = value.get_secret_value()
-        return (session_user(credentials["session"]) or f"@{username}",
+        return (login.session_user(credentials["session"]) or f"@{username}",
                 f"Instagram @{username} (tidak resmi · unofficial)", credentials)
 
     # -- the instagrapi client --------------------------------------------------------------
@@ -181,7 +181,7 @@ class InstagramPrivatePlatform(Platform):
         """After signing in again: mask the new session's secrets, route the client's sessions
         anew, and let later clients of this process use it."""
         renewed = cl.get_settings()
-        self._secrets = (*self._secrets, *session_secrets({}, renewed))
+        self._secrets = (*self._secrets, *login.session_secrets({}, renewed))
         if cl.authorization:
             self._secrets = (*self._secrets, cl.authorization,
                              cl.authorization.rsplit(":", 1)[-1])
@@ -382,41 +382,3 @@ def media_metrics(media: Any) -> Metrics:
     views = (media.play_count or media.view_count or None) if video else None
     return {"views": views, "reach": None, "likes": media.like_count,
             "comments": media.comment_count, "shares": None, "saves": None, "clicks": None}
-
-
-def parse_session(raw: str, account_name: str = "") -> dict:
-    """The instagrapi settings of a stored session (`Client.get_settings()` as JSON)."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        data = None
-    if not isinstance(data, dict) or not isinstance(data.get("authorization_data", {}), dict):
-        whose = f" of {account_name!r}" if account_name else ""
-        raise PublishError(ErrorKind.auth_expired, f"The stored Instagram session{whose} is not "
-                           "instagrapi's settings JSON (Client.get_settings()); store a new "
-                           "session (docs/platforms.md).", code="bad_session")
-    return data
-
-
-def session_user(raw: str) -> str | None:
-    """The Instagram user id of a stored session, when it says; never raises."""
-    try:
-        data = json.loads(raw)
-        found = (data.get("authorization_data") or {}).get("ds_user_id") \
-            or (data.get("cookies") or {}).get("ds_user_id")
-    except (ValueError, AttributeError):
-        return None
-    return str(found) if found and str(found).isdigit() else None
-
-
-def session_secrets(credentials: Mapping[str, str], session: Mapping[str, Any]) -> tuple[str, ...]:
-    """Every value to mask: the credentials, and the session's cookies and authorization."""
-    values = [v for k, v in credentials.items() if k != "username" and isinstance(v, str)]
-    for part in ("authorization_data", "cookies"):
-        for key, value in (session.get(part) or {}).items():
-            if key != "ds_user_id" and isinstance(value, str) and len(value) >= 8:
-                values.append(value)
-    for key in ("ig_u_rur", "ig_www_claim"):
-        if isinstance(session.get(key), str) and len(session[key]) >= 8:
-            values.append(session[key])
-    return tuple(dict.fromkeys(values))

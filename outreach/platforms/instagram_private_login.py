@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from outreach.platforms.base import (
     DEFAULT_TIMEOUT,
@@ -195,3 +196,42 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# -- stored sessions ------------------------------------------------------------------------
+def parse_session(raw: str, account_name: str = "") -> dict:
+    """The instagrapi settings of a stored session (`Client.get_settings()` as JSON)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("authorization_data", {}), dict):
+        whose = f" of {account_name!r}" if account_name else ""
+        raise PublishError(ErrorKind.auth_expired, f"The stored Instagram session{whose} is not "
+                           "instagrapi's settings JSON (Client.get_settings()); store a new "
+                           "session (docs/platforms.md).", code="bad_session")
+    return data
+
+
+def session_user(raw: str) -> str | None:
+    """The Instagram user id of a stored session, when it says; never raises."""
+    try:
+        data = json.loads(raw)
+        found = (data.get("authorization_data") or {}).get("ds_user_id") \
+            or (data.get("cookies") or {}).get("ds_user_id")
+    except (ValueError, AttributeError):
+        return None
+    return str(found) if found and str(found).isdigit() else None
+
+
+def session_secrets(credentials: Mapping[str, str], session: Mapping[str, Any]) -> tuple[str, ...]:
+    """Every value to mask: the credentials, and the session's cookies and authorization."""
+    values = [v for k, v in credentials.items() if k != "username" and isinstance(v, str)]
+    for part in ("authorization_data", "cookies"):
+        for key, value in (session.get(part) or {}).items():
+            if key != "ds_user_id" and isinstance(value, str) and len(value) >= 8:
+                values.append(value)
+    for key in ("ig_u_rur", "ig_www_claim"):
+        if isinstance(session.get(key), str) and len(session[key]) >= 8:
+            values.append(session[key])
+    return tuple(dict.fromkeys(values))
