@@ -17,16 +17,13 @@ from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_datetime
-from babel.lists import format_list
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import new_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from outreach.compose import filters
 from outreach.compose.watchdog import RenderTimeout, watchdog
 from outreach.config import Settings, default_dir, get_settings
 
@@ -79,78 +76,12 @@ class _BoundedEnvironment(ImmutableSandboxedEnvironment):
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
-def _truncate_words(text: Any, length: int = 100, end: str = "…") -> str:
-    text = str(text or "")
-    if len(text) <= length:
-        return text
-    keep = max(0, length - len(end))
-    cut = text[:keep]
-    if text[keep] != " " and " " in cut:  # the cut fell inside a word: drop that word
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:.-") + end
-
-
-def _hashtag(text: Any) -> str:
-    words = "".join(ch for ch in str(text or "").title() if ch.isalnum())
-    return "#" + words if words else ""
-
-
-def _hashtags(tags: Any, cap: int | None = None) -> str:
-    """A list of hashtags as one line, at most `cap` of them."""
-    tags = [str(t) for t in (tags or []) if str(t).strip()]
-    return " ".join(tags if cap is None else tags[:cap])
-
-
 def _make_env(tz_name: str, locale: str) -> ImmutableSandboxedEnvironment:
     env = _BoundedEnvironment(
         undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    tz = ZoneInfo(tz_name)
-    indonesian = locale.startswith("id")
-    locale = Locale.parse(locale)  # once, not in every filter call
-
-    def local(value: datetime) -> datetime:
-        if not isinstance(value, datetime):
-            raise TemplateError(f"expected a date and time, got {type(value).__name__}")
-        return value.astimezone(tz)
-
-    def tz_abbrev(value: datetime) -> str:
-        # Babel's "z" gives "GMT+08:00" for Asia/Makassar; Indonesians write WIB/WITA/WIT.
-        name = local(value).tzname() or ""
-        return name if name.isalpha() else format_datetime(local(value), "ZZZZ", locale=locale)
-
-    def date(value: datetime, fmt: str = "EEEE, d MMMM y") -> str:
-        return format_datetime(local(value), fmt, tzinfo=tz, locale=locale)
-
-    def time_(value: datetime) -> str:
-        # Indonesian writes 09.00 (PUEBI); English 09:00.
-        fmt = "HH.mm" if indonesian else "HH:mm"
-        return format_datetime(local(value), fmt, tzinfo=tz, locale=locale) + " " + tz_abbrev(
-            value
-        )
-
-    def datetime_(value: datetime) -> str:
-        word = "pukul" if indonesian else "at"
-        return f"{date(value)} {word} {time_(value)}"
-
-    def time_range(start: datetime, end: datetime | None = None) -> str:
-        """09.00–12.00 WITA (or just 09.00 WITA without an end, or when it ends another day)."""
-        if end is None or local(end).date() != local(start).date():
-            return time_(start)
-        fmt = "HH.mm" if indonesian else "HH:mm"
-        return (format_datetime(local(start), fmt, tzinfo=tz, locale=locale) + "–"
-                + time_(end))
-
-    def names(values: Any) -> str:
-        """["A", "B", "C"] -> "A, B, dan C" (or "A, B and C" in English)."""
-        items = [str(v) for v in (values or []) if v]
-        return format_list(items, locale=locale) if items else ""
-
-    env.filters.update(
-        date=date, time=time_, datetime=datetime_, truncate_words=_truncate_words,
-        hashtag=_hashtag, hashtags=_hashtags, names=names, time_range=time_range,
-    )
+    env.filters.update(filters.for_locale(tz_name, locale))
     return env
 
 
