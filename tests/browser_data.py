@@ -1,7 +1,8 @@
 """A small library's worth of rows for the browser tests, made the way the service makes them:
 titles and events through `outreach import`, a staff post waiting for approval through
 `create_post`, published posts on the sandbox with snapshots from a real engagement sync, one
-failed delivery, one comment in the feedback inbox, one audit trail.
+failed delivery, one comment in the feedback inbox, one audit trail, one event moved after its
+announcement was published.
 
 `fill(live, sandbox, folder)` returns the values for the path parameters of every page route
 (`{delivery_id}` → "12", ...), so a test can open each page on a real row."""
@@ -87,6 +88,19 @@ def fill(live, sandbox, folder: Path, author: str) -> dict[str, str]:
         session.add(Feedback(delivery_id=published[0], platform="x", remote_id="c-900",
                              text="Apakah bukunya bisa dipinjam minggu depan?",
                              created_at=utcnow(), is_question=True))
+        # An event announced on Facebook, then moved at the source: the inbox's "changed after
+        # it was announced" section.
+        moved = session.exec(select(Event).order_by(Event.id.desc())).first()
+        about = Post(kind="event", event_id=moved.id, subject_key=f"event:{moved.id}")
+        session.add(about)
+        session.flush()
+        session.add(Delivery(post_id=about.id, account_id=ids["facebook"], platform="facebook",
+                             subject_key=about.subject_key, text=f"Acara: {moved.title}",
+                             scheduled_at=utcnow() - timedelta(days=1), status="published",
+                             published_at=utcnow() - timedelta(days=1),
+                             remote_id="104857600123_77", remote_url="https://facebook.example/77"))
+        moved.updated_at = utcnow()
+        session.add(moved)
         session.commit()
         title = session.exec(select(Title).order_by(Title.id)).first()
         event = session.exec(select(Event).order_by(Event.id)).first()

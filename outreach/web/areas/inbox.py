@@ -1,6 +1,7 @@
 """What needs a person: deliveries that are unconfirmed, failed, missed or held, each with the
 platform's reason in plain words, and the actions on them (retry, mark published, cancel), which
-the delivery page uses too."""
+the delivery page uses too; and events that changed after an announcement of them went out
+(`changed_events`), with a link to write a correction."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from outreach.browse import needs_person
+from outreach.changed_events import announced_then_changed, mark_seen
 from outreach.editing import may_edit
-from outreach.models import NEEDS_PERSON, Delivery, DeliveryStatus, Post, Role
+from outreach.models import NEEDS_PERSON, Delivery, DeliveryStatus, Event, Post, Role
 from outreach.queue import QueueError, cancel, mark_published, retry
 from outreach.users import role_at_least
 from outreach.web.areas import deliveries
@@ -32,9 +34,13 @@ def inbox_page(request: Request, session: Any, user: Any, *, errors: dict[int, s
     except ValueError:
         number = 1
     rows, more = needs_person(session, number, PER_PAGE)
+    names = dict(platforms())
+    changed = announced_then_changed(session) if number == 1 else []
+    for c in changed:
+        c.platforms = [names.get(p, p) for p in c.platforms]
     return render(request, "inbox_list.html", {
-        "rows": rows, "page": number, "errors": errors or {}, "urls": urls or {},
-        "platform_names": dict(platforms()),
+        "rows": rows, "page": number, "changed": changed, "errors": errors or {},
+        "urls": urls or {}, "platform_names": names,
         "is_admin": role_at_least(user.role, Role.admin),
         "missed_hours": request.app.state.settings.missed_after_hours,
         "prev_url": query(request, page=number - 1 if number > 2 else None) if number > 1
@@ -130,6 +136,20 @@ def mark_delivery(request: Request, delivery_id: int, user: Staff, session: DB,
         return _refuse(request, session, user, origin, delivery_id, message, 422, url=url)
     flash(request, _(request, "Kiriman #%(id)s dicatat sudah terbit.", id=delivery_id))
     return see_other(origin)
+
+
+@router.post("/events/{event_id}/change-seen")
+def change_seen(request: Request, event_id: int, user: Staff, session: DB,
+                form: PostedForm) -> Response:
+    """The change of this event needs no correction post (or one was made elsewhere)."""
+    event = session.get(Event, event_id)
+    if event is None:
+        raise HTTPException(status_code=404)
+    mark_seen(session, event, user.email, user.id)
+    session.commit()
+    flash(request, _(request, "Perubahan acara “%(title)s” ditandai sudah ditangani.",
+                     title=event.title))
+    return see_other("/inbox")
 
 
 def _post(session: Any, d: Delivery) -> Post | None:

@@ -1,0 +1,70 @@
+"""An event changed at the source after its announcement went out: the staff inbox says so with
+the new details, links to a correction, and forgets it once handled (until the next change)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from outreach.db import get_engine
+from outreach.models import AuditLog, Delivery, Event
+from outreach.planning import plan
+from outreach.sources.importing import run_import
+
+NOW = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)  # Monday 08:30 WITA
+
+
+def _csv(path: Path, day: date, start: str, end: str, place: str) -> None:
+    path.write_text("id,judul,tanggal,jam mulai,jam selesai,tempat,jenis,pendaftaran,deskripsi\n"
+                    f"ac-7,Dongeng Pesut Mahakam,{day.isoformat()},{start},{end},{place},"
+                    "komunitas,,Kakak pendongeng membawakan legenda pesut.\n", encoding="utf-8")
+
+
+def test_inbox_shows_an_event_changed_after_its_announcement(web, sandbox_env, tmp_path,
+                                                             monkeypatch):
+    monkeypatch.setenv("OUTREACH_MEDIA_DIR", str(tmp_path / "media"))
+    source = tmp_path / "acara.csv"
+    day = (datetime.now(UTC) + timedelta(days=5)).date()
+    _csv(source, day, "09:00", "10:30", "Pojok Baca Anak")
+    assert run_import("events-csv", str(source)).exit_code == 0
+    engine = get_engine(web.db_url)
+    with Session(engine) as s:
+        plan(s, now=datetime.now(UTC) - timedelta(minutes=1))
+        announced = s.exec(select(Delivery).where(Delivery.subject_key.like("event:%"))).all()
+        assert announced
+        facebook = next(d for d in announced if d.platform == "facebook")
+        facebook.status, facebook.published_at = "published", datetime.now(UTC)
+        facebook.remote_url = "https://facebook.example/posts/1"
+        s.add(facebook)
+        s.commit()
+    client = web.client("staff")
+    assert "Acara berubah setelah diumumkan" not in client.get("/inbox").text
+
+    _csv(source, day + timedelta(days=1), "15:00", "16:30", "Aula Utama")  # moved
+    assert run_import("events-csv", str(source)).exit_code == 0
+    with Session(engine) as s:
+        event = s.exec(select(Event)).one()
+    page = client.get("/inbox").text
+    assert "Acara berubah setelah diumumkan" in page and "Dongeng Pesut Mahakam" in page
+    assert "Aula Utama" in page and "15.00" in page
+    assert "Sudah diumumkan dengan data lama di Facebook" in page
+    assert f'href="/compose?event_id={event.id}"' in page
+    correction = client.get(f"/compose?event_id={event.id}")
+    assert correction.status_code == 200 and "Aula Utama" in correction.text
+
+    done = web.post(client, f"/events/{event.id}/change-seen", follow_redirects=False)
+    assert done.status_code == 303
+    after = client.get("/inbox").text
+    assert "Acara berubah setelah diumumkan" not in after
+    assert "ditandai sudah ditangani" in after
+    with Session(engine) as s:
+        assert s.exec(select(AuditLog).where(AuditLog.action == "event.change_seen")).one()
+
+    _csv(source, day + timedelta(days=1), "15:00", "16:30", "Ruang Anak")  # changed again
+    assert run_import("events-csv", str(source)).exit_code == 0
+    assert "Ruang Anak" in client.get("/inbox").text
+    english = web.client("staff")
+    web.post(english, "/lang", {"lang": "en", "next": "/inbox"})
+    assert "Events changed after they were announced" in english.get("/inbox").text
