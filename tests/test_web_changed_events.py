@@ -51,6 +51,7 @@ def test_inbox_shows_an_event_changed_after_its_announcement(web, sandbox_env, t
     assert "Aula Utama" in page and "15.00" in page
     assert "Sudah diumumkan dengan data lama di Facebook" in page
     assert f'href="/compose?event_id={event.id}"' in page
+    assert '<strong>1</strong> perlu tindakan' in client.get("/").text  # the home page counts it
     correction = client.get(f"/compose?event_id={event.id}")
     assert correction.status_code == 200 and "Aula Utama" in correction.text
 
@@ -58,6 +59,7 @@ def test_inbox_shows_an_event_changed_after_its_announcement(web, sandbox_env, t
     assert done.status_code == 303
     after = client.get("/inbox").text
     assert "Acara berubah setelah diumumkan" not in after
+    assert '<strong>0</strong> perlu tindakan' in client.get("/").text
     assert "ditandai sudah ditangani" in after
     with Session(engine) as s:
         assert s.exec(select(AuditLog).where(AuditLog.action == "event.change_seen")).one()

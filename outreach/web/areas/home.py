@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from sqlalchemy import func
 from sqlmodel import select
 
+from outreach.changed_events import announced_then_changed
 from outreach.models import Account, Delivery, DeliveryStatus
 from outreach.queue import last_ticks, status_counts
 from outreach.web.auth import DB, Staff
@@ -29,7 +30,9 @@ def home(request: Request, user: Staff, session: DB) -> Response:
     clock = [t for t in last_ticks(session) if t.role == "clock"]
     return render(request, "home.html", {
         "counts": counts,
-        "needs_person": sum(counts.get(s.value, 0) for s in NEEDS_PERSON),
+        # What the inbox lists: deliveries, and events changed after they were announced.
+        "needs_person": sum(counts.get(s.value, 0) for s in NEEDS_PERSON)
+        + len(announced_then_changed(session)),
         "pending": counts.get(DeliveryStatus.pending_review.value, 0),
         "next_due": next_due,
         "accounts": accounts,
