@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -11,6 +12,10 @@ from sqlmodel import select
 
 from outreach.cli import Fail, app, command, err, out, ready, users_app
 from outreach.db import session_scope
+from outreach.models import utcnow
+
+STALE_DUE = timedelta(minutes=1)  # the dispatcher sends within a second of the due time
+STALE_CLOCK = timedelta(minutes=5)  # the clock ticks at least every few seconds while it runs
 
 
 @app.command("publish-due")
@@ -129,10 +134,17 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         ticks = last_ticks(session)
     due = next_due_at(settings)
     tz = settings.tz
+    now = utcnow()
+    clock = [t for t in ticks if t.role == "clock"]
+    # A post due over a minute ago, or a clock silent for 5 minutes: nothing is sending them.
+    overdue = int((now - due).total_seconds()) if due and now - due > STALE_DUE else 0
+    silent = int((now - clock[0].last_tick_at).total_seconds()) \
+        if clock and now - clock[0].last_tick_at > STALE_CLOCK else 0
     if as_json:
         print(json.dumps({
             "deliveries": counts,
             "next_due": due.astimezone(tz).isoformat() if due else None,
+            "overdue_seconds": overdue, "clock_silent_seconds": silent,
             "accounts": [{"platform": a.platform, "name": a.name, "health": a.health,
                           "reason": a.health_reason} for a in accounts],
             "processes": [{"id": t.process_id, "role": t.role,
@@ -145,14 +157,23 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
             table.add_row(name, str(n))
     out.print(table)
     out.print("Next due: " + (f"{due.astimezone(tz):%Y-%m-%d %H:%M %Z}" if due else "nothing"))
+    if overdue:
+        out.print(f"  overdue by {_minutes(overdue)}: is a worker running (`outreach run` or "
+                  "`outreach worker`)?", highlight=False)
     for a in accounts:
         extra = f" — {a.health_reason}" if a.health_reason else ""
         out.print(f"Account {a.platform} {a.name}: {a.health}{extra}", highlight=False)
     if not accounts:
         out.print("No accounts connected.")
-    clock = [t for t in ticks if t.role == "clock"]
     out.print("Clock last tick: " + (f"{clock[0].last_tick_at.astimezone(tz):%Y-%m-%d %H:%M:%S %Z}"
                                      if clock else "never (is `outreach run` running?)"))
+    if silent:
+        out.print(f"  silent for {_minutes(silent)}: nothing is planned or imported until the "
+                  "service runs again (`outreach run`).", highlight=False)
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds // 60} min" if seconds < 2 * 3600 else f"{seconds // 3600} h"
 
 
 def _act(func, delivery_id: int, *args) -> None:  # noqa: ANN001

@@ -109,3 +109,30 @@ def test_post_errors_are_plain(db_url, sandbox_env, tmp_path):
     unknown = cli("post", "--platform", "myspace", "--text", "t")
     assert unknown.exit_code == 1 and "Unknown platform" in unknown.output
     assert "Traceback" not in no_alt.output + unknown.output
+
+
+def test_status_says_when_posts_are_overdue_and_the_clock_is_silent(db_url, sandbox_env):
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from outreach.db import get_engine
+    from outreach.models import Delivery, Heartbeat
+
+    posted = cli("post", "--platform", "x", "--text", "Perpustakaan tutup hari Minggu.")
+    assert posted.exit_code == 0, posted.output
+    calm = json.loads(cli("status", "--json").stdout)
+    assert calm["overdue_seconds"] == 0 and calm["clock_silent_seconds"] == 0
+    long_ago = datetime.now(UTC) - timedelta(minutes=20)
+    with Session(get_engine(db_url)) as s:  # nothing ran for 20 minutes
+        d = s.get(Delivery, 1)
+        d.scheduled_at = d.next_attempt_at = long_ago
+        s.add(d)
+        s.add(Heartbeat(process_id="clock:host:1:abcd", role="clock", host="host", pid=1,
+                        started_at=long_ago, last_tick_at=long_ago))
+        s.commit()
+    stale = json.loads(cli("status", "--json").stdout)
+    assert stale["overdue_seconds"] >= 1200 and stale["clock_silent_seconds"] >= 1200
+    text = cli("status").output
+    assert "overdue by 20 min" in text and "is a worker running" in text
+    assert "silent for 20 min" in text
