@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -13,9 +12,6 @@ from sqlmodel import select
 from outreach.cli import Fail, app, command, err, out, ready, users_app
 from outreach.db import session_scope
 from outreach.models import utcnow
-
-STALE_DUE = timedelta(minutes=1)  # the dispatcher sends within a second of the due time
-STALE_CLOCK = timedelta(minutes=5)  # the clock ticks at least every few seconds while it runs
 
 
 @app.command("publish-due")
@@ -125,7 +121,7 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Counts by delivery status, the next due post, accounts' health and the clock's last tick."""
     from outreach.dispatch import next_due_at
     from outreach.models import Account
-    from outreach.queue import last_ticks, status_counts
+    from outreach.queue import last_ticks, stalled, status_counts
 
     settings = ready()
     with session_scope(settings.database_url) as session:
@@ -134,12 +130,8 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         ticks = last_ticks(session)
     due = next_due_at(settings)
     tz = settings.tz
-    now = utcnow()
     clock = [t for t in ticks if t.role == "clock"]
-    # A post due over a minute ago, or a clock silent for 5 minutes: nothing is sending them.
-    overdue = int((now - due).total_seconds()) if due and now - due > STALE_DUE else 0
-    silent = int((now - clock[0].last_tick_at).total_seconds()) \
-        if clock and now - clock[0].last_tick_at > STALE_CLOCK else 0
+    overdue, silent = stalled(ticks, due, utcnow())
     if as_json:
         print(json.dumps({
             "deliveries": counts,

@@ -6,7 +6,7 @@ Shared by the CLI and the web UI so both say the same thing and enforce the same
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +193,21 @@ def status_counts(session: Session) -> dict[str, int]:
 
 def last_ticks(session: Session) -> list[Heartbeat]:
     return list(session.exec(select(Heartbeat).order_by(Heartbeat.last_tick_at.desc())))
+
+
+STALE_DUE = timedelta(minutes=1)  # the dispatcher sends within a second of the due time
+STALE_CLOCK = timedelta(minutes=5)  # a running clock ticks every 10 seconds
+
+
+def stalled(ticks: list[Heartbeat], next_due: datetime | None,
+            now: datetime) -> tuple[int, int]:
+    """(seconds the next post is overdue, seconds the clock has been silent), each 0 unless
+    past its threshold: then nothing is sending, or nothing is planning (`status`, /healthz)."""
+    clock = [t.last_tick_at for t in ticks if t.role == "clock"]
+    overdue = now - next_due if next_due else timedelta(0)
+    silent = now - max(clock) if clock else timedelta(0)
+    return (int(overdue.total_seconds()) if overdue > STALE_DUE else 0,
+            int(silent.total_seconds()) if silent > STALE_CLOCK else 0)
 
 
 def _get(session: Session, delivery_id: int) -> Delivery:

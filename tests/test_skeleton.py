@@ -136,3 +136,5 @@ def test_status_says_when_posts_are_overdue_and_the_clock_is_silent(db_url, sand
     text = cli("status").output
     assert "overdue by 20 min" in text and "is a worker running" in text
     assert "silent for 20 min" in text
+    health = TestClient(create_app()).get("/healthz").json()
+    assert health["overdue_seconds"] >= 1200 and health["clock_silent_seconds"] >= 1200

@@ -20,7 +20,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from outreach import __version__
 from outreach.config import Settings, get_settings
 from outreach.db import get_engine
-from outreach.queue import last_ticks, status_counts
+from outreach.dispatch import next_due_at
+from outreach.models import utcnow
+from outreach.queue import last_ticks, stalled, status_counts
 from outreach.web import areas
 from outreach.web.auth import Forbidden, NotSignedIn, forbidden_page, login_redirect
 from outreach.web.auth import router as auth_router
@@ -121,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with Session(get_engine(settings.database_url)) as session:
                 counts = status_counts(session)
                 ticks = last_ticks(session)
+            due = next_due_at(settings)
         except SQLAlchemyError as exc:
             log.warning("health check: database error: %s", exc)
             return JSONResponse(
@@ -128,8 +131,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 status_code=503,
             )
         clock = [t for t in ticks if t.role == "clock"]
+        overdue, silent = stalled(ticks, due, utcnow())
         return JSONResponse({
             "status": "ok",
+            # Non-zero: posts overdue past a minute (nothing sending), a clock silent for 5 min.
+            "overdue_seconds": overdue,
+            "clock_silent_seconds": silent,
             "version": __version__,
             "clock": {
                 "last_tick": clock[0].last_tick_at.isoformat() if clock else None,
