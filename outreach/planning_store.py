@@ -4,6 +4,7 @@ this module only stores)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -102,10 +103,10 @@ def drop_stale(session: Session, keys: set[str], now: datetime) -> list[tuple[st
     for post_id, digest in {r[3]: r[4] for r in rows}.items():
         session.execute(update(Post).where(Post.id == post_id)
                         .values(subject_hash=digest, updated_at=now))
-    for key in sorted({key for key, _ in dropped}):  # who looks at the audit log sees why
-        post_id = next(r[3] for r in rows if r[1] == key)
-        audit(session, "system", "post.recompose", "post", post_id,
-              {"subject": key, "deliveries": sum(1 for k, _ in dropped if k == key),
+    post_of = {r[1]: r[3] for r in rows}
+    for key, count in sorted(Counter(key for key, _ in dropped).items()):  # the audit log says why
+        audit(session, "system", "post.recompose", "post", post_of[key],
+              {"subject": key, "deliveries": count,
                "why": "the title or event changed at the source"})
     return dropped
 

@@ -76,16 +76,19 @@ def _private_posts(state: SandboxState, user: str) -> list[SandboxPost]:
 
 
 def install_routes(route, refused) -> None:  # noqa: ANN001 - the decorator and error of the module
+    def private_post(ctx: Ctx, pk: str) -> SandboxPost:
+        """The media posted through the private API (caller holds the state's lock)."""
+        post = ctx.state.get("instagram", pk)
+        if post is None or post.extra.get("backend") != "private":
+            raise refused(400, "Media not found or unavailable")
+        return post
+
     @route("GET", r"api/v1/media/(\d+)(?:_\d+)?/info", "instagram_private.media_info")
     async def media_info(ctx: Ctx, pk: str) -> dict:
         with ctx.state.lock:
-            post = ctx.state.get("instagram", pk)
-            if post is None or post.extra.get("backend") != "private":
-                raise refused(400, "Media not found or unavailable")
-            item = media_json(ctx, post)
+            item = media_json(ctx, private_post(ctx, pk))
         return {"items": [item], "num_results": 1, "more_available": False,
                 "auto_load_more_enabled": False}
-
 
     @route("GET", r"api/v1/feed/user/(\d+)", "instagram_private.user_feed")
     async def user_feed(ctx: Ctx, user: str) -> dict:
@@ -105,15 +108,10 @@ def install_routes(route, refused) -> None:  # noqa: ANN001 - the decorator and 
             out["next_max_id"] = page[-1]["id"]
         return out
 
-
-
     @route("GET", r"api/v1/media/(\d+)_\d+/comments", "instagram_private.media_comments")
     async def media_comments(ctx: Ctx, pk: str) -> dict:
         with ctx.state.lock:
-            post = ctx.state.get("instagram", pk)
-            if post is None or post.extra.get("backend") != "private":
-                raise refused(400, "Media not found or unavailable")
-            found = comments_of(ctx.state, post, "comments")
+            found = comments_of(ctx.state, private_post(ctx, pk), "comments")
         items = []
         for c in reversed(found):  # newest first, as the app shows them
             at = int(c.created_at.timestamp())
