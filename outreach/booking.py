@@ -35,12 +35,17 @@ class Booking:
         # How many of a day's candidates (per _days key) were found too close to a booked time:
         # bookings only add up until a release, so the next search starts past them.
         self._tried: dict[tuple[date, datetime, datetime | None], int] = {}
+        # Searches from one start to the horizon, with no preferred time (every new title's):
+        # start -> [candidate times, their local days, how many were used up, next day to add].
+        self._streams: dict[datetime, list] = {}
 
     def take(self, earliest: datetime, latest: datetime | None = None,
              prefer: datetime | None = None) -> datetime | None:
         """Book and return the first free time >= earliest (and now), < latest, within the
         horizon; `prefer` is an extra candidate (a digest's fixed time). None: no free time."""
         start = max(earliest, self.now)
+        if latest is None and prefer is None:
+            return self._next(start)
         end = min(self.horizon, latest) if latest else self.horizon
         day, last = self._local_date(start), self._local_date(end)
         most, per_day, tried = self.rhythm.max_per_day, self.per_day, self._tried
@@ -70,6 +75,52 @@ class Booking:
             if full:
                 self._skip[day] = day + timedelta(days=1)
             day += timedelta(days=1)
+
+    def _next(self, start: datetime) -> datetime | None:
+        """take(start) when only the horizon ends the search: thousands of new titles book
+        this way one after another, so the search goes on from where the last one stopped.
+        A candidate passed over was taken, too close to a taken time or on a full day, and
+        stays so while bookings only add up (`release` starts the streams again)."""
+        stream = self._streams.get(start)
+        if stream is None:
+            stream = self._streams[start] = [[], [], 0, self._local_date(start)]
+        times, days, i = stream[0], stream[1], stream[2]
+        taken, per_day, most, spacing = self.taken, self.per_day, self.rhythm.max_per_day, \
+            self.spacing
+        while True:
+            if i == len(times):
+                if not self._extend(stream, start):
+                    stream[2] = i
+                    return None
+                continue
+            when, day = times[i], days[i]
+            i += 1
+            if per_day.get(day, 0) >= most:
+                continue
+            j = bisect.bisect_left(taken, when)
+            if (j < len(taken) and taken[j] - when < spacing) or (
+                    j and when - taken[j - 1] < spacing):
+                continue
+            taken.insert(j, when)
+            per_day[day] = per_day.get(day, 0) + 1
+            stream[2] = i
+            return when
+
+    def _extend(self, stream: list, start: datetime) -> bool:
+        """Add the next open day's candidate times to a stream; False past the horizon."""
+        last = self._local_date(self.horizon)
+        while True:
+            day = stream[3]
+            if day > last:
+                return False
+            stream[3] = day + timedelta(days=1)
+            if self._is_quiet(day):
+                continue
+            found = [t for t in self._candidates(day, start, None) if t <= self.horizon]
+            if found:
+                stream[0].extend(found)
+                stream[1].extend([day] * len(found))
+                return True
 
     def _open(self, day: date) -> date:
         """The first day >= day that is neither quiet nor known to be full."""
@@ -138,3 +189,4 @@ class Booking:
             # The day (and what pointed past it) may have room again, and its times too.
             self._skip.clear()
             self._tried.clear()
+            self._streams.clear()

@@ -114,11 +114,41 @@ def test_every_minutes_posts_right_away_then_on_the_grid():
     assert second - first == timedelta(minutes=1)
 
 
-def test_many_bookings_stay_fast():
-    import time
-
+def test_many_bookings_fill_the_slots_in_order():
     b = booking(Rhythm(slots=["09:00", "12:30", "16:00"], max_per_day=3), horizon=4000)
-    started = time.perf_counter()
     times = [b.take(MONDAY_0830) for _ in range(6000)]
-    assert time.perf_counter() - started < 3
-    assert len(set(times)) == 6000 and None not in times
+    assert None not in times and times == sorted(set(times))
+    assert local(times[0]) == "Mon 30 09:00" and local(times[5]) == "Tue 01 16:00"
+    assert times[-1] - times[0] < timedelta(days=2000)  # three a day, none skipped
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_run_of_new_titles_books_as_the_general_search_would(seed):
+    """New titles book with no deadline (a search that goes on from the last one); the times
+    must be those the general search finds, also between events' bookings and a release."""
+    import random
+
+    rng = random.Random(seed)
+    rhythm = rng.choice([Rhythm(slots=["09:00", "12:30", "16:00"], max_per_day=2,
+                                spacing_minutes=120),
+                         Rhythm(slots=["08:00", "08:30", "19:00"], max_per_day=3,
+                                spacing_minutes=45),
+                         Rhythm(every_minutes=90, max_per_day=5, spacing_minutes=100)])
+    taken = [MONDAY_0830 + timedelta(minutes=rng.randrange(0, 20 * 1440, 30))
+             for _ in range(rng.randrange(0, 25))]
+    quiet = [f"2026-12-{d:02d}" for d in rng.sample(range(1, 20), 4)]
+    streamed, general = (booking(rhythm, taken, quiet, horizon=20) for _ in range(2))
+    never = MONDAY_0830 + timedelta(days=400)  # a deadline past the horizon: the general search
+    for step in range(80):
+        if rng.random() < 0.2:  # an event's booking in between, with its own deadline
+            earliest = MONDAY_0830 + timedelta(hours=rng.randrange(0, 15 * 24))
+            latest = earliest + timedelta(days=rng.randrange(1, 4))
+            assert streamed.take(earliest, latest) == general.take(earliest, latest), step
+        elif rng.random() < 0.05:
+            when = streamed.taken[rng.randrange(len(streamed.taken))] if streamed.taken else None
+            if when is not None:
+                streamed.release(when)
+                general.release(when)
+        else:
+            assert streamed.take(MONDAY_0830) == general.take(MONDAY_0830, never), step
+    assert streamed.taken == general.taken
