@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, literal, union_all
+from sqlalchemy import and_, func, literal, or_, union_all
 from sqlmodel import Session, select
 
 from outreach.models import (
+    DRAFTS_NEEDING_PERSON,
     NEEDS_PERSON,
     Account,
     Attempt,
@@ -157,13 +158,26 @@ def calendar(session: Session, tz: ZoneInfo, first: date, last: date,
     return found
 
 
+def waits_for_person():
+    """Unconfirmed, failed, missed and held deliveries, and drafts stopped for a person
+    (`DRAFTS_NEEDING_PERSON`): what the inbox lists and the home page counts."""
+    return or_(Delivery.status.in_(NEEDS_PERSON),
+               and_(Delivery.status == S.draft,
+                    Delivery.last_error_kind.in_(DRAFTS_NEEDING_PERSON)))
+
+
+def needs_person_count(session: Session) -> int:
+    return session.exec(select(func.count()).select_from(Delivery)
+                        .where(waits_for_person())).one()
+
+
 def needs_person(session: Session, page: int = 1, per_page: int = 50) -> tuple[list[Row], bool]:
-    """Unconfirmed, failed, missed and held deliveries, the latest first, each with the message
+    """What waits for a person (`waits_for_person`), the latest first, each with the message
     of its last attempt."""
     page = max(1, page)
     latest = (Delivery.scheduled_at.desc(), Delivery.id.desc())
-    # The page's ids first, from the (status, scheduled_at) index alone; then only their rows.
-    ids = (select(Delivery.id).where(Delivery.status.in_(NEEDS_PERSON)).order_by(*latest)
+    # The page's ids first, from the (status, scheduled_at) index; then only their rows.
+    ids = (select(Delivery.id).where(waits_for_person()).order_by(*latest)
            .offset((page - 1) * per_page).limit(per_page + 1))
     rows = _rows(session, _row_query().where(Delivery.id.in_(ids.scalar_subquery()))
                  .order_by(*latest))

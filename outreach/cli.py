@@ -225,6 +225,11 @@ def plan_(dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, queue n
         out.print(f"{len(result.refreshed)} queued deliveries "
                   f"{'would be' if dry_run else 'were'} composed again because their event or "
                   f"title changed: {subjects}.")
+    if result.to_check:
+        subjects = ", ".join(sorted({key for key, _ in result.to_check}))
+        out.print(f"{len(result.to_check)} queued deliveries edited by hand "
+                  f"{'would wait' if dry_run else 'wait'} as drafts for a person to check: their "
+                  f"event or title changed since ({subjects}). They are in the web inbox.")
     for p in result.planned:
         for problem in p.problems:
             err.print(f"{p.subject} on {p.platform}: {problem}", highlight=False, markup=False)

@@ -32,7 +32,15 @@ from outreach.compose.fit import Target, fit_text, hashtags_in, join_thread, spl
 from outreach.compose.templates import tidy
 from outreach.compose.validate import problems
 from outreach.config import Settings
-from outreach.models import Account, Delivery, DeliveryStatus, Post, Role, utcnow
+from outreach.models import (
+    DRAFTS_NEEDING_PERSON,
+    Account,
+    Delivery,
+    DeliveryStatus,
+    Post,
+    Role,
+    utcnow,
+)
 from outreach.planning import initial_status, target_for
 from outreach.queue import audit
 from outreach.schedule import Schedule, ScheduleError, load_schedule
@@ -42,7 +50,6 @@ EDITABLE = (S.draft, S.pending_review, S.scheduled, S.retry_wait, S.failed, S.mi
 MOVABLE = EDITABLE
 # Moving these to a new time puts them back in the queue: a person chose when.
 RESTART_ON_MOVE = (S.failed, S.missed)
-INVALID = "invalid"  # Delivery.last_error_kind of a draft planning could not finish
 GRACE = timedelta(minutes=1)  # a time "now" typed a moment ago is not in the past
 
 
@@ -189,13 +196,16 @@ def edit_delivery(session: Session, settings: Settings, delivery_id: int, text: 
         raise EditError(checked.problems[0], checked.problems)
     before = {"text": delivery.text, "alt_text": list(delivery.alt_text or []),
               "status": delivery.status}
-    if checked.text == delivery.text and alts == list(delivery.alt_text or []):
+    stopped = delivery.status == S.draft and delivery.last_error_kind in DRAFTS_NEEDING_PERSON
+    if (checked.text == delivery.text and alts == list(delivery.alt_text or [])
+            and not stopped):
         return False  # nothing changed: no audit entry, no status change
     now = utcnow()
     delivery.text, delivery.alt_text, delivery.updated_at = checked.text, alts, now
     kind = post.kind if post else "free"
-    if delivery.status == S.draft and delivery.last_error_kind == INVALID:
-        # Planning could not finish it; fixed now, it goes on as the approval policy says.
+    if stopped:
+        # Planning could not finish it, or its subject changed after a hand edit: saved by a
+        # person (unchanged is a confirmation), it goes on as the approval policy says.
         delivery.status = initial_status(kind, role, schedule)
         delivery.last_error = delivery.last_error_kind = None
         delivery.next_attempt_at = max(delivery.scheduled_at, now)

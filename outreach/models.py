@@ -39,6 +39,10 @@ NEEDS_PERSON = (
     DeliveryStatus.held,
     DeliveryStatus.missed,
 )
+# Drafts that wait for a person too (their Delivery.last_error_kind): planning could not finish
+# them within the platform's rules ("invalid"), or their title or event changed after staff
+# edited them by hand ("subject_changed"). The inbox lists them beside NEEDS_PERSON.
+DRAFTS_NEEDING_PERSON = ("invalid", "subject_changed")
 
 
 class PostKind(StrEnum):

@@ -85,6 +85,9 @@ class PlanResult:
     cancelled: int = 0  # deliveries of cancelled events / withdrawn titles taken off the queue
     # (subject key, account id) of queued deliveries composed again: their subject changed
     refreshed: list[tuple[str, int]] = field(default_factory=list)
+    # (subject key, account id) of queued deliveries edited by hand whose subject changed: kept
+    # as drafts that say why, for a person to check (not composed again over their work)
+    to_check: list[tuple[str, int]] = field(default_factory=list)
 
 
 def initial_status(kind: str, author_role: str | None = None,
@@ -188,7 +191,8 @@ class Planner:
                     *self._events(reminders=False), *self._acquisitions()]
         keys = {s.key for s in subjects}
         # Before the queue is read: what is dropped here is planned again below, fresh.
-        self.result.refreshed = store.drop_stale(self.session, keys, self.now)
+        self.result.refreshed, self.result.to_check = store.drop_stale(
+            self.session, keys, self.now, self.settings.locale)
         taken, posts = store.taken_keys(self.session, keys), store.post_ids(self.session, keys)
         for subject in subjects:
             self._plan(subject, taken, posts.get(subject.key))
@@ -370,6 +374,10 @@ def plan(session: Session, *, settings: Settings | None = None,
     if result.refreshed:
         log.info("composed %d queued deliveries again: their event or title changed (%s)",
                  len(result.refreshed), ", ".join(sorted({k for k, _ in result.refreshed})))
+    if result.to_check:
+        log.warning("%d queued deliveries edited by hand wait for a person: their event or "
+                    "title changed (%s)", len(result.to_check),
+                    ", ".join(sorted({k for k, _ in result.to_check})))
     return result
 
 

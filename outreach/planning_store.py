@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from outreach.bulk_rows import bulk_rows, insert_rows
 from outreach.compose.context import TitleRow
 from outreach.config import Settings
-from outreach.models import Delivery, DeliveryStatus, Event, Post, PostKind, Title
+from outreach.models import AuditLog, Delivery, DeliveryStatus, Event, Post, PostKind, Title
 from outreach.queue import audit
 
 if TYPE_CHECKING:
@@ -76,11 +76,22 @@ def post_ids(session: Session, keys: set[str]) -> dict[str, int]:
     return found
 
 
-def drop_stale(session: Session, keys: set[str], now: datetime) -> list[tuple[str, int]]:
+SUBJECT_CHANGED = "subject_changed"  # Delivery.last_error_kind: kept for a person to check
+CHANGED_AFTER_EDIT = (
+    "Data judul atau acara ini berubah di sumber setelah teks ini disunting, jadi teksnya tidak "
+    "disusun ulang. Periksa tanggal, jam, tempat, dan isinya, lalu simpan untuk melanjutkan.",
+    "The title or event changed at the source after this text was edited by hand, so it was not "
+    "composed again. Check its date, time, place and wording, then save it to go on.")
+
+
+def drop_stale(session: Session, keys: set[str], now: datetime, locale: str = "id"
+               ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """Remove the queued, never tried deliveries of these subjects whose title or event changed
     since their post was composed (a workshop moved to another day, a title corrected), so that
     this planning run composes them again with the new details and times; the post remembers the
-    new hash. Returns (subject key, account id) of each delivery removed."""
+    new hash. A delivery staff edited by hand is not thrown away: it becomes a draft that says
+    why, for a person to check (the inbox lists it). Returns (subject key, account id) of the
+    deliveries removed, and of those kept for a person."""
     current = func.coalesce(Event.content_hash, Title.content_hash)
     rows = session.execute(
         select(Delivery.id, Delivery.subject_key, Delivery.account_id, Post.id, current)
@@ -91,24 +102,47 @@ def drop_stale(session: Session, keys: set[str], now: datetime) -> list[tuple[st
                Post.subject_hash != current, Delivery.status.in_(REFRESHABLE),
                Delivery.attempts == 0)).all()
     rows = [r for r in rows if r[1] in keys]
+    edited = _edited_by_hand(session, [r[0] for r in rows])
     dropped: list[tuple[str, int]] = []
+    kept: list[tuple[str, int]] = []
+    message = CHANGED_AFTER_EDIT[1 if locale.startswith("en") else 0]
     for i in range(0, len(rows), BATCH):
         batch = rows[i:i + BATCH]
         # The dispatcher may have claimed one since: its status is then no longer refreshable.
+        still = (Delivery.status.in_(REFRESHABLE), Delivery.attempts == 0)
         gone = set(session.execute(
-            delete(Delivery).where(Delivery.id.in_([r[0] for r in batch]),
-                                   Delivery.status.in_(REFRESHABLE), Delivery.attempts == 0)
+            delete(Delivery).where(Delivery.id.in_([r[0] for r in batch if r[0] not in edited]),
+                                   *still).returning(Delivery.id)).scalars())
+        held = set(session.execute(
+            update(Delivery).where(Delivery.id.in_([r[0] for r in batch if r[0] in edited]),
+                                   *still)
+            .values(status=S.draft, next_attempt_at=None, last_error=message,
+                    last_error_kind=SUBJECT_CHANGED, updated_at=now)
             .returning(Delivery.id)).scalars())
         dropped += [(r[1], r[2]) for r in batch if r[0] in gone]
+        kept += [(r[1], r[2]) for r in batch if r[0] in held]
     for post_id, digest in {r[3]: r[4] for r in rows}.items():
         session.execute(update(Post).where(Post.id == post_id)
                         .values(subject_hash=digest, updated_at=now))
     post_of = {r[1]: r[3] for r in rows}
-    for key, count in sorted(Counter(key for key, _ in dropped).items()):  # the audit log says why
+    composed, checked = Counter(k for k, _ in dropped), Counter(k for k, _ in kept)
+    for key in sorted(set(composed) | set(checked)):  # the audit log says why
         audit(session, "system", "post.recompose", "post", post_of[key],
-              {"subject": key, "deliveries": count,
+              {"subject": key, "deliveries": composed[key], "kept_for_review": checked[key],
                "why": "the title or event changed at the source"})
-    return dropped
+    return dropped, kept
+
+
+def _edited_by_hand(session: Session, ids: list[int]) -> set[int]:
+    """Which of these deliveries staff edited (their text is a person's work: not replaced)."""
+    found: set[int] = set()
+    for i in range(0, len(ids), BATCH):
+        names = [str(d) for d in ids[i:i + BATCH]]
+        found |= {int(d) for d in session.execute(
+            select(AuditLog.object_id).where(AuditLog.action == "delivery.edit",
+                                             AuditLog.object_type == "delivery",
+                                             AuditLog.object_id.in_(names))).scalars()}
+    return found
 
 
 def write(session: Session, rows: list[Row], now: datetime, result: PlanResult) -> None:

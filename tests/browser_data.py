@@ -101,6 +101,15 @@ def fill(live, sandbox, folder: Path, author: str) -> dict[str, str]:
                              remote_id="104857600123_77", remote_url="https://facebook.example/77"))
         moved.updated_at = utcnow()
         session.add(moved)
+        # A queued delivery staff had edited by hand when that event moved: a draft that waits
+        # in the inbox for a check (planning keeps a person's text instead of composing anew).
+        session.add(Delivery(post_id=about.id, account_id=ids["x"], platform="x",
+                             subject_key=about.subject_key,
+                             text=f"Jangan lewatkan {moved.title}! Daftar sekarang.",
+                             scheduled_at=utcnow() + timedelta(days=1), status="draft",
+                             last_error_kind="subject_changed",
+                             last_error="Data acara ini berubah di sumber setelah teks ini "
+                                        "disunting."))
         session.commit()
         title = session.exec(select(Title).order_by(Title.id)).first()
         event = session.exec(select(Event).order_by(Event.id)).first()

@@ -369,3 +369,49 @@ def test_a_changed_event_is_announced_again_with_its_new_time_and_place(
         logged = s.exec(select(AuditLog).where(AuditLog.action == "post.recompose")).all()
     assert not again.refreshed and not again.planned
     assert sorted(a.detail["subject"] for a in logged) == [key, f"reminder:{key}"]
+
+
+def test_a_hand_edited_delivery_waits_for_a_person_when_its_event_changes(
+        db_url, sandbox_env, tmp_path, monkeypatch):
+    """Staff reworded the X announcement; then the source moved the workshop. Their text is not
+    thrown away: it waits as a draft in the inbox saying why; the other deliveries are composed
+    again; saving the text (even as it is) sends it on its way."""
+    from outreach.browse import needs_person
+    from outreach.editing import edit_delivery
+
+    monkeypatch.setenv("OUTREACH_MEDIA_DIR", str(tmp_path / "media"))
+    source = tmp_path / "pelatihan.csv"
+    _workshop_csv(source, date(2026, 12, 12), "09:00", "11:00", "Aula Perpustakaan")
+    assert run_import("events-csv", str(source)).exit_code == 0
+    sched = schedule(horizon_days=30)
+    with session() as s:
+        plan(s, now=MONDAY_0830_WITA, schedule=sched)
+        event = s.exec(select(Event)).one()
+        mine = s.exec(select(Delivery).where(Delivery.subject_key == f"event:{event.id}",
+                                             Delivery.platform == "x")).one()
+        edited = "Ayo ikut Kelas Menulis Cerpen di Aula Perpustakaan! Kursi terbatas."
+        assert edit_delivery(s, get_settings(), mine.id, edited, [], actor="staf@bontang.go.id",
+                             user_id=None, role="staff", schedule=sched)
+
+    _workshop_csv(source, date(2026, 12, 15), "13:30", "15:30", "Ruang Anak Lantai 2")
+    assert run_import("events-csv", str(source)).exit_code == 0
+    with session() as s:
+        result = plan(s, now=MONDAY_0830_WITA, schedule=sched)
+        kept = s.get(Delivery, mine.id)
+        assert (kept.text, kept.status, kept.last_error_kind) == (edited, "draft",
+                                                                  "subject_changed")
+        assert "disunting" in kept.last_error and kept.next_attempt_at is None
+        assert result.to_check == [(f"event:{event.id}", kept.account_id)]
+        rest = [d for d in s.exec(select(Delivery)) if d.id != mine.id]
+        assert len(rest) == 5 and all("Ruang Anak Lantai 2" in d.text for d in rest)
+        assert [r.id for r in needs_person(s)[0]] == [mine.id]
+        logged = s.exec(select(AuditLog).where(AuditLog.action == "post.recompose",
+                                               AuditLog.object_id == str(kept.post_id))).one()
+        assert logged.detail["kept_for_review"] == 1
+    with session() as s:  # a person checked it and keeps the wording: saved as it is
+        assert edit_delivery(s, get_settings(), mine.id, edited, [], actor="staf@bontang.go.id",
+                             user_id=None, role="staff", schedule=sched)
+        kept = s.get(Delivery, mine.id)
+        assert kept.status == initial_status("workshop", "staff", sched) and not kept.last_error
+        assert needs_person(s)[0] == []
+        assert not plan(s, now=MONDAY_0830_WITA, schedule=sched).to_check

@@ -70,3 +70,46 @@ def test_inbox_shows_an_event_changed_after_its_announcement(web, sandbox_env, t
     english = web.client("staff")
     web.post(english, "/lang", {"lang": "en", "next": "/inbox"})
     assert "Events changed after they were announced" in english.get("/inbox").text
+
+
+def test_a_post_edited_by_hand_waits_in_the_inbox_when_its_event_changes(web, sandbox_env,
+                                                                         tmp_path, monkeypatch):
+    """Staff rewrote the queued X announcement in the web app; the event then moved. The inbox
+    lists that draft with why and a link to check it; saving it there sends it on."""
+    monkeypatch.setenv("OUTREACH_MEDIA_DIR", str(tmp_path / "media"))
+    source = tmp_path / "acara.csv"
+    day = (datetime.now(UTC) + timedelta(days=5)).date()
+    _csv(source, day, "09:00", "10:30", "Pojok Baca Anak")
+    assert run_import("events-csv", str(source)).exit_code == 0
+    engine = get_engine(web.db_url)
+    with Session(engine) as s:
+        plan(s, now=datetime.now(UTC) - timedelta(minutes=1))
+        x = s.exec(select(Delivery).where(Delivery.subject_key.like("event:%"),
+                                          Delivery.platform == "x")).one()
+    client = web.client("staff")
+    mine = "Dongeng Pesut Mahakam di Pojok Baca Anak: ajak si kecil, ya!"
+    assert web.post(client, f"/deliveries/{x.id}/edit", {"text": mine},
+                    follow_redirects=False).status_code == 303
+    assert f'id="d-{x.id}"' not in client.get("/inbox").text
+
+    _csv(source, day + timedelta(days=1), "15:00", "16:30", "Aula Utama")  # moved
+    assert run_import("events-csv", str(source)).exit_code == 0
+    with Session(engine) as s:
+        plan(s, now=datetime.now(UTC) - timedelta(minutes=1))
+    page = client.get("/inbox").text
+    assert f'id="d-{x.id}"' in page and mine in page
+    assert "berubah di sumber setelah teks ini disunting tangan" in page
+    assert f'href="/deliveries/{x.id}#edit"' in page
+    assert f'action="/deliveries/{x.id}/retry"' not in page  # a draft is edited, not retried
+    assert '<strong>1</strong> perlu tindakan' in client.get("/").text
+    english = web.client("staff")
+    web.post(english, "/lang", {"lang": "en", "next": "/inbox"})
+    assert "changed at the source after this text was edited by hand" in english.get(
+        "/inbox").text
+
+    fixed = mine.replace("Pojok Baca Anak", "Aula Utama")
+    assert web.post(client, f"/deliveries/{x.id}/edit", {"text": fixed},
+                    follow_redirects=False).status_code == 303
+    assert f'id="d-{x.id}"' not in client.get("/inbox").text
+    with Session(engine) as s:
+        assert s.get(Delivery, x.id).status in ("scheduled", "pending_review")

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from sqlalchemy import func
 from sqlmodel import select
 
+from outreach.browse import needs_person_count
 from outreach.changed_events import announced_then_changed
 from outreach.models import Account, Delivery, DeliveryStatus
 from outreach.queue import last_ticks, status_counts
@@ -14,9 +15,6 @@ from outreach.web.auth import DB, Staff
 from outreach.web.pages import render
 
 router = APIRouter()
-
-NEEDS_PERSON = (DeliveryStatus.unconfirmed, DeliveryStatus.failed, DeliveryStatus.missed,
-                DeliveryStatus.held)
 
 
 @router.get("/")
@@ -31,8 +29,7 @@ def home(request: Request, user: Staff, session: DB) -> Response:
     return render(request, "home.html", {
         "counts": counts,
         # What the inbox lists: deliveries, and events changed after they were announced.
-        "needs_person": sum(counts.get(s.value, 0) for s in NEEDS_PERSON)
-        + len(announced_then_changed(session)),
+        "needs_person": needs_person_count(session) + len(announced_then_changed(session)),
         "pending": counts.get(DeliveryStatus.pending_review.value, 0),
         "next_due": next_due,
         "accounts": accounts,
