@@ -29,16 +29,16 @@ compiled once, Core inserts. Now:
 
     step                          first           then            now
     bare Jinja2 render            0.69            0.72            0.63
-    sandboxed render              1.26 (1.8x)     0.65 (0.91x)    0.40 (0.64x)   goal met
-    compose                       40.7 (59x)      1.63 (2.3x)     0.92 (1.45x)   goal met, just
-    floor (no planning)           -               -               0.95 (1.50x)
-    plan, dry run                 -               -               2.07 (3.3x)    goal missed
-    plan, written                 67.6 (98x)      6.80 (9.5x)     3.36 (5.3x)    goal missed
-    of which X counting           21.4 (31x)      0.48 (0.67x)    0.15 (0.24x)
+    sandboxed render              1.26 (1.8x)     0.65 (0.91x)    0.41 (0.64x)   goal met
+    compose                       40.7 (59x)      1.63 (2.3x)     0.90 (1.42x)   goal met
+    floor (no planning)           -               -               0.87 (1.38x)
+    plan, dry run                 -               -               1.77 (2.8x)    goal missed
+    plan, written                 67.6 (98x)      6.80 (9.5x)     3.00 (4.7x)    goal missed
+    of which X counting           21.4 (31x)      0.48 (0.67x)    0.13 (0.20x)
 
 The floor row is why the goal cannot be met as measured here: reading 10,000 titles, building
 their 30,000 contexts, rendering them and counting the X texts, with no planning at all, is
-already 1.5x the bare render of contexts built beforehand (titles 0.15 s, contexts 0.15 s,
+already 1.4-1.5x the bare render of contexts built beforehand (titles 0.12 s, contexts 0.15 s,
 render 0.41 s, X counting 0.13 s, the young collections the rest); booking slots, fitting,
 validating and keeping the results come on top.
 
@@ -49,16 +49,16 @@ URL head, not once per post; validation skips the hashtag count when there are n
 the cap; planning loads titles as Core rows (`TitleRow`) and defers full garbage collections
 while it runs (they walked the live rows it holds, ~20% of its time); deliveries are written in
 one executemany with each column's processing applied once per distinct value
-(`bulk_rows.insert_rows`: the written plan went from 4.6 to 3.4 s); a day's slots remember the
-times found taken.
+(`bulk_rows.insert_rows`: the written plan went from 4.6 to 3.4 s); new titles' slot searches
+go on from where the previous one stopped (`Booking._next`: booking went from ~0.35 s to ~0.1 s).
 
-Where the dry run's 1.98 s go (swapping each part for a no-op, best of 3): composing (render,
-fit, validate) 1.01 s, of which the render 0.41; booking slots 0.39 s (13 us a delivery);
-reading the titles, building contexts and the planner's own bookkeeping 0.60 s. Writing adds
-1.4 s: SQLite's executemany of 30,000 rows into a table with 9 indexes and foreign keys is
-0.55 s of it, the posts' RETURNING insert and the commit most of the rest. The goal's 0.93 s
-would leave about 17 us a delivery beside the render for everything planning does, and the
-floor alone takes that; we are at ~55 us (dry) and ~100 us (written).
+Where the dry run's 1.77 s go (timing each phase in one run): composing (render, fit,
+validate) ~0.9 s, more than the same work alone (`compose` above) because the run holds 30,000
+results the young collections walk; contexts ~0.15 s, booking ~0.1 s, reading the titles
+0.12 s, the planner's own bookkeeping the rest. Writing adds 1.2 s: SQLite's executemany of
+30,000 rows into a table with 9 indexes and foreign keys is 0.55 s of it, the posts' RETURNING
+insert and the commit most of the rest. The goal's 0.94 s is about what composing alone takes
+inside a plan run.
 
     python -m bench plan_render --titles 10000
 """
