@@ -200,11 +200,23 @@ def plan_(dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, queue n
     from outreach.schedule import ScheduleError
 
     settings = ready()
+    bar = None
+    if sys.stderr.isatty():  # a first run may compose hundreds of image cards: show movement
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        bar = Progress("subjects composed", BarColumn(), MofNCompleteColumn(),
+                       TimeElapsedColumn(), console=err, transient=True)
+        task = bar.add_task("plan", total=None)
+        bar.start()
     try:
         with session_scope(settings.database_url) as session:
-            result = plan(session, settings=settings, dry_run=dry_run)
+            result = plan(session, settings=settings, dry_run=dry_run, progress=None if bar is None
+                          else lambda done, total: bar.update(task, completed=done, total=total))
     except (ScheduleError, TemplateError) as exc:
         raise Fail(str(exc)) from None
+    finally:
+        if bar is not None:
+            bar.stop()
     table = Table("subject", "platform", "account", f"time ({settings.timezone})", "status",
                   "length", "images", "text")
     for p in result.planned:

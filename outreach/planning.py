@@ -59,6 +59,7 @@ S = DeliveryStatus
 FREED = (S.cancelled, S.failed, S.missed)
 DIGEST_PREPARE = timedelta(hours=1)  # a digest is composed this long before its time
 DIGEST_GRACE = timedelta(days=1)  # ... and still sent this long after, if planning was down
+PROGRESS_EVERY = 25  # subjects between progress reports (a title with a card: ~50 ms)
 
 
 @dataclass
@@ -151,8 +152,10 @@ class _Subject:
 
 class Planner:
     def __init__(self, session: Session, settings: Settings, schedule: Schedule, now: datetime,
-                 dry_run: bool = False, images: bool = True):
+                 dry_run: bool = False, images: bool = True,
+                 progress: Callable[[int, int], None] | None = None):
         self.session, self.settings, self.schedule = session, settings, schedule
+        self.progress = progress
         self.now, self.dry_run, self.tz, self.make_images = now, dry_run, settings.tz, images
         self.result = PlanResult()
         self.templates = template_set(session, settings)
@@ -194,8 +197,10 @@ class Planner:
         self.result.refreshed, self.result.to_check = store.drop_stale(
             self.session, keys, self.now, self.settings.locale)
         taken, posts = store.taken_keys(self.session, keys), store.post_ids(self.session, keys)
-        for subject in subjects:
+        for done, subject in enumerate(subjects, 1):
             self._plan(subject, taken, posts.get(subject.key))
+            if self.progress is not None and (not done % PROGRESS_EVERY or done == len(subjects)):
+                self.progress(done, len(subjects))  # cards and covers take a while each
         if not self.dry_run:
             store.write(self.session, self.rows, self.now, self.result)
         return self.result
@@ -360,12 +365,14 @@ class Planner:
 
 def plan(session: Session, *, settings: Settings | None = None,
          schedule: Schedule | None = None, now: datetime | None = None,
-         dry_run: bool = False, images: bool = True) -> PlanResult:
+         dry_run: bool = False, images: bool = True,
+         progress: Callable[[int, int], None] | None = None) -> PlanResult:
     """Queue what the schedule says is due; commit unless dry_run (then nothing changes).
-    images=False composes text only (benchmarks): deliveries that need an image stay drafts."""
+    images=False composes text only (benchmarks): deliveries that need an image stay drafts.
+    `progress(done, total)` is called every PROGRESS_EVERY subjects and at the end."""
     settings = settings or get_settings()
     schedule = schedule or load_schedule(settings)
-    planner = Planner(session, settings, schedule, now or utcnow(), dry_run, images)
+    planner = Planner(session, settings, schedule, now or utcnow(), dry_run, images, progress)
     with no_full_collections():
         result = planner.run()
     if dry_run:

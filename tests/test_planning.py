@@ -110,6 +110,16 @@ def test_dry_run_shows_and_changes_nothing(library):
         assert s.exec(select(Delivery)).all() == [] and s.exec(select(Post)).all() == []
 
 
+def test_planning_reports_its_progress(library):
+    seen: list[tuple[int, int]] = []
+    with session() as s:
+        result = plan(s, dry_run=True, progress=lambda done, total: seen.append((done, total)))
+    subjects = {p.subject for p in result.planned}
+    total = seen[-1][1]
+    assert seen[-1] == (total, total) and total >= len(subjects) > 25
+    assert [d for d, _ in seen] == sorted({d for d, _ in seen}) and len(seen) > 1
+
+
 def test_daily_maximum_spacing_quiet_dates_and_horizon(library):
     tomorrow = (datetime.now(UTC).astimezone(get_settings().tz) + timedelta(days=1)).date()
     sched = schedule(quiet_dates=[str(tomorrow)], horizon_days=5,
