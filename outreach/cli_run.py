@@ -15,11 +15,9 @@ Host = Annotated[str, typer.Option("--host", help="Address to listen on.")]
 
 
 def _serve_web(host: str, port: int) -> None:
-    import uvicorn
+    from outreach.web.app import create_app, serve_web
 
-    from outreach.web.app import create_app
-
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    serve_web(create_app(), host, port)
 
 
 def _worker_thread() -> tuple[threading.Thread, threading.Event]:

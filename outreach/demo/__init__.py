@@ -197,12 +197,10 @@ def run_demo(host: str, port: int, folder: Path, say: Callable[[str], None] = pr
     say(f"Web UI:   http://{host}:{port}/  (health: /healthz)")
     say(f"Sandbox (what was posted): {sandbox.url}/")
     say("The first posts go out within a minute. Stop with Ctrl-C.")
-    import uvicorn
-
-    from outreach.web.app import create_app
+    from outreach.web.app import create_app, serve_web
 
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        serve_web(create_app(settings), host, port)
     finally:
         stop.set()
         worker.join(timeout=30)

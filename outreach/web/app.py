@@ -161,3 +161,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                             headers={"Cache-Control": "public, max-age=86400"})
 
     return app
+
+
+# Idle keep-alive connections are kept this long (uvicorn's default is 5 s). A reverse proxy
+# (nginx keeps upstream connections 60 s) or a browser may reuse a connection the moment the
+# server closes it, and then sees "server disconnected without sending a response"; the side
+# that waits longer must be the server.
+KEEP_ALIVE_SECONDS = 75
+
+
+def serve_web(app: FastAPI, host: str, port: int) -> None:
+    """Serve the web application with uvicorn until stopped."""
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, log_level="warning",
+                timeout_keep_alive=KEEP_ALIVE_SECONDS)
