@@ -5,10 +5,21 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from outreach.schedule import Rhythm, Schedule
+
+
+@dataclass(slots=True)
+class _Stream:
+    """The candidate times of searches from one start, in order, as far as they were needed."""
+
+    next_day: date  # the next local day whose candidates are not in `times` yet
+    times: list[datetime] = field(default_factory=list)
+    days: list[date] = field(default_factory=list)  # each time's local day
+    used: int = 0  # how many of `times` were booked or found unusable
 
 
 class Booking:
@@ -35,9 +46,8 @@ class Booking:
         # How many of a day's candidates (per _days key) were found too close to a booked time:
         # bookings only add up until a release, so the next search starts past them.
         self._tried: dict[tuple[date, datetime, datetime | None], int] = {}
-        # Searches from one start to the horizon, with no preferred time (every new title's):
-        # start -> [candidate times, their local days, how many were used up, next day to add].
-        self._streams: dict[datetime, list] = {}
+        # Searches from one start to the horizon, with no preferred time (every new title's).
+        self._streams: dict[datetime, _Stream] = {}
 
     def take(self, earliest: datetime, latest: datetime | None = None,
              prefer: datetime | None = None) -> datetime | None:
@@ -83,14 +93,14 @@ class Booking:
         stays so while bookings only add up (`release` starts the streams again)."""
         stream = self._streams.get(start)
         if stream is None:
-            stream = self._streams[start] = [[], [], 0, self._local_date(start)]
-        times, days, i = stream[0], stream[1], stream[2]
+            stream = self._streams[start] = _Stream(self._local_date(start))
+        times, days, i = stream.times, stream.days, stream.used
         taken, per_day, most, spacing = self.taken, self.per_day, self.rhythm.max_per_day, \
             self.spacing
         while True:
             if i == len(times):
                 if not self._extend(stream, start):
-                    stream[2] = i
+                    stream.used = i
                     return None
                 continue
             when, day = times[i], days[i]
@@ -103,23 +113,23 @@ class Booking:
                 continue
             taken.insert(j, when)
             per_day[day] = per_day.get(day, 0) + 1
-            stream[2] = i
+            stream.used = i
             return when
 
-    def _extend(self, stream: list, start: datetime) -> bool:
+    def _extend(self, stream: _Stream, start: datetime) -> bool:
         """Add the next open day's candidate times to a stream; False past the horizon."""
         last = self._local_date(self.horizon)
         while True:
-            day = stream[3]
+            day = stream.next_day
             if day > last:
                 return False
-            stream[3] = day + timedelta(days=1)
+            stream.next_day = day + timedelta(days=1)
             if self._is_quiet(day):
                 continue
             found = [t for t in self._candidates(day, start, None) if t <= self.horizon]
             if found:
-                stream[0].extend(found)
-                stream[1].extend([day] * len(found))
+                stream.times.extend(found)
+                stream.days.extend([day] * len(found))
                 return True
 
     def _open(self, day: date) -> date:

@@ -110,15 +110,16 @@ def drop_stale(session: Session, keys: set[str], now: datetime, locale: str = "i
         batch = rows[i:i + BATCH]
         # The dispatcher may have claimed one since: its status is then no longer refreshable.
         still = (Delivery.status.in_(REFRESHABLE), Delivery.attempts == 0)
+        drop = [r[0] for r in batch if r[0] not in edited]
+        keep = [r[0] for r in batch if r[0] in edited]
         gone = set(session.execute(
-            delete(Delivery).where(Delivery.id.in_([r[0] for r in batch if r[0] not in edited]),
-                                   *still).returning(Delivery.id)).scalars())
+            delete(Delivery).where(Delivery.id.in_(drop), *still)
+            .returning(Delivery.id)).scalars()) if drop else set()
         held = set(session.execute(
-            update(Delivery).where(Delivery.id.in_([r[0] for r in batch if r[0] in edited]),
-                                   *still)
+            update(Delivery).where(Delivery.id.in_(keep), *still)
             .values(status=S.draft, next_attempt_at=None, last_error=message,
                     last_error_kind=SUBJECT_CHANGED, updated_at=now)
-            .returning(Delivery.id)).scalars())
+            .returning(Delivery.id)).scalars()) if keep else set()
         dropped += [(r[1], r[2]) for r in batch if r[0] in gone]
         kept += [(r[1], r[2]) for r in batch if r[0] in held]
     for post_id, digest in {r[3]: r[4] for r in rows}.items():
