@@ -1,5 +1,6 @@
 """Browsing a 100,000-title catalogue (the staff pages /catalogue and /catalogue/{id}): each
-search, filter and page as `outreach.catalogue` runs it on SQLite, and the whole /catalogue page
+search, filter and page as `outreach.desk.catalogue` runs it on SQLite, and the whole
+/catalogue page
 over HTTP (TestClient: query, posts of the page, template). Median and worst of several runs.
 
     python -m bench catalogue_browse --catalogue 100000
@@ -85,8 +86,8 @@ def setup(n: str, url: str) -> dict[str, Any]:
 def queries(url: str, repeat: str) -> dict[str, Any]:
     from sqlmodel import Session
 
-    from outreach import catalogue as cat
     from outreach.db import get_engine
+    from outreach.desk import catalogue as cat
 
     engine = get_engine(url)
     times = int(repeat)
@@ -126,7 +127,7 @@ def page(url: str, repeat: str) -> dict[str, Any]:
 
     from outreach.config import load_settings
     from outreach.db import get_engine
-    from outreach.users import create_user
+    from outreach.desk.users import create_user
     from outreach.web.app import create_app
 
     settings = load_settings()

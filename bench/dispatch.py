@@ -210,7 +210,7 @@ def punctuality(args: argparse.Namespace, folder: Path) -> dict:
 def cpu_per_delivery(args: argparse.Namespace, folder: Path) -> dict:
     from scaleout_kit import make_accounts, queue_many
 
-    from outreach.dispatch import run_due
+    from outreach.dispatch.dispatcher import run_due
 
     n = min(args.deliveries, 1000)
     url = f"sqlite:///{folder / 'cpu.db'}"

@@ -56,8 +56,8 @@ def serve(port: str, counts: str, age: str) -> None:
     """The sandbox in this process, holding the posts (run in a child process)."""
     from datetime import timedelta
 
-    from outreach.platforms.sandbox.server import SandboxServer
-    from outreach.platforms.sandbox.state import SandboxPost
+    from outreach.sandbox.server import SandboxServer
+    from outreach.sandbox.state import SandboxPost
 
     server = SandboxServer(seed=11)
     state = server.sandbox
@@ -154,7 +154,7 @@ class Stage:
 
 def _sync() -> tuple[float, int, int, list[str], int]:
     from outreach.config import get_settings
-    from outreach.engagement import sync_pass
+    from outreach.engagement.sync import sync_pass
 
     settings = get_settings()
     started = time.perf_counter()

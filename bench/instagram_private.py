@@ -38,7 +38,7 @@ def publish_loop(url: str, posts: str) -> dict[str, Any]:
     from outreach.config import load_settings
     from outreach.models import Account, Delivery, utcnow
     from outreach.platforms import platform_class
-    from outreach.platforms.sandbox.instagram_private_login import sandbox_session
+    from outreach.sandbox.instagram_private_login import sandbox_session
 
     settings = load_settings(instagram_private_api_url=url + "/instagram-private",
                              instagram_username="perpus_bench",

@@ -214,8 +214,8 @@ def _library(n: int, folder: str) -> tuple[Any, Any, Any]:
     from outreach.config import load_settings
     from outreach.db import get_engine, init_db
     from outreach.models import Account, Title
+    from outreach.planning.schedule import load_schedule
     from outreach.platforms import platform_classes
-    from outreach.schedule import load_schedule
 
     platform_classes()  # imported before the clock, as every other step imports its modules
     url = f"sqlite:///{folder}/plan-{os.getpid()}.db"
@@ -241,10 +241,10 @@ def floor(n: str, folder: str) -> dict[str, Any]:
     floor under the dry run."""
     from sqlmodel import Session
 
-    from outreach.bulk_rows import no_full_collections
     from outreach.compose.context import title_context, title_fields
     from outreach.compose.templates import TemplateSet
-    from outreach.planning_store import new_titles
+    from outreach.planning.rows import no_full_collections
+    from outreach.planning.store import new_titles
 
     engine, settings, _ = _library(int(n), folder)
     targets = _targets(settings)
@@ -273,7 +273,7 @@ def plan_dry(n: str, folder: str) -> dict[str, Any]:
     checked; nothing written."""
     from sqlmodel import Session
 
-    from outreach.planning import plan as run_plan
+    from outreach.planning.planner import plan as run_plan
 
     engine, settings, sched = _library(int(n), folder)
     _settle()
@@ -289,7 +289,7 @@ def plan(n: str, folder: str) -> dict[str, Any]:
     from sqlmodel import Session
 
     from outreach.models import Delivery
-    from outreach.planning import plan as run_plan
+    from outreach.planning.planner import plan as run_plan
 
     engine, settings, sched = _library(int(n), folder)
     _settle()

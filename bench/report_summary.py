@@ -36,7 +36,7 @@ def reading_times(steps: list) -> list[timedelta]:
     """When the default aging schedule reads a post, as ages (about 80 readings in 90 days)."""
     from datetime import UTC, datetime
 
-    from outreach.engagement import next_sync
+    from outreach.engagement.sync import next_sync
 
     t0 = datetime(2000, 1, 1, tzinfo=UTC)
     found, at = [], t0

@@ -40,7 +40,7 @@ def _free_port() -> int:
 def _start() -> tuple[subprocess.Popen, str]:
     port = _free_port()
     code = ("import logging; logging.disable(logging.INFO);"
-            "from outreach.platforms.sandbox.server import serve;"
+            "from outreach.sandbox.server import serve;"
             f"serve('127.0.0.1', {port}, 0)")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

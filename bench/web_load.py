@@ -90,8 +90,8 @@ def generate(url: str, deliveries: int, users: int, seed: int = 8) -> float:
     from sqlmodel import Session
 
     from outreach.db import get_engine, init_db
+    from outreach.desk.users import hash_password
     from outreach.models import Account, Delivery, EngagementSnapshot, Post, User
-    from outreach.users import hash_password
 
     started = time.perf_counter()
     init_db(url)

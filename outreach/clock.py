@@ -21,10 +21,10 @@ from sqlmodel import Session
 
 from outreach.config import Settings, get_settings
 from outreach.db import get_engine
-from outreach.dispatch import next_due_at, run_due
+from outreach.dispatch.dispatcher import next_due_at, run_due
 from outreach.models import Heartbeat, Lease, utcnow
-from outreach.planning import plan
-from outreach.schedule import Schedule, load_schedule
+from outreach.planning.planner import plan
+from outreach.planning.schedule import Schedule, load_schedule
 
 log = logging.getLogger(__name__)
 CLOCK_LEASE = "clock"
@@ -98,7 +98,7 @@ class Clock:
     def _sync(self) -> None:
         """Engagement snapshots: any process may run it (claims are guarded), so no leader check;
         it keeps going while more is due, within one job run."""
-        from outreach.engagement import sync_due
+        from outreach.engagement.sync import sync_due
 
         for _ in range(100):
             if not sync_due(self.settings):
@@ -165,7 +165,7 @@ def worker_loop(stop: threading.Event, settings: Settings | None = None,
     It sleeps until the next delivery is due (at most `idle_seconds`, so posts queued by other
     processes are seen within a second), instead of polling on a fixed minute.
     """
-    from outreach.dispatch import worker_id
+    from outreach.dispatch.dispatcher import worker_id
 
     settings = settings or get_settings()
     pid = process_id("worker")

@@ -19,9 +19,9 @@ from sqlmodel import select
 
 from outreach.config import load_settings
 from outreach.crypto import encrypt_credentials
-from outreach.engagement import sync_pass
+from outreach.desk.queue import NewPost, create_post
+from outreach.engagement.sync import sync_pass
 from outreach.models import Account, Delivery, Event, Feedback, ImportRun, Post, Title, utcnow
-from outreach.queue import NewPost, create_post
 
 NEXT_YEAR = datetime.now(UTC).year + 1
 

@@ -29,8 +29,8 @@ from sqlmodel import Session
 
 from outreach.config import Settings
 from outreach.db import get_engine
+from outreach.desk.users import create_user
 from outreach.models import User
-from outreach.users import create_user
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -33,7 +33,7 @@ def db_url(tmp_path, monkeypatch) -> str:
 @pytest.fixture(scope="session")
 def sandbox():
     """The platform sandbox, served over real HTTP on a free loopback port."""
-    from outreach.platforms.sandbox.server import SandboxServer
+    from outreach.sandbox.server import SandboxServer
 
     server = SandboxServer(seed=7)
     server.start("127.0.0.1", 0)

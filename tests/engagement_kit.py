@@ -14,7 +14,7 @@ from outreach.config import get_settings
 from outreach.db import get_engine
 from outreach.models import Account, Delivery, Post, utcnow
 from outreach.platforms import sync_env_accounts
-from outreach.platforms.sandbox.state import SandboxPost
+from outreach.sandbox.state import SandboxPost
 
 X_USER = "1500"  # the sandbox_env X token "1500-..."
 PAGE = "104857600123"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from outreach.engagement import figures
+from outreach.engagement.sync import figures
 from outreach.models import Account, Delivery, EngagementSnapshot, Post, utcnow
 
 

@@ -38,7 +38,7 @@ def make_client(name: str, timeout=RELAXED, media_url=None, backend=None, **over
 
 def instagrapi_session(user: str, sessionid: str | None = None) -> str:
     """A stored instagrapi session signed in as the sandbox user `user` (see the sandbox)."""
-    from outreach.platforms.sandbox.instagram_private_login import sandbox_session
+    from outreach.sandbox.instagram_private_login import sandbox_session
 
     return sandbox_session(user, sessionid)
 
@@ -64,6 +64,6 @@ def fault(sandbox, **spec) -> None:
 def media_resolver():
     """The dispatcher's resolver: registers the file, returns its public URL."""
     from outreach.config import get_settings
-    from outreach.dispatch import media_resolver as build
+    from outreach.dispatch.dispatcher import media_resolver as build
 
     return build(get_settings())

@@ -213,8 +213,8 @@ def test_a_post_goes_from_compose_through_approval_to_the_sandbox_and_back_as_fi
     from playwright.sync_api import expect
     from sqlmodel import select
 
-    from outreach.dispatch import run_due
-    from outreach.engagement import sync_pass
+    from outreach.dispatch.dispatcher import run_due
+    from outreach.engagement.sync import sync_pass
     from outreach.models import METRICS, Delivery
     from outreach.platforms.x import weighted_length
     from outreach.web.areas.reports import METRIC_LABELS

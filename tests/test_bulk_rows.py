@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from outreach.bulk_rows import bulk_rows, full_row, insert_rows, no_full_collections, once
 from outreach.db import get_engine, init_db
 from outreach.models import Account, Delivery, Post
+from outreach.planning.rows import bulk_rows, full_row, insert_rows, no_full_collections, once
 
 NOW = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
 

@@ -11,10 +11,10 @@ from sqlmodel import Session, select
 
 from outreach.config import get_settings
 from outreach.db import get_engine, init_db
-from outreach.dispatch import run_due
-from outreach.dispatch_sql import claim
+from outreach.desk.queue import NewPost, create_post, retry
+from outreach.dispatch.claims import claim
+from outreach.dispatch.dispatcher import run_due
 from outreach.models import Account, Attempt, Delivery, utcnow
-from outreach.queue import NewPost, create_post, retry
 
 
 @pytest.fixture(autouse=True)
@@ -211,7 +211,7 @@ def test_account_spacing_and_order_are_kept(db_url, sandbox_env, monkeypatch, fa
 
 
 def test_held_deliveries_resume_when_account_is_reconnected(db_url, sandbox_env):
-    from outreach.outcomes import resume_account
+    from outreach.dispatch.outcomes import resume_account
 
     now_id, = queue_posts("Sekarang")
     later_id, = queue_posts("Nanti", at=utcnow() + timedelta(hours=2))
@@ -231,7 +231,7 @@ def test_held_deliveries_resume_when_account_is_reconnected(db_url, sandbox_env)
 def test_idle_worker_waits_only_for_posts_it_may_publish(db_url, sandbox_env):
     """A worker sleeps until the next post it could take: one on an account another worker is
     serving, held, or waiting for a rate-limit reset does not wake it again and again."""
-    from outreach.dispatch import next_due_at
+    from outreach.dispatch.dispatcher import next_due_at
 
     settings = get_settings()
     (d_id,) = queue_posts("Sedang dilayani pekerja lain", at=utcnow() - timedelta(seconds=5))
@@ -288,7 +288,7 @@ def test_a_failing_claim_does_not_lose_the_publish_before_it(db_url, sandbox_env
 def test_an_account_with_nothing_due_is_not_leased_for_nothing(db_url, sandbox_env):
     """Workers go through the same list of accounts: one reaching an account another worker
     has just served must not take it (and set up to serve it) when nothing of it is due."""
-    from outreach.dispatch_sql import lease_account
+    from outreach.dispatch.claims import lease_account
 
     settings = get_settings()
     queue_posts("Nanti saja", at=utcnow() + timedelta(hours=1))

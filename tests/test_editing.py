@@ -1,4 +1,5 @@
-"""The rules behind the staff pages, below the web (outreach/editing.py, outreach/browse.py):
+"""The rules behind the staff pages, below the web (outreach/desk/editing.py,
+outreach/desk/browse.py):
 what may be edited or moved when, what status an edit leaves, and local days in the calendar."""
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from outreach.browse import QueueFilter, calendar, queue_page
 from outreach.config import Settings
 from outreach.db import get_engine
-from outreach.editing import EditError, edit_delivery, may_edit, reschedule
+from outreach.desk.browse import QueueFilter, calendar, queue_page
+from outreach.desk.editing import EditError, edit_delivery, may_edit, reschedule
 from outreach.models import Account, AuditLog, Delivery, Post, utcnow
 
 

@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 from outreach.cli import app
 from outreach.config import get_settings, load_settings
 from outreach.db import get_engine
-from outreach.dispatch import run_due
-from outreach.engagement import RECHECK, next_sync, sync_pass
+from outreach.desk.queue import NewPost, create_post
+from outreach.dispatch.dispatcher import run_due
+from outreach.engagement.sync import RECHECK, next_sync, sync_pass
 from outreach.models import Account, EngagementSnapshot, utcnow
-from outreach.queue import NewPost, create_post
 
 runner = CliRunner()
 

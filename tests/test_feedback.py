@@ -12,10 +12,10 @@ from sqlmodel import Session, select
 
 from outreach.config import get_settings, load_settings
 from outreach.db import get_engine
-from outreach.engagement import sync_pass
-from outreach.feedback import FeedbackError, counts, inbox, is_question, mark
+from outreach.engagement.feedback import FeedbackError, counts, inbox, is_question, mark
+from outreach.engagement.sync import sync_pass
 from outreach.models import AuditLog, Feedback, utcnow
-from outreach.platforms.sandbox.comments import QUESTIONS, comments_of
+from outreach.sandbox.comments import QUESTIONS, comments_of
 
 
 def stored() -> list[Feedback]:

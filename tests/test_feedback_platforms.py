@@ -9,7 +9,7 @@ import httpx
 import pytest
 from platform_kit import delivery, jpeg, make_client, media_resolver
 
-from outreach.platforms.sandbox.comments import QUESTIONS, REMARKS
+from outreach.sandbox.comments import QUESTIONS, REMARKS
 
 TARGETS = {"x": ("x", None), "facebook": ("facebook", None), "instagram": ("instagram", None),
            "instagram-private": ("instagram", "private")}

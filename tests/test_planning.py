@@ -18,10 +18,10 @@ from outreach.config import get_settings
 from outreach.db import get_engine
 from outreach.demo import write_events_csv, write_marc
 from outreach.models import AuditLog, Delivery, Event, Post
-from outreach.planning import initial_status, plan
+from outreach.planning.planner import initial_status, plan
+from outreach.planning.schedule import Schedule, load_schedule
 from outreach.platforms import platform_class
 from outreach.platforms.x import thread_parts, weighted_length
-from outreach.schedule import Schedule, load_schedule
 from outreach.sources.importing import run_import
 
 runner = CliRunner()
@@ -386,8 +386,8 @@ def test_a_hand_edited_delivery_waits_for_a_person_when_its_event_changes(
     """Staff reworded the X announcement; then the source moved the workshop. Their text is not
     thrown away: it waits as a draft in the inbox saying why; the other deliveries are composed
     again; saving the text (even as it is) sends it on its way."""
-    from outreach.browse import needs_person
-    from outreach.editing import edit_delivery
+    from outreach.desk.browse import needs_person
+    from outreach.desk.editing import edit_delivery
 
     monkeypatch.setenv("OUTREACH_MEDIA_DIR", str(tmp_path / "media"))
     source = tmp_path / "pelatihan.csv"

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from outreach.booking import Booking
-from outreach.schedule import QuietDate, Rhythm, Schedule, ScheduleError, load_schedule
+from outreach.planning.booking import Booking
+from outreach.planning.schedule import QuietDate, Rhythm, Schedule, ScheduleError, load_schedule
 
 WITA = ZoneInfo("Asia/Makassar")
 MONDAY_0830 = datetime(2026, 11, 30, 8, 30, tzinfo=WITA)

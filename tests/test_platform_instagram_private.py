@@ -21,7 +21,7 @@ from platform_kit import delivery, fault, instagrapi_session, jpeg, make_client
 from outreach.platforms import instagram_private
 from outreach.platforms.base import ErrorKind, PublishError
 from outreach.platforms.http import BaseURLAdapter
-from outreach.platforms.sandbox.instagram_private_login import TOTP_SEED, user_pk
+from outreach.sandbox.instagram_private_login import TOTP_SEED, user_pk
 
 pytest.importorskip("instagrapi")
 LOCAL = {"127.0.0.1", "localhost", "::1"}
@@ -299,7 +299,7 @@ def test_publish_due_with_the_unofficial_backend_and_no_secret_anywhere(
     from outreach.cli import app
     from outreach.db import get_engine
     from outreach.models import Account
-    from outreach.platforms.instagram_private import InstagramPrivatePlatform
+    from outreach.platforms.instagram_private.backend import InstagramPrivatePlatform
 
     for name in ("OUTREACH_INSTAGRAM_USER_ID", "OUTREACH_INSTAGRAM_ACCESS_TOKEN"):
         monkeypatch.delenv(name)  # the only Instagram account is the unofficial one
@@ -356,7 +356,7 @@ def test_a_first_session_is_made_by_signing_in_once(instagram_private_env, monke
     the two-factor code computed from the TOTP seed), store the printed session, publish."""
     import io
 
-    from outreach.platforms.instagram_private_login import main
+    from outreach.platforms.instagram_private.login import main
 
     monkeypatch.setenv("OUTREACH_INSTAGRAM_TOTP_SEED", TOTP_SEED)
     monkeypatch.setattr(sys, "stdin", io.StringIO("wrong-kata-sandi\n"))
@@ -387,7 +387,7 @@ def test_each_account_says_how_instagram_is_reached(instagram_private_env, db_ur
     from outreach.models import Account
     from outreach.platforms import client_for, sync_env_accounts
     from outreach.platforms.instagram import InstagramPlatform
-    from outreach.platforms.instagram_private import InstagramPrivatePlatform
+    from outreach.platforms.instagram_private.backend import InstagramPrivatePlatform
 
     settings = get_settings()
     with Session(get_engine(db_url)) as session:

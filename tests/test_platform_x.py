@@ -18,7 +18,7 @@ from outreach.models import Account, Delivery, utcnow
 from outreach.platforms import client_for
 from outreach.platforms.base import ErrorKind, PublishError
 from outreach.platforms.x import XPlatform, weighted_length
-from outreach.platforms.x_errors import retry_after as _retry_after
+from outreach.platforms.x.errors import retry_after as _retry_after
 
 FAST = (2.0, 0.4)  # (connect, read): the timeout fault hangs longer than this
 
@@ -359,7 +359,7 @@ def test_requests_are_signed_for_the_url_really_used(sandbox_env, x):
 def test_signer_agrees_with_oauthlib(method, url, body, content_type):
     """The one-per-account signer of x_client.py computes what oauthlib computes for the same
     request, nonce and timestamp (the sandbox does not verify signatures, X does)."""
-    from outreach.platforms.x_client import OAuth1Signer
+    from outreach.platforms.x.client import OAuth1Signer
 
     keys = ("ck-Ä+1", "cs/secret&=", "1500-tok%en", "ts secret~")
     nonce, timestamp = "4f2a9c0e1b7d", "1767225600"

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from outreach.cli import app
 from outreach.config import load_settings
 from outreach.db import get_engine, init_db
-from outreach.engagement import figures
+from outreach.engagement.sync import figures
 from outreach.models import (
     Account,
     Delivery,
@@ -302,7 +302,7 @@ def test_best_times_in_a_zone_with_daylight_saving(db_url):
 
 
 def test_charts_are_self_contained_and_escape_their_text():
-    from outreach import charts
+    from outreach.reports import charts
 
     hostile = "<script>alert(1)</script> & \"quotes\""
     made = [charts.bar_chart([(hostile, 0.5), ("X", None)], title=hostile, notes=["n=3", ""]),

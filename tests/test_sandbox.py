@@ -10,8 +10,8 @@ import time
 import pytest
 import requests
 
-from outreach.platforms.sandbox.faults import Fault, FaultBook, FaultError
-from outreach.platforms.sandbox.x import public_metrics
+from outreach.sandbox.faults import Fault, FaultBook, FaultError
+from outreach.sandbox.x import public_metrics
 
 OAUTH = (
     'OAuth oauth_consumer_key="sandbox-consumer-key", oauth_token="1500-sandbox-access-token", '

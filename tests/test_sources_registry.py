@@ -43,7 +43,7 @@ def test_the_clock_imports_configured_sources_incrementally(db_url, tmp_path, mo
     the second run asks only for what is new since the first."""
     from outreach.clock import Clock
     from outreach.config import default_dir, get_settings
-    from outreach.schedule import load_schedule
+    from outreach.planning.schedule import load_schedule
 
     asked = []
 

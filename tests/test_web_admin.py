@@ -150,7 +150,7 @@ def test_instagrapi_account_is_marked_unofficial_and_checked(sandbox_env, web, m
     pytest.importorskip("instagrapi")
     from platform_kit import instagrapi_session
 
-    from outreach.platforms.instagram_private import InstagramPrivatePlatform
+    from outreach.platforms.instagram_private.backend import InstagramPrivatePlatform
 
     monkeypatch.setattr(InstagramPrivatePlatform, "request_delay", None)  # no app-like pauses
     admin = web.client("admin")
@@ -323,7 +323,7 @@ def test_secrets_never_rendered_in_any_page(sandbox_env, web, monkeypatch):
     if _has_instagrapi():
         from platform_kit import instagrapi_session
 
-        from outreach.platforms.instagram_private import InstagramPrivatePlatform
+        from outreach.platforms.instagram_private.backend import InstagramPrivatePlatform
 
         monkeypatch.setattr(InstagramPrivatePlatform, "request_delay", None)
         sid = "41700000444%3AcRaWlSeSsIoN" + uuid.uuid4().hex

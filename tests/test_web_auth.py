@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from sqlmodel import select
 from web_kit import PASSWORD, ROLES, csrf_of
 
-from outreach.users import role_at_least, set_password
+from outreach.desk.users import role_at_least, set_password
 
 # Routes that anyone may reach: they check CSRF themselves where they change something.
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "/lang"),
@@ -195,8 +195,8 @@ def test_users_add_cli_reads_the_password_from_stdin(db_url, tmp_path):
     from sqlmodel import Session, select
 
     from outreach.db import get_engine
+    from outreach.desk.users import authenticate
     from outreach.models import User
-    from outreach.users import authenticate
 
     with Session(get_engine(db_url)) as s:
         assert [u.email for u in s.exec(select(User)).all()] == ["kepala@perpustakaan.test"]

@@ -191,8 +191,8 @@ def test_catalogue_search_on_postgres(pg_url, tmp_path):
     undated titles last."""
     from sqlmodel import Session
 
-    from outreach import catalogue as cat
     from outreach.db import get_engine, init_db
+    from outreach.desk import catalogue as cat
 
     init_db(pg_url)
     path = write_catalogue(tmp_path, broken=True)
@@ -321,7 +321,7 @@ def test_saved_template_is_used_by_planning_and_reset_restores_the_file(
     from outreach.cli import app
     from outreach.compose.overrides import template_set
     from outreach.demo import write_marc
-    from outreach.planning import plan
+    from outreach.planning.planner import plan
 
     monkeypatch.setenv("OUTREACH_MEDIA_DIR", str(tmp_path / "media"))
     write_marc(tmp_path / "katalog.mrc", datetime.now(UTC))

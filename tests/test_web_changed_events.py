@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from outreach.db import get_engine
 from outreach.models import AuditLog, Delivery, Event
-from outreach.planning import plan
+from outreach.planning.planner import plan
 from outreach.sources.importing import run_import
 
 NOW = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)  # Monday 08:30 WITA

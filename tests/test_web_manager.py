@@ -1,4 +1,4 @@
-"""Manager pages: approvals (the rules of outreach.review) and the feedback inbox, through the
+"""Manager pages: approvals (the rules of outreach.desk.review) and the feedback inbox, through the
 real app on a real SQLite file; and an axe-core scan of every manager page in a browser. The
 dashboard and reports are in test_web_manager_reports.py."""
 
@@ -14,9 +14,8 @@ from manager_kit import png as _png
 from manager_kit import published as _published
 from sqlmodel import select
 
-from outreach.models import Account, AuditLog, Delivery, Feedback, Post, utcnow
-from outreach.queue import NewPost, create_post, delivery_dict
-from outreach.review import (
+from outreach.desk.queue import NewPost, create_post, delivery_dict
+from outreach.desk.review import (
     NothingWaiting,
     OwnPost,
     Reviewer,
@@ -26,6 +25,7 @@ from outreach.review import (
     approve,
     reject,
 )
+from outreach.models import Account, AuditLog, Delivery, Feedback, Post, utcnow
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""X's weighted length: the fast path (outreach.platforms.x_count) against twitter-text itself."""
+"""X's weighted length: the fast path (outreach.platforms.x.count) against twitter-text itself."""
 
 from __future__ import annotations
 

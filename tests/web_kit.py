@@ -17,8 +17,8 @@ from sqlmodel import Session
 
 from outreach.config import Settings
 from outreach.db import get_engine
+from outreach.desk.users import create_user
 from outreach.models import User
-from outreach.users import create_user
 
 PASSWORD = "kata-sandi-uji-2026"
 ROLES = ("staff", "manager", "admin")

@@ -149,7 +149,7 @@ def demo_users(database_url: str) -> str:
     from sqlmodel import Session
 
     from outreach.db import get_engine
-    from outreach.users import create_user
+    from outreach.desk.users import create_user
 
     password = "-".join(secrets.token_hex(2) for _ in range(3))
     with Session(get_engine(database_url)) as session:
@@ -162,7 +162,7 @@ def demo_users(database_url: str) -> str:
 
 
 def run_demo(host: str, port: int, folder: Path, say: Callable[[str], None] = print) -> None:
-    from outreach.platforms.sandbox.server import SandboxServer
+    from outreach.sandbox.server import SandboxServer
 
     sandbox = SandboxServer(seed=2026)
     sandbox.start(host, port + 1)

@@ -4,7 +4,8 @@
 with `render()`: a terminal table, CSV (one row per post), JSON (DESIGN.md's contract:
 `{"totals": {platform: {metric: n}}, "deliveries": [...]}` with the latest snapshot of each
 delivery, then a `summary`) or the monthly evaluation in HTML (Bahasa Indonesia, printable to
-PDF, charts drawn on the server by `outreach.charts`). docs/reports.md explains every figure.
+PDF, charts drawn on the server by `outreach.reports.charts`). docs/reports.md explains every
+figure.
 """
 
 from __future__ import annotations

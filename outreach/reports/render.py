@@ -17,9 +17,9 @@ from markupsafe import Markup
 from rich.console import Console
 from rich.table import Table
 
-from outreach import charts
 from outreach.config import Settings
 from outreach.models import METRICS
+from outreach.reports import charts
 from outreach.reports.build import DeliveryRow, Report, Timing
 
 FORMATS = ("table", "csv", "json", "html")

@@ -20,9 +20,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from outreach import __version__
 from outreach.config import Settings, get_settings
 from outreach.db import get_engine
-from outreach.dispatch import next_due_at
+from outreach.desk.queue import last_ticks, stalled, status_counts
+from outreach.dispatch.dispatcher import next_due_at
 from outreach.models import utcnow
-from outreach.queue import last_ticks, stalled, status_counts
 from outreach.web import areas
 from outreach.web.auth import Forbidden, NotSignedIn, forbidden_page, login_redirect
 from outreach.web.auth import router as auth_router

@@ -17,10 +17,10 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
+from outreach.audit import audit
 from outreach.db import get_engine
+from outreach.desk.users import authenticate, role_at_least, session_fingerprint
 from outreach.models import User
-from outreach.queue import audit
-from outreach.users import authenticate, role_at_least, session_fingerprint
 from outreach.web.pages import LANGS, _, flash, render
 from outreach.web.security import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, csrf_ok
 

@@ -143,7 +143,7 @@ MENU = (
 
 
 def menu(request: Request, user: Any) -> list[dict[str, Any]]:
-    from outreach.users import role_at_least
+    from outreach.desk.users import role_at_least
 
     paths = request.app.state.page_paths
     here = request.url.path

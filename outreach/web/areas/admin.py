@@ -2,7 +2,7 @@
 log. Platform accounts are in `admin_accounts.py`.
 
 The rules (password length, e-mail form, never leaving the service without an active admin)
-live in `outreach.users`; password hashes never reach a page."""
+live in `outreach.desk.users`; password hashes never reach a page."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func
 from sqlmodel import select
 
-from outreach.models import AuditLog, User
-from outreach.queue import audit
-from outreach.users import (
+from outreach.audit import audit
+from outreach.desk.users import (
     MIN_PASSWORD,
     ROLES,
     LastAdminError,
@@ -30,6 +29,7 @@ from outreach.users import (
     normalise_email,
     set_password,
 )
+from outreach.models import AuditLog, User
 from outreach.web.auth import DB, Admin
 from outreach.web.pages import _, flash, render
 

@@ -1,7 +1,7 @@
 """Admin: connected platform accounts — health, rate limits, connect (checked against the
 platform, stored encrypted, never shown again), pause, resume or reconnect, remove.
 
-The rules live in `outreach.accounts`; this module turns its results into pages and words.
+The rules live in `outreach.desk.accounts`; this module turns its results into pages and words.
 The credential fields come from the platform classes (`credential_fields`)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func
 from sqlmodel import select
 
-from outreach import accounts as core
+from outreach.desk import accounts as core
 from outreach.models import Account, Delivery, utcnow
 from outreach.platforms import (
     BACKENDS,

@@ -1,4 +1,4 @@
-"""Approvals: managers review the posts that wait for them (`outreach.review` holds the rules),
+"""Approvals: managers review the posts that wait for them (`outreach.desk.review` holds the rules),
 and authors see the posts a manager sent back, with the reason, and send them again."""
 
 from __future__ import annotations
@@ -9,10 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from outreach.media import MediaError, ensure_asset
-from outreach.models import User, utcnow
-from outreach.preview import PreviewError, preview
-from outreach.review import (
+from outreach.desk.preview import PreviewError, preview
+from outreach.desk.review import (
     MAX_REASON,
     NoSuchPost,
     NothingWaiting,
@@ -28,7 +26,9 @@ from outreach.review import (
     resubmit,
     returned_posts,
 )
-from outreach.users import role_at_least
+from outreach.desk.users import role_at_least
+from outreach.media import MediaError, ensure_asset
+from outreach.models import User, utcnow
 from outreach.web.auth import DB, Manager, Staff
 from outreach.web.pages import _, flash, render
 

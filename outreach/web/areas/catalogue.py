@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from outreach import catalogue as cat
 from outreach.compose.links import opac_link
+from outreach.desk import catalogue as cat
 from outreach.models import Event, ImportRun, Title, utcnow
 from outreach.web.auth import DB, Staff
 from outreach.web.pages import N_, render

@@ -18,13 +18,13 @@ from fastapi.responses import JSONResponse, Response
 from sqlmodel import select
 from starlette.datastructures import UploadFile
 
-from outreach.editing import Check, check_text, schedule_or_default, target_of
+from outreach.desk.editing import Check, check_text, schedule_or_default, target_of
+from outreach.desk.prefill import PrefillError, prefill
+from outreach.desk.queue import NewPost, QueueError, create_post
+from outreach.desk.users import role_at_least
 from outreach.media import ensure_asset, store_bytes
 from outreach.models import Account, AccountHealth, MediaAsset, Role, utcnow
 from outreach.platforms import UnknownPlatform, platform_class, sync_env_accounts
-from outreach.prefill import PrefillError, prefill
-from outreach.queue import NewPost, QueueError, create_post
-from outreach.users import role_at_least
 from outreach.web.areas._staff import local_time, see_other
 from outreach.web.auth import DB, PostedForm, PostedJSON, Staff
 from outreach.web.pages import _, flash, render, request_lang

@@ -11,8 +11,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from outreach import feedback
-from outreach.review import pending_count
+from outreach.desk.review import pending_count
+from outreach.engagement import feedback
 from outreach.web.areas.reports import (
     BadPeriod,
     cached,

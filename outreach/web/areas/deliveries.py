@@ -9,8 +9,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from outreach.browse import detail
-from outreach.editing import (
+from outreach.desk.browse import detail
+from outreach.desk.editing import (
     EditError,
     edit_delivery,
     may_edit,
@@ -19,9 +19,9 @@ from outreach.editing import (
     stored_check,
     target_of,
 )
+from outreach.desk.users import role_at_least
 from outreach.models import NEEDS_PERSON, DeliveryStatus, Role, utcnow
 from outreach.platforms import UnknownPlatform
-from outreach.users import role_at_least
 from outreach.web.areas._staff import local_time, see_other
 from outreach.web.auth import DB, PostedForm, Staff
 from outreach.web.pages import _, flash, render, request_lang

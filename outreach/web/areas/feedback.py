@@ -1,6 +1,7 @@
 """The feedback inbox: the public's comments and replies under our posts (synced from the
 platforms by the engagement sync), questions first, for the reference desk to answer on the
-platform and mark here. Authors appear only as `outreach.feedback` shows them (an anonymous
+platform and mark here. Authors appear only as `outreach.engagement.feedback` shows them (an
+anonymous
 code by default), never as the platform's user ids."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from outreach.feedback import STATUSES, FeedbackError, counts, inbox, mark
+from outreach.engagement.feedback import STATUSES, FeedbackError, counts, inbox, mark
 from outreach.web.areas.reports import platform_names
 from outreach.web.auth import DB, Manager, safe_next
 from outreach.web.pages import N_, _, flash, render

@@ -7,10 +7,10 @@ from fastapi.responses import Response
 from sqlalchemy import func
 from sqlmodel import select
 
-from outreach.browse import needs_person_count
-from outreach.changed_events import announced_then_changed
+from outreach.desk.browse import needs_person_count
+from outreach.desk.changed_events import announced_then_changed
+from outreach.desk.queue import last_ticks, status_counts
 from outreach.models import Account, Delivery, DeliveryStatus
-from outreach.queue import last_ticks, status_counts
 from outreach.web.auth import DB, Staff
 from outreach.web.pages import render
 

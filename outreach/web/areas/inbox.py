@@ -10,12 +10,12 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from outreach.browse import needs_person
-from outreach.changed_events import announced_then_changed, mark_seen
-from outreach.editing import may_edit
+from outreach.desk.browse import needs_person
+from outreach.desk.changed_events import announced_then_changed, mark_seen
+from outreach.desk.editing import may_edit
+from outreach.desk.queue import QueueError, cancel, mark_published, retry
+from outreach.desk.users import role_at_least
 from outreach.models import NEEDS_PERSON, Delivery, DeliveryStatus, Event, Post, Role
-from outreach.queue import QueueError, cancel, mark_published, retry
-from outreach.users import role_at_least
 from outreach.web.areas import deliveries
 from outreach.web.areas._staff import back_to, platforms, query, see_other
 from outreach.web.auth import DB, PostedForm, Staff

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel import select
 
-from outreach.browse import QueueFilter, calendar, queue_page
+from outreach.desk.browse import QueueFilter, calendar, queue_page
 from outreach.models import Account
 from outreach.web.areas._staff import STATUSES, local_date, platforms, query
 from outreach.web.auth import DB, Staff

@@ -21,10 +21,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from outreach import charts
 from outreach.models import METRICS, utcnow
 from outreach.platforms import available_platforms
-from outreach.reports import Period, PeriodError, Report, build_report, parse_period
+from outreach.reports import Period, PeriodError, Report, build_report, charts, parse_period
 from outreach.reports.render import best, number, percent, to_csv, to_html
 from outreach.web.auth import DB, Manager
 from outreach.web.pages import N_, _, render, request_lang

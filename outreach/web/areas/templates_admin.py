@@ -10,11 +10,11 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from outreach import template_editing as te
+from outreach.audit import audit
 from outreach.compose.overrides import remove_override
 from outreach.compose.templates import MAX_SOURCE, TemplateError
+from outreach.desk import template_editing as te
 from outreach.models import User
-from outreach.queue import audit
 from outreach.web.auth import DB, Manager
 from outreach.web.pages import N_, _, flash, render, request_lang
 

@@ -1,0 +1,91 @@
+"""What every `outreach` command shares: the Typer app, plain-words error handling, logging set-up.
+Each command is thin: it calls one function of the layers below.
+
+No command prompts when stdin is not a terminal. Errors are one plain sentence on stderr and a
+non-zero exit, never a traceback (set OUTREACH_LOG_LEVEL=DEBUG to see one in the log).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from outreach.config import Settings, SettingsError, get_settings
+from outreach.db import DatabaseError, check_ready
+from outreach.desk.queue import QueueError
+
+app = typer.Typer(
+    name="outreach",
+    help="Library Outreach: turn the library's data into social-media posts, and the reaction "
+    "back into evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+users_app = typer.Typer(help="Manage the people who use the web UI.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class Fail(Exception):
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def setup_logging(settings: Settings) -> None:
+    root = logging.getLogger()
+    if any(isinstance(h, RichHandler) for h in root.handlers):
+        return
+    handler = RichHandler(console=err, show_path=False, rich_tracebacks=False)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    noisy_loggers = (
+        "alembic", "apscheduler", "uvicorn.access", "httpx", "urllib3", "requests_oauthlib",
+    )
+    for noisy in noisy_loggers:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def command(func: Callable) -> Callable:
+    """Run a command with settings loaded and every expected error turned into plain words."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        try:
+            settings = get_settings()
+            setup_logging(settings)
+            return func(*args, **kwargs)
+        except SettingsError as exc:
+            err.print(f"[red]Configuration error:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except DatabaseError as exc:
+            err.print(f"[red]Database:[/red] {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        except (QueueError, Fail) as exc:
+            err.print(f"[red]Error:[/red] {exc}", highlight=False)
+            raise typer.Exit(getattr(exc, "code", 1)) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # the last line of defence: one sentence, details in the log
+            logging.getLogger("outreach").debug("unexpected error", exc_info=True)
+            err.print(f"[red]Unexpected error:[/red] {type(exc).__name__}: {exc}. "
+                      "Run with OUTREACH_LOG_LEVEL=DEBUG for details.", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def ready() -> Settings:
+    settings = get_settings()
+    check_ready(settings.database_url)
+    return settings
+
+

@@ -1,0 +1,276 @@
+"""Commands for the content: set-up, imports, planning, staff posts, the queue and previews."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from outreach.cli.base import Fail, app, command, err, out, ready
+from outreach.config import Settings, get_settings
+from outreach.db import init_db, session_scope
+
+
+# -- set-up and data ----------------------------------------------------------------------------
+@app.command()
+@command
+def init() -> None:
+    """Create the database, or upgrade it to the newest schema (harmless to run again)."""
+    settings = get_settings()
+    revision = init_db(settings.database_url)
+    from outreach.platforms import sync_env_accounts
+
+    with session_scope(settings.database_url) as session:
+        accounts = sync_env_accounts(session, settings)
+    out.print(f"Database ready (schema {revision}).")
+    for account in accounts:
+        out.print(f"Account from the environment: {account.platform} {account.name}")
+
+
+@app.command("import")
+@command
+def import_(
+    kind: Annotated[str, typer.Argument(help="Import kind; `outreach sources` lists them.")],
+    source: Annotated[str, typer.Argument(help="File path or URL.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+    = False,
+    full: Annotated[bool, typer.Option("--full", help="OAI-PMH: read the whole set, not only "
+                                       "what is new since the last run.")] = False,
+    option: Annotated[list[str] | None, typer.Option(
+        "--option", "-o", help="KEY=VALUE for the reader, repeatable (docs/sources.md): "
+        "items=PATH (slims-csv), opac_url=URL (slims-db), metadata_prefix=P, set_spec=S (OAI).")]
+    = None,
+) -> None:
+    """Import titles or events from the library's data. Exit 0: all taken; 1: some records were
+    rejected (the rest are kept); 2: the source could not be read."""
+    from outreach.sources import get_kind
+
+    settings = ready()
+    options: dict[str, str] = {}
+    for item in option or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or key.strip() == "harvest":
+            if as_json:
+                print(json.dumps({"created": 0, "updated": 0, "unchanged": 0, "errors": [
+                    {"where": "--option", "message": f"{item!r} is not KEY=VALUE"}]}))
+            raise Fail(f"--option {item!r} is not KEY=VALUE", 2)
+        options[key.strip()] = value.strip()
+    try:
+        get_kind(kind).load()
+    except (KeyError, NotImplementedError) as exc:
+        message, code = str(exc.args[0]), 2 if isinstance(exc, KeyError) else 3
+        if as_json:  # the contract: exactly one JSON object on stdout, whatever happened
+            print(json.dumps({"created": 0, "updated": 0, "unchanged": 0,
+                              "errors": [{"where": kind, "message": message}]}))
+        raise Fail(message, code) from None
+    from outreach.sources.importing import run_import
+    progress = None
+    if not as_json and sys.stderr.isatty():
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                       console=err, transient=True)
+        task = bar.add_task("reading…")
+        bar.start()
+        progress = lambda n: bar.update(task, description=f"{n:,} records read")  # noqa: E731
+    try:
+        result = run_import(kind, source, database_url=settings.database_url, progress=progress,
+                            full=full, **options)
+    finally:
+        if progress is not None:
+            bar.stop()
+    if as_json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+    else:
+        if result.unreadable:
+            err.print(f"[red]Cannot read the source:[/red] {result.unreadable}", highlight=False)
+        out.print(f"created {result.created}, updated {result.updated}, "
+                  f"unchanged {result.unchanged}, rejected {len(result.errors)}")
+        for e in result.errors[:50]:
+            err.print(f"  {e.where}: {e.message}", highlight=False, markup=False)
+        if len(result.errors) > 50:
+            err.print(f"  … and {len(result.errors) - 50} more (use --json for all)")
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+@command
+def sources() -> None:
+    """List the kinds of library data that can be imported."""
+    from outreach.sources import KINDS
+
+    table = Table("kind", "gives", "what", "available")
+    for kind in KINDS.values():
+        table.add_row(kind.name, kind.target + "s", kind.description,
+                      "yes" if kind.reader else "later")
+    out.print(table)
+
+
+# -- planning and the queue ---------------------------------------------------------------------
+@app.command("plan")
+@command
+def plan_(dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, queue nothing.")] = False
+          ) -> None:
+    """Queue what the schedules announce: new titles, the weekly digest, workshops, events and
+    reminders, in each account's free slots (schedules/*.yaml). --dry-run changes nothing."""
+    from outreach.compose.templates import TemplateError
+    from outreach.planning.planner import plan
+    from outreach.planning.schedule import ScheduleError
+
+    settings = ready()
+    bar = None
+    if sys.stderr.isatty():  # a first run may compose hundreds of image cards: show movement
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        bar = Progress("subjects composed", BarColumn(), MofNCompleteColumn(),
+                       TimeElapsedColumn(), console=err, transient=True)
+        task = bar.add_task("plan", total=None)
+        bar.start()
+    try:
+        with session_scope(settings.database_url) as session:
+            result = plan(session, settings=settings, dry_run=dry_run, progress=None if bar is None
+                          else lambda done, total: bar.update(task, completed=done, total=total))
+    except (ScheduleError, TemplateError) as exc:
+        raise Fail(str(exc)) from None
+    finally:
+        if bar is not None:
+            bar.stop()
+    table = Table("subject", "platform", "account", f"time ({settings.timezone})", "status",
+                  "length", "images", "text")
+    for p in result.planned:
+        more = len(p.parts) - 1
+        length = f"{p.length}/{p.max_length}" + (f" +{more} in thread" if more > 0 else "")
+        table.add_row(p.subject, p.platform, p.account,
+                      p.scheduled_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
+                      p.status, length, str(len(p.media)),
+                      p.text.splitlines()[0] if p.text else "")
+    out.print(table)
+    verb = "would be queued" if dry_run else "queued"
+    out.print(f"{len(result.planned)} deliveries {verb}.")
+    if result.cancelled:
+        out.print(f"{result.cancelled} deliveries of cancelled events or withdrawn titles "
+                  "were taken off the queue.")
+    if result.refreshed:
+        subjects = ", ".join(sorted({key for key, _ in result.refreshed}))
+        out.print(f"{len(result.refreshed)} queued deliveries "
+                  f"{'would be' if dry_run else 'were'} composed again because their event or "
+                  f"title changed: {subjects}.")
+    if result.to_check:
+        subjects = ", ".join(sorted({key for key, _ in result.to_check}))
+        out.print(f"{len(result.to_check)} queued deliveries edited by hand "
+                  f"{'would wait' if dry_run else 'wait'} as drafts for a person to check: their "
+                  f"event or title changed since ({subjects}). They are in the web inbox.")
+    for p in result.planned:
+        for problem in p.problems:
+            err.print(f"{p.subject} on {p.platform}: {problem}", highlight=False, markup=False)
+    for why in result.skipped:
+        err.print(why, highlight=False, markup=False)
+
+
+def _parse_at(value: str | None, settings: Settings) -> datetime:
+    from outreach.models import utcnow
+
+    if not value:
+        return utcnow()
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise Fail(f"--at {value!r} is not an ISO 8601 time such as 2026-12-05T09:00") from None
+    return at if at.tzinfo else at.replace(tzinfo=settings.tz)
+
+
+@app.command()
+@command
+def post(
+    platform: Annotated[list[str], typer.Option("--platform", help="x, facebook or instagram; "
+                                                "repeat for several.")],
+    text: Annotated[str, typer.Option("--text", help="The post's text.")],
+    image: Annotated[list[str] | None, typer.Option("--image", help="Image file; repeatable.")]
+    = None,
+    alt: Annotated[list[str] | None, typer.Option("--alt", help="Alt text of each --image, "
+                                                  "in the same order.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="When, ISO 8601; without an offset "
+                                           "OUTREACH_TIMEZONE; default now.")] = None,
+    review: Annotated[bool, typer.Option("--review", help="Wait for a manager's approval.")]
+    = False,
+) -> None:
+    """Queue a staff-written post; from the CLI it is scheduled at once unless --review."""
+    from outreach.desk.queue import NewPost, create_post
+
+    settings = ready()
+    when = _parse_at(at, settings)
+    with session_scope(settings.database_url) as session:
+        deliveries = create_post(session, settings, NewPost(
+            platforms=platform, text=text, images=image or [], alt_texts=alt or [], at=when,
+            review=review, author="cli"))
+        for d in deliveries:
+            out.print(f"Delivery {d.id}: {d.platform}, {d.status}, "
+                      f"{d.scheduled_at.astimezone(settings.tz):%Y-%m-%d %H:%M %Z}")
+
+
+@app.command()
+@command
+def queue(
+    status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """Show the deliveries: what goes where, when, and how it stands."""
+    from outreach.desk.queue import delivery_dict, list_deliveries
+
+    settings = ready()
+    with session_scope(settings.database_url) as session:
+        rows = [delivery_dict(d, a, settings) for d, a in list_deliveries(session, status)]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    table = Table("id", "platform", "account", "status", f"time ({settings.timezone})", "text")
+    for r in rows:
+        when = datetime.fromisoformat(r["scheduled_at"]).strftime("%Y-%m-%d %H:%M")
+        first = (r["text"] or "").splitlines()[0][:60] if r["text"] else ""
+        table.add_row(str(r["id"]), r["platform"], r["account"] or "", r["status"], when, first)
+    out.print(table)
+
+
+@app.command()
+@command
+def preview(delivery_id: Annotated[int, typer.Argument(help="Delivery id (see `queue`).")]
+            ) -> None:
+    """Show a delivery as it will be posted — text, length as the platform counts it, hashtags,
+    images with alt text, broken limits — and the same post on its other platforms."""
+    from outreach.desk.preview import PreviewError
+    from outreach.desk.preview import preview as make_preview
+
+    settings = ready()
+    with session_scope(settings.database_url) as session:
+        try:
+            shown = make_preview(session, delivery_id, settings)
+        except PreviewError as exc:
+            raise Fail(str(exc)) from None
+    for n, p in enumerate(shown):
+        if n == 1:
+            out.print("\n[dim]The same post on its other platforms:[/dim]")
+        out.rule(f"{p.label} · delivery {p.id} · {p.account}", align="left")
+        out.print(f"{p.status} · {p.scheduled_at.astimezone(settings.tz):%Y-%m-%d %H:%M %Z}",
+                  highlight=False)
+        how = " (links count 23, emoji 2)" if p.counting == "weighted" else ""
+        for i, part in enumerate(p.parts, 1):
+            if len(p.parts) > 1:
+                out.print(f"[bold]part {i}/{len(p.parts)}[/bold]")
+            out.print(part.text, markup=False, highlight=False)
+            if part.length is not None:
+                over = " — over the limit" if part.length > part.max_length else ""
+                out.print(f"[dim]length {part.length}/{part.max_length}{how}{over}[/dim]")
+        cap = f"/{p.hashtag_cap}" if p.hashtag_cap is not None else ""
+        out.print(f"[dim]hashtags {p.hashtags}{cap} · images {len(p.images)}[/dim]")
+        for i, image in enumerate(p.images, 1):
+            out.print(f"image {i}: {image.path} ({image.facts})", markup=False, highlight=False)
+            out.print(f"  alt: {image.alt_text or '(none)'}", markup=False, highlight=False)
+        if p.problems:
+            for problem in p.problems:
+                out.print(f"[red]✗[/red] {problem}", highlight=False)
+        else:
+            out.print(f"[green]✓[/green] within {p.label}'s limits", highlight=False)

@@ -1,0 +1,102 @@
+"""X API v2 recent search under `/x`, as far as the feedback inbox needs it: the replies in a
+post's conversation (`GET /2/tweets/search/recent?query=conversation_id:ID`).
+
+Wire format: https://docs.x.com/x-api/posts/search/api-reference/get-tweets-search-recent —
+newest first, `includes.users` for `expansions=author_id`, `meta.next_token` while more pages
+exist. Recent search covers the last 7 days: older replies are not found, and a `start_time`
+older than that is refused (400), as on X. Replies come from `sandbox/comments.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from outreach.sandbox import x_wire
+from outreach.sandbox.comments import comments_of, page
+from outreach.sandbox.state import SandboxState
+
+router = APIRouter(prefix="/x")
+LIMITS = {"x.search_recent": (300, 15 * 60)}
+WINDOW = timedelta(days=7)
+_TERM = re.compile(r"^conversation_id:(\d{1,19})$")
+
+
+def install(app: FastAPI, state: SandboxState) -> None:
+    app.include_router(router)
+
+
+def reply_id(post_id: str, number: int) -> str:
+    # Snowflakes of posts made a millisecond apart differ by 2**22: no clash with other posts.
+    return str(int(post_id) + 1 + number)
+
+
+@router.get("/2/tweets/search/recent")
+async def search_recent(request: Request) -> Response:
+    call = await x_wire.begin(request, "x.search_recent")
+    if not isinstance(call, x_wire.Call):
+        return call
+    params = request.query_params
+    query = params.get("query", "")
+    terms = [t for t in re.split(r"\s+OR\s+", query.strip().strip("()")) if t]
+    matched = [_TERM.match(t) for t in terms]
+    if not terms or not all(matched):
+        return x_wire.invalid_request(["This sandbox searches `conversation_id:ID` terms (joined "
+                                  "by OR) only."], call.window, {"query": [query]})
+    try:
+        limit = int(params.get("max_results", 10))
+    except ValueError:
+        limit = 0
+    if not 10 <= limit <= 100:
+        return x_wire.invalid_request([f"The `max_results` query parameter value [{limit}] is not "
+                                  "between 10 and 100"], call.window)
+    state = call.state
+    now = state.clock.now()
+    start = None
+    if params.get("start_time"):
+        try:
+            start = datetime.fromisoformat(params["start_time"].replace("Z", "+00:00"))
+        except ValueError:
+            return x_wire.invalid_request(["Invalid `start_time`."], call.window)
+        if start < now - WINDOW:
+            return x_wire.invalid_request(
+                [f"Invalid 'start_time':'{params['start_time']}'. 'start_time' must be on or "
+                 f"after {(now - WINDOW).strftime('%Y-%m-%dT%H:%MZ')}"], call.window)
+    wanted_users = "author_id" in params.get("expansions", "")
+    replies, users = [], {}
+    with state.lock:
+        for post_id in dict.fromkeys(m.group(1) for m in matched):
+            post = state.get("x", post_id)
+            if post is None:
+                continue
+            for c in comments_of(state, post, "reply_count"):
+                if c.created_at < now - WINDOW or (start and c.created_at < start):
+                    continue
+                replies.append({
+                    "id": reply_id(post.id, c.number), "text": c.text, "author_id": c.author_id,
+                    "created_at": c.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    "conversation_id": post.id, "edit_history_tweet_ids": [],
+                    "referenced_tweets": [{"type": "replied_to", "id": post.id}],
+                    "in_reply_to_user_id": post.account,
+                })
+                replies[-1]["edit_history_tweet_ids"] = [replies[-1]["id"]]
+                users[c.author_id] = {"id": c.author_id, "name": c.name, "username": c.handle}
+    replies.sort(key=lambda r: (r["created_at"], int(r["id"])), reverse=True)
+    chunk, token = page(replies, limit, params.get("next_token"))
+    fields = {f for f in (params.get("tweet.fields") or "").split(",") if f}
+    data = [{k: v for k, v in r.items()
+             if k in ("id", "text", "edit_history_tweet_ids") or k in fields} for r in chunk]
+    meta: dict = {"result_count": len(data)}
+    if data:
+        meta.update(newest_id=data[0]["id"], oldest_id=data[-1]["id"])
+    if token:
+        meta["next_token"] = token
+    body: dict = {"data": data} if data else {}
+    if data and wanted_users:
+        body["includes"] = {"users": [users[r["author_id"]] for r in
+                                      {r["author_id"]: r for r in chunk}.values()]}
+    body["meta"] = meta
+    return x_wire.finish(request, call, JSONResponse(body))
