@@ -25,7 +25,7 @@ from twitter_text.regexp.valid_url_query_ending_chars import valid_url_query_end
 from outreach.compose.context import sample_context
 from outreach.compose.templates import TemplateSet
 from outreach.config import load_settings
-from outreach.platforms import x_count
+from outreach.platforms.x import count as x_count
 from outreach.platforms.x import weighted_length
 
 
