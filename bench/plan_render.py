@@ -49,8 +49,9 @@ URL head, not once per post; validation skips the hashtag count when there are n
 the cap; planning loads titles as Core rows (`TitleRow`) and defers full garbage collections
 while it runs (they walked the live rows it holds, ~20% of its time); deliveries are written in
 one executemany with each column's processing applied once per distinct value
-(`bulk_rows.insert_rows`: the written plan went from 4.6 to 3.4 s); new titles' slot searches
-go on from where the previous one stopped (`Booking._next`: booking went from ~0.35 s to ~0.1 s).
+(`planning/rows.py`, `insert_rows`: the written plan went from 4.6 to 3.4 s); new titles' slot
+searches go on from where the previous one stopped (`Booking._next`: booking went from ~0.35 s
+to ~0.1 s).
 
 Where the dry run's 1.77 s go (timing each phase in one run): composing (render, fit,
 validate) ~0.9 s, more than the same work alone (`compose` above) because the run holds 30,000

@@ -183,7 +183,7 @@ class Settings(BaseSettings):
     events_horizon_days: int = 365
     event_kind_rules: str | None = None
     missed_after_hours: float = 6.0
-    # Engagement and feedback (engagement.py, feedback.py; docs/reports.md).
+    # Engagement and feedback (engagement/sync.py, engagement/feedback.py; docs/reports.md).
     engagement_schedule: str = "1d: 1h, 7d: 6h, 30d: 1d, 90d: 7d"
     feedback_authors: str = "hash"
     lease_seconds: int = 60
@@ -202,7 +202,8 @@ class Settings(BaseSettings):
     instagram_access_token: SecretStr | None = None
     instagram_username: str | None = None
     instagram_session: SecretStr | None = None
-    # Optional, to renew an instagrapi session Instagram signed out (instagram_private_login.py).
+    # Optional, to renew an instagrapi session Instagram signed out
+    # (platforms/instagram_private/login.py).
     instagram_password: SecretStr | None = None
     instagram_totp_seed: SecretStr | None = None
 

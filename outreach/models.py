@@ -1,4 +1,4 @@
-"""The tables that carry the meaning (DESIGN.md, "Data model").
+"""The tables that carry the meaning (docs/architecture.md, "The data model").
 
 Times are stored in UTC and always read back timezone-aware (`UTCDateTime`), on SQLite as on
 PostgreSQL. The schema is created and upgraded by Alembic (`outreach/migrations/`); a test checks
@@ -213,7 +213,7 @@ class Post(SQLModel, table=True):
     event_id: int | None = Field(default=None, foreign_key="event.id", index=True)
     subject_title_ids: list[int] = Json(default_factory=list)  # digests
     # The title's or event's content_hash when composed: planning composes open deliveries
-    # again when it changes (planning_store.drop_stale). None: not tracked (digests, free).
+    # again when it changes (planning/store.py, drop_stale). None: not tracked (digests, free).
     subject_hash: str | None = Field(default=None, max_length=64)
     template: str | None = Field(default=None, max_length=120)
     language: str = Field(default="id", max_length=10)
@@ -270,7 +270,7 @@ class Delivery(SQLModel, table=True):
     last_error_kind: str | None = Field(default=None, max_length=30)
     removed_at: datetime | None = Time(default=None)  # deleted on the platform
     next_sync_at: datetime | None = Time(default=None, index=True)
-    # Engagement (engagement.py): the newest snapshot, so reports join one row per delivery
+    # Engagement (engagement/sync.py): the newest snapshot, so reports join one row per delivery
     # instead of searching the history, and two figures of it that reports rank and group by
     # (likes + comments + shares + saves; reach, else views); how many successful metric answers
     # in a row left the post out (two: it was deleted on the platform); the comment count when
@@ -324,7 +324,8 @@ class FeedbackStatus(StrEnum):
 
 
 class Feedback(SQLModel, table=True):
-    """A comment or reply of the public on one of our posts (the feedback inbox, feedback.py).
+    """A comment or reply of the public on one of our posts (the feedback inbox,
+    engagement/feedback.py).
 
     The author is kept as OUTREACH_FEEDBACK_AUTHORS says: `author_key` is a keyed hash (the same
     person gets the same key, nobody can reverse it), `author_handle` only with `show`."""

@@ -1,6 +1,6 @@
 """Helpers for the engagement, feedback and report tests: published deliveries whose posts exist
 on the sandbox (made there directly, as if published long ago, or through the real dispatcher),
-and the sandbox's figures in the names of DESIGN.md."""
+and the sandbox's figures in our metric names."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def fault(sandbox, **spec) -> None:
 
 
 def ours(platform: str, raw: dict, *, own_recent: bool = True) -> dict:
-    """The sandbox's own figures of a post in DESIGN.md's names (its "Metrics" table)."""
+    """The sandbox's own figures of a post in our names (docs/architecture.md's metrics table)."""
     if platform == "x":
         return {"views": raw["impression_count"], "reach": None, "likes": raw["like_count"],
                 "comments": raw["reply_count"],

@@ -1,5 +1,6 @@
-"""`outreach import … --json` through the CLI, as another tool would call it (DESIGN.md contract):
-exactly one JSON object on stdout, exit 0/1/2, the good records kept around the bad ones."""
+"""`outreach import … --json` through the CLI, as another tool would call it (a contract:
+docs/architecture.md): exactly one JSON object on stdout, exit 0/1/2, the good records kept around
+the bad ones."""
 
 from __future__ import annotations
 

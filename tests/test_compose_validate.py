@@ -22,8 +22,8 @@ def x() -> Target:
 
 
 def photo_target(**overrides) -> Target:
-    """A platform declaring Instagram's published rules (PLATFORMS.md): the validation engine is
-    tested against declared data; the real Instagram class is tested below when it exists."""
+    """A platform declaring Instagram's published rules (docs/platforms.md): the validation engine
+    is tested against declared data; the real Instagram class is tested below when it exists."""
     limits = Limits(max_text=2200, max_media=10, media_required=True,
                     media_formats=("image/jpeg",), min_aspect=0.8, max_aspect=1.91,
                     min_width=320, max_width=1440, max_image_bytes=8 * 1024 * 1024,

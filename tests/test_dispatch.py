@@ -1,5 +1,6 @@
-"""Publishing semantics against the sandbox with its faults: each outcome ends where DESIGN.md
-says, nothing is published twice, and a person is told why when something is not published."""
+"""Publishing semantics against the sandbox with its faults: each outcome ends where
+docs/architecture.md says, nothing is published twice, and a person is told why when something is
+not published."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def _no_spacing(fast_schedule):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path, monkeypatch) -> str:
     """Every test here on SQLite and, when a server is configured, on PostgreSQL: the two run
-    different statements on the hot path (dispatch_sql.py)."""
+    different statements on the hot path (dispatch/claims.py)."""
     if request.param == "postgresql":
         url = request.getfixturevalue("pg_url")
     else:

@@ -17,7 +17,7 @@ from outreach.cli import app
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
-# DESIGN.md's command contract.
+# The command contract (docs/architecture.md, "Contracts").
 COMMANDS = [
     "init", "import", "sources", "plan", "preview", "publish-due", "sync-engagement", "report",
     "status", "retry", "cancel", "mark-published", "users add", "post", "queue", "worker", "run",

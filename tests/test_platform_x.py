@@ -357,8 +357,8 @@ def test_requests_are_signed_for_the_url_really_used(sandbox_env, x):
      b"total_bytes=10&media_type=image%2Fjpeg", "application/x-www-form-urlencoded"),
 ])
 def test_signer_agrees_with_oauthlib(method, url, body, content_type):
-    """The one-per-account signer of x_client.py computes what oauthlib computes for the same
-    request, nonce and timestamp (the sandbox does not verify signatures, X does)."""
+    """The one-per-account signer of platforms/x/client.py computes what oauthlib computes for the
+    same request, nonce and timestamp (the sandbox does not verify signatures, X does)."""
     from outreach.platforms.x.client import OAuth1Signer
 
     keys = ("ck-Ä+1", "cs/secret&=", "1500-tok%en", "ts secret~")

@@ -25,7 +25,8 @@ _MARK_ROOM = 9
 # with a look-behind is tried at every position of a post (~15x slower than searching for '#').
 HASHTAG = re.compile(r"#(?<![\w&/]#)(\w+)")
 # The parts of a thread are kept in one text, separated by a line holding only "---" (the X
-# platform splits them the same way: platforms/x.py THREAD_BREAK); staff may write one by hand.
+# platform splits them the same way: platforms/x/platform.py THREAD_BREAK); staff may write one
+# by hand.
 THREAD_BREAK = re.compile(r"\n[ \t]*---[ \t]*(?:\n|$)")
 THREAD_JOIN = "\n---\n"
 

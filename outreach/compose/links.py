@@ -2,7 +2,7 @@
 
 A title's own OPAC URL (from the record) wins; otherwise OUTREACH_OPAC_URL plus
 OUTREACH_OPAC_LINK_PATTERN, by default SLiMS's detail page
-(`index.php?p=show_detail&id=<biblio_id>`, LIBRARY-DATA.md). UTM parameters follow Google
+(`index.php?p=show_detail&id=<biblio_id>`, docs/sources.md). UTM parameters follow Google
 Analytics' convention, which most web statistics tools read: source = the platform, medium =
 social, campaign = what the post is about.
 """

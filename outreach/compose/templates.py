@@ -3,7 +3,7 @@
 Templates can be edited by managers in the web UI, so they are treated as untrusted: the sandbox
 refuses attribute tricks, StrictUndefined makes a misspelt variable an error instead of a blank,
 and output size and render time are bounded. `render_string` and `TemplateError` are contracts
-(DESIGN.md).
+(docs/architecture.md, "Contracts").
 """
 
 from __future__ import annotations

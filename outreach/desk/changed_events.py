@@ -1,9 +1,9 @@
 """Events whose details changed after an announcement of them went out.
 
-Planning composes the queued posts about a changed event again (`planning_store.drop_stale`), but
-what is already published still says the old day, time or place: staff should post a correction.
-The staff inbox lists such events until somebody writes a new post about the event (compose from
-the event) or marks the change as handled (an audit entry for that version of the event).
+Planning composes the queued posts about a changed event again (`planning/store.py`, `drop_stale`),
+but what is already published still says the old day, time or place: staff should post a correction.
+The staff inbox lists such events until somebody writes a new post about the event (compose from the
+event) or marks the change as handled (an audit entry for that version of the event).
 """
 
 from __future__ import annotations

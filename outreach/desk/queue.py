@@ -43,7 +43,7 @@ class NewPost:
     at: datetime
     review: bool = False
     author: str = "cli"
-    author_role: str = "admin"  # the CLI is an operator (DESIGN.md); the web passes the user's
+    author_role: str = "admin"  # the CLI is an operator; the web passes the user's
     author_id: int | None = None  # the web's user row: review tells the author by it
     # Exactly these accounts (the web's checkboxes); None: the first account of each platform.
     account_ids: list[int] | None = None
@@ -88,7 +88,7 @@ def create_post(session: Session, settings: Settings, new: NewPost) -> list[Deli
             )
         accounts.append(account)
     # Platform limits (a too-long text becomes a thread where the platform has threads) and the
-    # approval policy of schedules/*.yaml, as for planned posts (planning.py).
+    # approval policy of schedules/*.yaml, as for planned posts (planning/planner.py).
     from outreach.planning.planner import compose_free, initial_status
     from outreach.planning.schedule import ScheduleError, load_schedule
 
@@ -140,7 +140,7 @@ def _chosen_accounts(session: Session, ids: list[int]) -> list[Account]:
 
 
 def delivery_dict(d: Delivery, account: Account | None, settings: Settings) -> dict[str, Any]:
-    """The `queue --json` shape (DESIGN.md contract); times ISO 8601 with offset."""
+    """The `queue --json` shape (a contract: docs/architecture.md); times ISO 8601 with offset."""
     tz = settings.tz
 
     def iso(value: datetime | None) -> str | None:

@@ -1,4 +1,5 @@
-"""Manager review of posts waiting for approval (DESIGN.md: draft -> pending_review -> scheduled).
+"""Manager review of posts waiting for approval (docs/architecture.md, "Delivery states":
+draft -> pending_review -> scheduled).
 
 The rules, shared by the web UI and any other face:
 

@@ -1,9 +1,10 @@
-"""The dispatcher's statements (dispatch.py, DESIGN.md "Publishing semantics"): claim a delivery
-and put its Attempt on record, write back the outcome, lease an account and keep the leases.
+"""The dispatcher's statements (dispatcher.py; docs/architecture.md, "The publishing promise"):
+claim a delivery and put its Attempt on record, write back the outcome, lease an account and keep
+the leases.
 
 A handful of Core statements per delivery on a plain Connection (the claim and its Attempt
 committed before the platform is called; a publish's record committed with the next claim,
-dispatch.py): an ORM Session's bookkeeping, and building each statement afresh, would cost more
+dispatcher.py): an ORM Session's bookkeeping, and building each statement afresh, would cost more
 CPU than the statements themselves (issue 6: < 2 ms per delivery).
 """
 
@@ -134,7 +135,7 @@ def claim_and_record(conn: Connection, worker: str, settings: Settings, now: dat
                      delivery_id: int | None = None) -> tuple[Delivery, int] | None:
     """Claim the account's next due delivery (or the given one) and put its Attempt on record,
     in one commit, which also commits what the connection wrote before (the last publish's
-    record, dispatch.py)."""
+    record, dispatcher.py)."""
     hot = _hot_for(conn)
     params = {"p_now": now, "p_worker": worker,
               "p_lease": now + timedelta(seconds=settings.lease_seconds)}

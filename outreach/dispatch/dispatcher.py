@@ -1,14 +1,14 @@
 """Publish what is due: every post goes out once, on time, or a person is told why not.
 
-DESIGN.md, "Publishing semantics". One worker at a time holds an account (a lease row on the
-account), so the account's posts keep their order and spacing however many workers run; accounts
-are served in parallel, up to `concurrency` at once per worker. A delivery is claimed with a
-guarded update (`rowcount == 1`; on PostgreSQL the candidate is picked `FOR UPDATE SKIP LOCKED`),
-its Attempt row is committed before the platform is called, and an unknown outcome is reconciled
-on the platform (`find_existing`) before anything is retried (`outcomes.py`). Leases are renewed
-while a call is in flight, so a slow platform (Instagram processing) is not mistaken for a dead
-worker. The statements and the leases are in `dispatch_sql.py`. `run_due()` is one pass and says
-whether more work is waiting.
+docs/architecture.md, "The publishing promise". One worker at a time holds an account (a lease row
+on the account), so the account's posts keep their order and spacing however many workers run;
+accounts are served in parallel, up to `concurrency` at once per worker. A delivery is claimed with
+a guarded update (`rowcount == 1`; on PostgreSQL the candidate is picked `FOR UPDATE SKIP LOCKED`),
+its Attempt row is committed before the platform is called, and an unknown outcome is reconciled on
+the platform (`find_existing`) before anything is retried (`outcomes.py`). Leases are renewed while
+a call is in flight, so a slow platform (Instagram processing) is not mistaken for a dead worker.
+The statements and the leases are in `claims.py`. `run_due()` is one pass and says whether more work
+is waiting.
 """
 
 from __future__ import annotations

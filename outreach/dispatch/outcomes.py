@@ -1,9 +1,9 @@
 """What happens to a delivery after the platform answered (or did not).
 
-DESIGN.md, "Publishing semantics", steps 3–5: published; rate limited (wait for the platform's
-reset, not a failure); auth expired (hold every delivery of the account and flag it); rejected
-(failed, with the platform's reason in plain words); transient (retry with backoff and jitter);
-unknown outcome (look on the platform before anything else — never a blind retry).
+docs/architecture.md, "The publishing promise", steps 3–5: published; rate limited (wait for the
+platform's reset, not a failure); auth expired (hold every delivery of the account and flag it);
+rejected (failed, with the platform's reason in plain words); transient (retry with backoff and
+jitter); unknown outcome (look on the platform before anything else — never a blind retry).
 """
 
 from __future__ import annotations

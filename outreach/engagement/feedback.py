@@ -1,7 +1,8 @@
 """The feedback inbox: what the public says under our posts, so questions reach the reference
 desk and staff can mark them answered or not relevant.
 
-Comments are pulled in by the engagement sync (engagement.py) when a post's comment count grows.
+Comments are pulled in by the engagement sync (engagement/sync.py) when a post's comment count
+grows.
 Authors are kept as OUTREACH_FEEDBACK_AUTHORS says (default `hash`, docs/reports.md):
 
 - `hash`: only a keyed hash of the author (HMAC-SHA256 with OUTREACH_SECRET_KEY), shown as an

@@ -1,8 +1,8 @@
 """Engagement sync: snapshots of every published post's metrics, read less often as it ages.
 
-DESIGN.md, "engagement.py". A published delivery is due when `next_sync_at` has come (dispatch
-sets it to the publishing time: "a published delivery without a snapshot is due"). Each pass
-takes, per account, the due deliveries in batches of the platform's maximum
+docs/architecture.md and docs/reports.md. A published delivery is due when `next_sync_at` has come
+(dispatch sets it to the publishing time: "a published delivery without a snapshot is due"). Each
+pass takes, per account, the due deliveries in batches of the platform's maximum
 (`limits.metrics_batch`: X 100 ids a call, a Graph batch of 50), appends one snapshot per post
 (history is never overwritten), and sets the next time from the aging schedule
 (OUTREACH_ENGAGEMENT_SCHEDULE; default hourly for the first day, every 6 hours to day 7, daily to

@@ -1,4 +1,5 @@
-"""Turn the library's data into queued posts, following `schedules/*.yaml` (DESIGN.md, "The flow").
+"""Turn the library's data into queued posts, following `schedules/*.yaml` (docs/architecture.md,
+"The flow").
 
 What gets announced: new titles (one post per title and account, in the next free slot; only when
 the acquisition date lies within the announce window, so connecting an old catalogue floods no

@@ -1,6 +1,6 @@
 """Platforms: the explicit registry, and the one place that knows how an account gets its client.
 
-Platform names are a contract (DESIGN.md): `x`, `facebook`, `instagram`.
+Platform names are a contract (docs/architecture.md, "Contracts"): `x`, `facebook`, `instagram`.
 """
 
 from __future__ import annotations

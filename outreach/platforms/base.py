@@ -1,4 +1,4 @@
-"""The contract every platform implements (DESIGN.md, "Platforms").
+"""The contract every platform implements (docs/architecture.md, "The platform contract").
 
 A platform class declares its limits and credential fields as data, and implements three calls:
 `publish(delivery)`, `find_existing(delivery)` (to reconcile an unknown outcome) and
@@ -100,7 +100,7 @@ class RateState:
     reset_at: datetime | None
 
 
-Metrics = dict[str, int | None]  # DESIGN.md names: views, reach, likes, comments, shares, ...
+Metrics = dict[str, int | None]  # our names: views, reach, likes, comments, shares, ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Facebook Page through the Graph API with python-facebook-api (PLATFORMS.md, "Facebook Page").
+"""Facebook Page through the Graph API with python-facebook-api (docs/platforms.md, "Per platform").
 
 - text (+ link): `POST /{page}/feed`;
 - one photo: `POST /{page}/photos` (multipart `source`, `caption`, `alt_text_custom`);
@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Our metric -> the Graph insights metric (DESIGN.md, "Metrics"). Page "impressions" metrics
-# were withdrawn in 2025: https://developers.facebook.com/docs/platforminsights/page/deprecated-metrics
+# Our metric -> the Graph insights metric (docs/architecture.md, "Contracts"). Page "impressions"
+# metrics were withdrawn in 2025: https://developers.facebook.com/docs/platforminsights/page/deprecated-metrics
 INSIGHTS = {"views": "post_media_view", "reach": "post_total_media_view_unique",
             "clicks": "post_clicks"}
 COMMENT_PAGES = 5  # pages of 100 comments read per post and sync
@@ -269,7 +269,7 @@ def _metrics(body: dict, withdrawn: set[str]) -> Metrics:
     return {
         "views": values.get(INSIGHTS["views"]),
         "reach": values.get(INSIGHTS["reach"]),
-        "likes": summary("reactions"),  # every reaction type (DESIGN.md)
+        "likes": summary("reactions"),  # every reaction type, as our contract says
         "comments": summary("comments"),
         "shares": (body.get("shares") or {}).get("count", 0),  # absent when nobody shared
         "saves": None,

@@ -1,4 +1,5 @@
-"""The one HTTP seam for platform clients (STYLE.md: no HTTP outside this module and `sources/`).
+"""The one HTTP seam for platform clients (no HTTP to a platform outside this module;
+only `sources/` makes its own calls: docs/architecture.md, "Which way imports go").
 
 The client libraries (tweepy, later pyfacebook) hard-code the real platform's scheme and host. Each
 of them exposes a `requests.Session`; `configure_session` mounts `BaseURLAdapter` on it, so every
@@ -64,7 +65,8 @@ def may_have_reached_platform(exc: BaseException) -> bool:
 
     False only when no connection was ever made: refused, unresolvable, or a connect timeout.
     Anything later (read timeout, connection reset or closed after sending) may hide a post
-    that exists, so a publish must be reconciled rather than retried (DESIGN.md, step 5).
+    that exists, so a publish must be reconciled rather than retried
+    (docs/architecture.md, "The publishing promise", step 5).
     """
     if isinstance(exc, requests.ConnectTimeout):
         return False

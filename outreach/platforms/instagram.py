@@ -1,5 +1,5 @@
 """Instagram business/creator accounts through the Instagram Graph API with python-facebook-api
-(PLATFORMS.md, "Instagram"); https://developers.facebook.com/docs/instagram-platform/content-publishing
+(docs/platforms.md, "Per platform"); https://developers.facebook.com/docs/instagram-platform/content-publishing
 
 Publishing is three steps: create a container (Instagram fetches the image from a public URL the
 service controls), wait until its `status_code` is FINISHED, then `media_publish` it. The
@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 HASHTAG = re.compile(r"(?<!\w)#\w+")
 MENTION = re.compile(r"(?<!\w)@[\w.]+")
-# Our metric -> Instagram's (DESIGN.md); `impressions` and `plays` were withdrawn in 2025.
+# Our metric -> Instagram's (docs/architecture.md, "Contracts"); `impressions` and `plays` were
+# withdrawn in 2025.
 INSIGHTS = {"views": "views", "reach": "reach", "likes": "likes", "comments": "comments",
             "shares": "shares", "saves": "saved"}
 WITHDRAWN: dict[str, set[str]] = {}  # process-wide, per Graph URL
@@ -245,7 +246,8 @@ class InstagramPlatform(GraphPlatform):
         return str(answer.get("status_code") or "")
 
     def _wait(self, container: str) -> None:
-        """Poll `status_code` until FINISHED, within `poll_timeout` (bounded, DESIGN.md)."""
+        """Poll `status_code` until FINISHED, within `poll_timeout` (bounded: `publish-due --once`
+        finishes what it starts)."""
         deadline = time.monotonic() + self.poll_timeout
         interval = self.poll_interval
         while True:

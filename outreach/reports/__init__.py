@@ -1,7 +1,7 @@
 """Evaluation figures for managers: what was posted, who reacted, what works, what was missed.
 
 `build_report()` returns plain data (`Report`, dataclasses) that the CLI and the web UI render
-with `render()`: a terminal table, CSV (one row per post), JSON (DESIGN.md's contract:
+with `render()`: a terminal table, CSV (one row per post), JSON (a contract, docs/architecture.md:
 `{"totals": {platform: {metric: n}}, "deliveries": [...]}` with the latest snapshot of each
 delivery, then a `summary`) or the monthly evaluation in HTML (Bahasa Indonesia, printable to
 PDF, charts drawn on the server by `outreach.reports.charts`). docs/reports.md explains every

@@ -1,5 +1,5 @@
-"""A report as JSON (DESIGN.md's contract, then the rest), CSV (one row per post, for a
-spreadsheet), a plain-text table (the terminal) and HTML (the monthly evaluation, Bahasa
+"""A report as JSON (the contract of docs/architecture.md, then the rest), CSV (one row per post,
+for a spreadsheet), a plain-text table (the terminal) and HTML (the monthly evaluation, Bahasa
 Indonesia first, printable to PDF)."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def _timing_json(t: Timing) -> dict[str, Any]:
 
 def to_json(report: Report, settings: Settings) -> dict[str, Any]:
     """`{"totals": {platform: {metric: n}}, "deliveries": [{"id", "platform", "remote_id",
-    "metrics"}, ...]}` (DESIGN.md), with each delivery's latest snapshot; then the summary."""
+    "metrics"}, ...]}` (a contract), with each delivery's latest snapshot; then the summary."""
     cov, prob, fb = report.coverage, report.problems, report.feedback
     return {
         "totals": report.totals,

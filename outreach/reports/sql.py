@@ -13,7 +13,7 @@ from outreach.reports.period import Period
 D, S, P, A = (Delivery.__table__.c, EngagementSnapshot.__table__.c, Post.__table__.c,
               Account.__table__.c)
 
-# Per delivery, from its latest snapshot (kept on the delivery by the sync, engagement.py):
+# Per delivery, from its latest snapshot (kept on the delivery by the sync, engagement/sync.py):
 # NULL when it has none yet.
 INTERACTIONS = D.last_interactions  # likes + comments + shares + saves
 BASE = D.last_base  # reach, else views

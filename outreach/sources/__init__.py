@@ -1,6 +1,7 @@
 """Library data readers, one module per format, and the explicit registry of import kinds.
 
-The kind names are a contract (DESIGN.md): CLI, schedules and the web UI use them.
+The kind names are a contract (docs/architecture.md, "Contracts"): CLI, schedules and the web UI
+use them.
 """
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ class HarvestState:
 
 @dataclass(frozen=True, slots=True)
 class SourceKind:
-    """One entry of the registry: a kind name of DESIGN.md, what it yields, and its reader."""
+    """One entry of the registry: a kind name (a contract), what it yields, and its reader."""
 
     name: str
     target: str  # "title" | "event"

@@ -28,7 +28,7 @@ class ImportResult:
     run_id: int | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The `outreach import --json` object (DESIGN.md); an unreadable source is the last
+        """The `outreach import --json` object (a contract); an unreadable source is the last
         of its errors."""
         errors = [e.as_dict() for e in self.errors]
         if self.unreadable:
@@ -92,7 +92,7 @@ def harvest_state(engine: Engine, kind: str, source: str, *, full: bool = False,
     """Where an incremental harvest of (kind, source) starts: from the last successful run's
     `harvest_from`; from the beginning (a full harvest) when there is none, when asked, or when
     the last full harvest is older than OUTREACH_FULL_HARVEST_DAYS (SLiMS's OAI datestamp is
-    the catalogue date, so only a full harvest sees edits: DESIGN.md)."""
+    the catalogue date, so only a full harvest sees edits: docs/sources.md)."""
     if full:
         return HarvestState()
     days = get_settings().full_harvest_days if full_every_days is None else full_every_days

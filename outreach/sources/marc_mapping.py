@@ -1,4 +1,4 @@
-"""MARC21 bibliographic record -> TitleRecord (LIBRARY-DATA.md, "MARC21 fields that matter here").
+"""MARC21 bibliographic record -> TitleRecord (docs/sources.md, "MARC21").
 
 `title_from_fields(leader, fields_by_tag)` is a pure function shared by the ISO 2709 and MARCXML
 readers; `title_from_record` does the same for a pymarc Record (OAI harvesters receiving MARCXML

@@ -4,12 +4,13 @@ time, so docs and UI mark it "tidak resmi · unofficial" and the Graph API (`ins
 the recommended way. The platform's name stays `instagram`; `Account.backend == "private"`
 selects this class (`outreach.platforms.BACKENDS`).
 
-How instagrapi 3.2.2 is driven (PLATFORMS.md, "Instagram"; its source is the documentation):
+How instagrapi 3.2.2 is driven (docs/platforms.md, "Instagram without the Graph API"; its source is
+the documentation):
 
 - Login from a stored session: the account's `session` credential is the JSON of
   `Client.get_settings()` (device, cookies, authorization), stored encrypted or in
   OUTREACH_INSTAGRAM_SESSION. A password with a TOTP seed, when stored too, renews a session that
-  Instagram logged out (`instagram_private_login.py`).
+  Instagram logged out (`login.py`).
 - `private_transport="requests"` and `request_timeout=0`: the default transport is curl over
   HTTP/2, which no requests adapter can route. Every session of the client (private API, public
   web, GraphQL) is mounted with `http.py`'s `BaseURLAdapter`, so every request goes to
@@ -223,7 +224,7 @@ class InstagramPrivatePlatform(Platform):
         raise error
 
     def verify(self) -> Identity:
-        """The account's latest post, read with the session (instagram_private_login.py)."""
+        """The account's latest post, read with the session (login.py)."""
         return login.verify(self)
 
     # -- publish ----------------------------------------------------------------------------
@@ -372,7 +373,7 @@ class InstagramPrivatePlatform(Platform):
 
 
 def media_metrics(media: Any) -> Metrics:
-    """DESIGN.md's names from a private-API media: likes and comments; views only for videos
+    """Our metric names from a private-API media: likes and comments; views only for videos
     (plays); reach, shares, saves and clicks are not given by this API."""
     video = getattr(media, "media_type", 1) == 2
     views = (media.play_count or media.view_count or None) if video else None

@@ -80,7 +80,8 @@ def client_class() -> Any:
                 return super()._send_private_request(endpoint, *args, **kwargs)
             except (ClientRequestTimeout, ClientIncompleteReadError) as exc:
                 # private_request() would wait (60 s) and send the same call again: a publish
-                # whose answer was lost must be looked for, never sent twice (DESIGN.md, 5).
+                # whose answer was lost must be looked for, never sent twice (the publishing
+                # promise, step 5).
                 raise AnswerLost(str(exc), response=getattr(exc, "response", None)) from exc
 
         def challenge_code_handler(self, username, choice=None):  # noqa: ANN001, ANN201

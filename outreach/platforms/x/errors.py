@@ -1,5 +1,5 @@
-"""What a failed X call means, in plain words and as a `PublishError` kind (DESIGN.md,
-"Publishing semantics"): X's status codes and details, and the network's failures."""
+"""What a failed X call means, in plain words and as a `PublishError` kind (docs/architecture.md,
+"The publishing promise"): X's status codes and details, and the network's failures."""
 
 from __future__ import annotations
 

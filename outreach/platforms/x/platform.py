@@ -1,6 +1,7 @@
-"""X (API v2) through tweepy's `Client`, routed by `platforms/http.py` (PLATFORMS.md, "X").
+"""X (API v2) through tweepy's `Client`, routed by `platforms/http.py` (docs/platforms.md,
+"Per platform").
 
-tweepy 4.17 hard-codes `https://api.twitter.com`; `XClient` (x_client.py) sends every call to
+tweepy 4.17 hard-codes `https://api.twitter.com`; `XClient` (x/client.py) sends every call to
 `OUTREACH_X_API_URL` instead (the real API or the sandbox), signed once for that URL.
 """
 
@@ -105,7 +106,7 @@ class XPlatform(Platform):
                 creds["access_token_secret"])
         self._signer = tweepy.OAuth1UserHandler(*keys).apply_auth()
         # tweepy's Client, sending to OUTREACH_X_API_URL and signing once per call with one
-        # signer per account (x_client.py); it never sleeps on a rate limit.
+        # signer per account (x/client.py); it never sleeps on a rate limit.
         self.client = XClient(
             settings.x_api_url,
             OAuth1Signer(*keys, fallback=self._signer),
@@ -369,7 +370,8 @@ def same_post(found: str | None, wanted: str) -> bool:
 
 
 def _metrics(tweet: Mapping) -> Metrics:
-    """X's metrics in the names of DESIGN.md ("Metrics"); `post.fields` naming accepted too."""
+    """X's metrics in our names (docs/architecture.md, "Contracts"); `post.fields` naming accepted
+    too."""
     public = tweet.get("public_metrics") or {}
     private = tweet.get("non_public_metrics") or tweet.get("organic_metrics") or {}
     reposts = public.get("retweet_count", public.get("repost_count"))
