@@ -224,7 +224,7 @@ def test_metrics_for_150_posts_take_two_calls(sandbox_env, x):
                   json={"endpoint": "x.create_tweet", "limit": 200})
     ids = [x.publish(delivery(f"Judul baru nomor {n}")).remote_id for n in range(150)]
     requests.post(f"{sandbox_env.url}/_sandbox/clock", json={"frozen": True, "advance": 86400})
-    asked = ids + ["1000000000000000001"]  # deleted on X: left out
+    asked = ids + [str(int(ids[0]) - 1)]  # as young as the others, deleted on X: left out
     batch = XPlatform.limits.metrics_batch
     result = {}
     for start in range(0, len(asked), batch):
@@ -387,3 +387,38 @@ def test_signer_agrees_with_oauthlib(method, url, body, content_type):
         return dict(p.split("=", 1) for p in header.removeprefix("OAuth ").split(", "))
 
     assert fields(ours) == fields(expected["Authorization"])
+
+
+# -- private metrics: own posts of the last 30 days only -----------------------------------------
+def test_private_metrics_are_asked_only_for_young_posts(sandbox_env, x):
+    clock = f"{sandbox_env.url}/_sandbox/clock"
+    requests.post(clock, json={"advance": -31 * 86400})  # a post made 31 days ago
+    old = x.publish(delivery("Pameran lama")).remote_id
+    requests.post(clock, json={"advance": 31 * 86400, "frozen": True})
+    young = [x.publish(delivery(f"Kiriman baru {n}")).remote_id for n in range(2)]
+    gone = "1000000000000000001"
+    result = x.fetch_metrics([old, *young, gone])
+    state = sandbox_env.state()
+    # One call for the young posts (with clicks), one for the old one: nothing refused.
+    assert state["calls"]["x.get_tweets"] == 2
+    assert set(result) == {old, *young}
+    figures = {p["id"]: p["metrics"] for p in state["x"]}
+    assert result[old]["clicks"] is None and result[old]["views"] == \
+        figures[old]["impression_count"]
+    for post_id in young:
+        assert result[post_id]["clicks"] == figures[post_id]["url_link_clicks"]
+
+
+def test_a_refused_private_field_never_drops_a_post(sandbox_env, x):
+    ids = [x.publish(delivery(f"Kiriman {n}")).remote_id for n in range(3)]
+    # X's clock says 31 days have passed; ours does not, so the private fields are asked for
+    # and refused per post in errors[]: each post is asked again with its public figures.
+    requests.post(f"{sandbox_env.url}/_sandbox/clock",
+                  json={"advance": 31 * 86400, "frozen": True})
+    result = x.fetch_metrics(ids)
+    assert sandbox_env.state()["calls"]["x.get_tweets"] == 2
+    figures = {p["id"]: p["metrics"] for p in sandbox_env.state()["x"]}
+    assert set(result) == set(ids)
+    for post_id in ids:
+        assert result[post_id]["views"] == figures[post_id]["impression_count"] > 0
+        assert result[post_id]["clicks"] is None

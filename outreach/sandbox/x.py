@@ -161,13 +161,17 @@ async def get_tweets(request: Request) -> Response:
     fields = _fields(request)
     data, errors = [], []
     with call.state.lock:
+        refused = _private_errors(call.state, ids, fields, call.account)
+        # A post whose private fields are refused is left out of `data` (its only trace is
+        # the `errors[]` entry), as X does for others' posts and posts past 30 days.
+        left_out = {e["resource_id"] for e in refused}
         for post_id in dict.fromkeys(ids):
             post = call.state.get("x", post_id)
             if post is None:
                 errors.append(not_found(post_id, "ids"))
-            else:
+            elif post_id not in left_out:
                 data.append(_tweet(call.state, post, fields, viewer=call.account))
-        errors += _private_errors(call.state, ids, fields, call.account)
+        errors += refused
     body: dict = {}
     if data:
         body["data"] = data

@@ -37,6 +37,7 @@ from outreach.platforms.http import (
 )
 from outreach.platforms.x import count as x_count
 from outreach.platforms.x import errors as x_errors
+from outreach.platforms.x import metrics as x_metrics
 from outreach.platforms.x.client import OAuth1Signer, XClient
 from outreach.platforms.x.media import ONE_SHOT_MAX, SEGMENT, upload_images
 
@@ -224,17 +225,9 @@ class XPlatform(Platform):
             raise ValueError(f"X returns metrics for at most {batch} posts a call")
         if not remote_ids:
             return {}
-        # Non-public and organic metrics (clicks, true impressions) exist for the account's own
-        # posts of the last 30 days; X answers "not authorized" per post for the others.
-        fields = ["public_metrics", "non_public_metrics", "organic_metrics"]
-        try:
-            body = self.client.get_tweets(
-                [str(i) for i in remote_ids], tweet_fields=fields, user_auth=True
-            )
-        except (tweepy.TweepyException, requests.RequestException) as exc:
-            raise self._error(exc, publishing=False) from exc
-        # Deleted or hidden posts come back in `errors` (resource-not-found): left out.
-        return {str(t["id"]): _metrics(t) for t in body.get("data", [])}
+        # Private metrics only for posts young enough, and a post is left out only when X
+        # says it is not found (x/metrics.py).
+        return x_metrics.fetch(self, [str(i) for i in remote_ids])
 
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
         """Replies to the account's posts, for the feedback inbox.
@@ -366,24 +359,6 @@ def same_post(found: str | None, wanted: str) -> bool:
         return " ".join(_URL.sub("<url>", html.unescape(text or "")).split())
 
     return norm(found) == norm(wanted)
-
-
-def _metrics(tweet: Mapping) -> Metrics:
-    """X's metrics in the names of DESIGN.md ("Metrics"); `post.fields` naming accepted too."""
-    public = tweet.get("public_metrics") or {}
-    private = tweet.get("non_public_metrics") or tweet.get("organic_metrics") or {}
-    reposts = public.get("retweet_count", public.get("repost_count"))
-    quotes = public.get("quote_count")
-    shares = None if reposts is None and quotes is None else (reposts or 0) + (quotes or 0)
-    return {
-        "views": public.get("impression_count"),
-        "reach": None,
-        "likes": public.get("like_count"),
-        "comments": public.get("reply_count"),
-        "shares": shares,
-        "saves": public.get("bookmark_count"),
-        "clicks": private.get("url_link_clicks"),  # own posts of the last 30 days only
-    }
 
 
 def _time(value: str | None) -> datetime | None:
