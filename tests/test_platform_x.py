@@ -51,6 +51,8 @@ CASES = [
     ("success", None, False, None, None, 1),
     ("latency", {"mode": "latency", "ms": 50}, False, None, None, 1),
     ("401", {"mode": "status", "status": 401}, False, ErrorKind.auth_expired, None, 0),
+    ("402-credits", {"mode": "status", "status": 402}, False, ErrorKind.out_of_credits,
+     "credits", 0),
     ("403-duplicate", None, True, ErrorKind.rejected, "duplicate", 1),
     ("403-read-only-app", {"mode": "status", "status": 403, "detail": "Your client app is not "
      "configured with the appropriate oauth1 app permissions for this endpoint."}, False,

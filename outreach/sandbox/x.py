@@ -45,6 +45,10 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     **x_media.LIMITS,
     **x_search.LIMITS,
 }
+# Switches (POST /_sandbox/options), all off by default: the app's credits (-1: unlimited,
+# see x_wire), a t.co link to the media at the end of a media post's text, GIFs that need
+# processing (seconds; 0: ready at once) and processing that fails.
+OPTIONS = {"x.credits": -1.0, "x.media_link": 0.0, **x_media.OPTIONS}
 URL = re.compile(r"https?://[^\s]+")
 PRIVATE_DAYS = 30  # non-public and organic metrics: own posts of the last 30 days
 TWEPOCH_MS = 1288834974657  # X's snowflake epoch
@@ -55,7 +59,8 @@ METRIC_FIELDS = (
 
 
 def install(app: FastAPI, state: SandboxState, limits: Mapping[str, tuple[int, int]] | None):
-    state.register("x", limits={**DEFAULT_LIMITS, **(limits or {})}, metrics=public_metrics)
+    state.register("x", limits={**DEFAULT_LIMITS, **(limits or {})}, metrics=public_metrics,
+                   options=OPTIONS)
     app.include_router(router)
     x_media.install(app, state)
     x_search.install(app, state)

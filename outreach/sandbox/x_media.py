@@ -25,6 +25,7 @@ LIMITS = {
     "x.media_upload": (500, 15 * 60),
     "x.media_metadata": (500, 15 * 60),
 }
+OPTIONS = {"x.gif_processing_seconds": 0.0, "x.media_processing_fails": 0.0}
 IMAGE_MAX = 5 * 1024 * 1024
 GIF_MAX = 15 * 1024 * 1024
 EXPIRES = 24 * 3600

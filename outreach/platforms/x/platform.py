@@ -82,6 +82,9 @@ class XPlatform(Platform):
         max_image_bytes=5 * 1024 * 1024,
         metrics_batch=100,
         max_thread_parts=25,  # replies to one's own post; compose numbers the parts
+        # Pay-per-use: "Post: Create (with URL)" $0.200 against $0.015 without
+        # (https://docs.x.com/x-api/getting-started/pricing).
+        link_cost=13.0,
     )
     secret_fields = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
     credential_fields = CREDENTIAL_FIELDS
