@@ -209,6 +209,21 @@ def test_find_existing_sees_shortened_links(sandbox_env, x):
     assert x.find_existing(delivery("Belum pernah dikirim")) is None
 
 
+@pytest.mark.parametrize("text", ["Sampul koleksi baru: https://opac.example.org/d?id=7", ""])
+def test_find_existing_sees_an_image_post_behind_its_media_link(sandbox_env, x, tmp_path, text):
+    requests.post(f"{sandbox_env.url}/_sandbox/options", json={"x.media_link": 1})
+    d = delivery(text, media=[jpeg(tmp_path)], alt_text=["Sampul buku"])
+    fault(sandbox_env, endpoint="x.create_tweet", mode="lost")
+    with pytest.raises(PublishError):
+        x.publish(d)
+    [stored] = sandbox_env.state()["x"]
+    assert stored["text"].rsplit(" ", 1)[-1].startswith("https://t.co/")  # X's media link
+    found = x.find_existing(d)
+    assert found is not None and found.remote_id == stored["id"]  # not sent a second time
+    # The same words without the image are another post.
+    assert x.find_existing(delivery(text or "Sampul")) is None
+
+
 def test_rate_state_is_remembered(sandbox_env, x):
     assert x.rate_state is None
     x.publish(delivery())

@@ -119,9 +119,14 @@ async def create_tweet(request: Request) -> Response:
                                {"media.media_ids": media_ids})
     # X stores links shortened (t.co) and refuses the same text twice from one account.
     text = URL.sub(_tco, text) if text else text
+    typed = text or ""
+    if attached[0] and state.options.get("x.media_link"):
+        # The text of a post with media ends with a t.co link to the media
+        # (https://docs.x.com/x-api/fundamentals/data-dictionary, Post `text`).
+        text = f"{typed} {_tco_for('media:' + attached[0][0])}".strip()
     with state.lock:
         mine = [p for p in state.posts.values() if p.platform == "x" and p.account == call.account]
-        if text and any(p.text == text for p in mine):
+        if typed and any(p.extra.get("typed", p.text) == typed for p in mine):
             return problem(403, DUPLICATE, window=call.window)
         if reply_to is not None and state.get("x", str(reply_to)) is None:
             return problem(
@@ -138,6 +143,7 @@ async def create_tweet(request: Request) -> Response:
             media=attached[0],
             alt_text=attached[1],
             reply_to=None if reply_to is None else str(reply_to),
+            extra={"typed": typed} if typed != (text or "") else {},
         )
         state.add(post)
     data = {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}
@@ -210,7 +216,11 @@ def _fields(request: Request) -> set[str]:
 
 
 def _tco(match: re.Match) -> str:
-    digest = hashlib.sha1(match.group(0).encode()).hexdigest()[:10]
+    return _tco_for(match.group(0))
+
+
+def _tco_for(value: str) -> str:
+    digest = hashlib.sha1(value.encode()).hexdigest()[:10]
     return f"https://t.co/{digest}"
 
 

@@ -59,6 +59,7 @@ CREDENTIAL_FIELDS = (
 )
 THREAD_BREAK = re.compile(r"\n[ \t]*---[ \t]*(?:\n|$)")
 _URL = re.compile(r"https?://\S+")
+_MEDIA_LINK = re.compile(r"\s*https://t\.co/\w+\s*$")
 _ID_SEGMENT = re.compile(r"/\d{5,}(?=/|$)")  # post ids, not the API version "/2"
 
 
@@ -205,7 +206,8 @@ class XPlatform(Platform):
             error = self._error(exc, publishing=False)
             raise PublishError(ErrorKind.unknown_outcome, error.message) from None
         for tweet in body.get("data") or []:
-            if same_post(tweet.get("text"), wanted):
+            if same_post(tweet.get("text"), wanted, media=bool(delivery.media)
+                         and len(posted) == 0):
                 posted.append(str(tweet["id"]))
                 if len(posted) < len(parts):  # the rest of the thread is still to post
                     delivery.remote_extra = {**(delivery.remote_extra or {}),
@@ -356,12 +358,19 @@ def status_url(post_id: str) -> str:
     return f"https://x.com/i/web/status/{post_id}"
 
 
-def same_post(found: str | None, wanted: str) -> bool:
-    """X shortens links (t.co) and may fold whitespace: compare with both undone."""
+def same_post(found: str | None, wanted: str, *, media: bool = False) -> bool:
+    """X shortens links (t.co) and may fold whitespace: compare with both undone. The text X
+    gives back for a post with media ends with a ` https://t.co/…` link to the media
+    (https://docs.x.com/x-api/fundamentals/data-dictionary, Post `text`): with `media`, a
+    trailing t.co link that the wanted text does not account for is dropped first."""
     def norm(text: str | None) -> str:
         return " ".join(_URL.sub("<url>", html.unescape(text or "")).split())
 
-    return norm(found) == norm(wanted)
+    if norm(found) == norm(wanted):
+        return True
+    if not media:
+        return False
+    return norm(_MEDIA_LINK.sub("", html.unescape(found or ""))) == norm(wanted)
 
 
 def _time(value: str | None) -> datetime | None:
