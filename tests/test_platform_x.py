@@ -439,3 +439,39 @@ def test_a_refused_private_field_never_drops_a_post(sandbox_env, x):
     for post_id in ids:
         assert result[post_id]["views"] == figures[post_id]["impression_count"] > 0
         assert result[post_id]["clicks"] is None
+
+
+# -- media X processes after the upload (GIFs) ---------------------------------------------------
+def _gif(tmp_path) -> str:
+    return jpeg(tmp_path, "animasi.gif", (400, 300), fmt="GIF")
+
+
+def test_a_gif_is_polled_until_processed_then_posted(sandbox_env, x, tmp_path):
+    requests.post(f"{sandbox_env.url}/_sandbox/options", json={"x.gif_processing_seconds": 1})
+    started = time.monotonic()
+    published = x.publish(delivery("", media=[_gif(tmp_path)], alt_text=["Animasi"]))
+    # X's check_after_secs (1 s) was honoured before the status was read again.
+    assert time.monotonic() - started >= 1.0
+    state = sandbox_env.state()
+    assert state["calls"]["x.media_upload"] >= 2  # the upload and at least one STATUS read
+    [stored] = state["x"]
+    assert stored["id"] == published.remote_id and stored["media"]
+
+
+def test_a_gif_that_fails_processing_is_refused_and_nothing_is_posted(sandbox_env, x, tmp_path):
+    requests.post(f"{sandbox_env.url}/_sandbox/options",
+                  json={"x.gif_processing_seconds": 0.2, "x.media_processing_fails": 1})
+    x.poll_interval = 0.05
+    with pytest.raises(PublishError) as caught:
+        x.publish(delivery("GIF rusak", media=[_gif(tmp_path)]))
+    assert caught.value.kind == ErrorKind.rejected and caught.value.code == "media_processing"
+    assert sandbox_env.state()["x"] == []
+
+
+def test_processing_that_takes_too_long_is_tried_again_later(sandbox_env, x, tmp_path):
+    requests.post(f"{sandbox_env.url}/_sandbox/options", json={"x.gif_processing_seconds": 30})
+    x.poll_interval, x.poll_timeout = 0.05, 0.3
+    with pytest.raises(PublishError) as caught:
+        x.publish(delivery("GIF lambat", media=[_gif(tmp_path)]))
+    assert caught.value.kind == ErrorKind.transient
+    assert sandbox_env.state()["x"] == []

@@ -99,6 +99,10 @@ async def create_tweet(request: Request) -> Response:
         return invalid_request(["Request body is not valid JSON."], call.window)
     if not isinstance(body, dict):
         return invalid_request(["Request body must be a JSON object."], call.window)
+    if "text" not in body:
+        # X's schema: "Defaulted to an empty string so it is always sent: the backend's
+        # `tweet_text` variable is non-null and rejects an absent value" (CreatePostsRequest).
+        return invalid_request(["`text` must be sent (\"\" for media alone)."], call.window)
     text = body.get("text")
     media_ids = [str(m) for m in ((body.get("media") or {}).get("media_ids") or [])]
     reply_to = (body.get("reply") or {}).get("in_reply_to_tweet_id")

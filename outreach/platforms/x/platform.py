@@ -91,6 +91,10 @@ class XPlatform(Platform):
     credential_fields = CREDENTIAL_FIELDS
     one_shot_max = ONE_SHOT_MAX  # larger images are uploaded in segments
     segment_size = SEGMENT
+    # Media X processes after the upload (GIFs): None waits the `check_after_secs` X asks for;
+    # a number caps each wait (tests). At most `poll_timeout` seconds in all, then retried.
+    poll_interval: float | None = None
+    poll_timeout = 120.0
 
     def __init__(
         self,
@@ -170,7 +174,9 @@ class XPlatform(Platform):
         posted: list[str] = [str(i) for i in extra.get("thread_ids", [])]
         parts = parts or [""]
         for index in range(len(posted), len(parts)):
-            kwargs: dict = {"text": parts[index] or None, "user_auth": True}
+            # `text` is always sent, "" for media alone: X's schema defaults it to "" because
+            # the backend refuses a post without it (openapi.json, CreatePostsRequest).
+            kwargs: dict = {"text": parts[index], "user_auth": True}
             if index == 0 and delivery.media:
                 kwargs["media_ids"] = upload_images(self, list(delivery.media),
                                                     list(delivery.alt_text or []))
