@@ -102,6 +102,9 @@ class AccountHealth(StrEnum):
     ok = "ok"
     needs_reconnect = "needs_reconnect"
     paused = "paused"
+    # The platform's paid API credits ran out (X's 402): held until an admin adds credits and
+    # resumes the account (no reconnecting needed).
+    out_of_credits = "out_of_credits"
 
 
 class Title(SQLModel, table=True):

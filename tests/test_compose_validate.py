@@ -160,3 +160,22 @@ def test_threads_are_stored_the_way_the_x_platform_publishes_them(x):
     assert fit_text(x, "Bagian satu\n---\nBagian dua") == ["Bagian satu", "Bagian dua"]
     # Where there are no threads, "---" is just text.
     assert split_thread(photo_target(), "a\n---\nb") == ["a\n---\nb"]
+
+
+def test_a_link_on_a_platform_that_bills_it_higher_gets_a_note():
+    from outreach.compose.fit import Target
+    from outreach.config import load_settings
+    from outreach.desk.editing import check_text
+    from outreach.platforms import platform_class
+
+    settings = load_settings()
+    x = Target.of(platform_class("x"), settings)
+    facebook = Target.of(platform_class("facebook"), settings)
+    text = "Koleksi baru: https://opac.example.org/detail?id=12"
+    [note] = check_text(x, text).notes
+    assert "13× lebih mahal" in note and "links: false" in note
+    assert "13× as much" in check_text(x, text, locale="en").notes[0]
+    checked = check_text(x, text)
+    assert checked.as_json()["notes"] == [note] and checked.as_json()["ok"]  # not a broken rule
+    assert check_text(x, "Koleksi baru minggu ini").notes == []
+    assert check_text(facebook, text).notes == []

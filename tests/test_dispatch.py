@@ -302,3 +302,25 @@ def test_an_account_with_nothing_due_is_not_leased_for_nothing(db_url, sandbox_e
         assert account().locked_by == "worker-a"
         # Renewing a lease does not depend on what is due.
         assert lease_account(conn, acct.id, "worker-a", settings, utcnow())
+
+
+def test_credits_used_up_hold_the_account_until_an_admin_resumes_it(db_url, sandbox_env):
+    from outreach.desk.accounts import resume
+
+    options = sandbox_env.url + "/_sandbox/options"
+    ids = queue_posts("Satu", "Dua", at=utcnow())
+    httpx.post(options, json={"x.credits": 0}).raise_for_status()
+    run_due()
+    for d in map(load, ids):
+        # Not "rejected": nothing is wrong with the posts, and no attempt is used up.
+        assert d.status == "held" and d.last_error_kind == "out_of_credits" and d.attempts == 0
+        assert "credits" in d.last_error
+    acct = account()
+    assert acct.health == "out_of_credits" and "Developer Console" in acct.health_reason
+    assert run_due().published == [] and sandbox_env.state()["x"] == []
+    httpx.post(options, json={"x.credits": -1}).raise_for_status()  # credits bought
+    with Session(get_engine(db_url)) as session:
+        acct = session.exec(select(Account).where(Account.platform == "x")).one()
+        assert resume(session, get_settings(), acct, actor="admin@perpustakaan.id") == 2
+    assert sorted(run_due().published) == sorted(ids)
+    assert account().health == "ok"

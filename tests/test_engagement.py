@@ -215,3 +215,21 @@ def test_sync_on_postgresql(pg_url, sandbox_env):
     assert result.comments > 0  # six hours old: the public has said something
     assert sync_pass(load_settings()).calls == 0
     assert all(d.last_snapshot_id and d.last_interactions is not None for d in deliveries())
+
+
+def test_a_sync_after_31_days_keeps_every_live_x_post(db_url, sandbox_env):
+    settings = get_settings()
+    with Session(get_engine(db_url), expire_on_commit=False) as session:
+        for n in range(3):
+            create_post(session, settings, NewPost(platforms=["x"], text=f"Buku baru {n}",
+                                                   images=[], alt_texts=[], at=utcnow()))
+    while run_due().more:
+        pass
+    clock(sandbox_env, advance=31 * 86400, frozen=True)
+    result = sync_pass(load_settings(), now=utcnow() + timedelta(days=31))
+    assert result.snapshots == 3 and result.removed == 0 and not result.errors
+    posted = {p["id"]: p["metrics"] for p in sandbox_env.state()["x"]}
+    for d in deliveries():
+        assert d.removed_at is None and d.sync_misses == 0
+        [snap] = snapshots(d.id)
+        assert snap.views == posted[d.remote_id]["impression_count"] and snap.clicks is None

@@ -106,6 +106,9 @@ def test_dry_run_shows_and_changes_nothing(library):
     result = runner.invoke(app, ["plan", "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "would be queued" in result.output and "title:" in result.output
+    # The default schedule puts links in X posts, which X bills far higher: said plainly.
+    assert "links are on for X" in result.output and "links: false" in result.output
+    assert "links are on for Facebook" not in result.output
     with session() as s:
         assert s.exec(select(Delivery)).all() == [] and s.exec(select(Post)).all() == []
 

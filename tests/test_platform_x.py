@@ -51,6 +51,8 @@ CASES = [
     ("success", None, False, None, None, 1),
     ("latency", {"mode": "latency", "ms": 50}, False, None, None, 1),
     ("401", {"mode": "status", "status": 401}, False, ErrorKind.auth_expired, None, 0),
+    ("402-credits", {"mode": "status", "status": 402}, False, ErrorKind.out_of_credits,
+     "credits", 0),
     ("403-duplicate", None, True, ErrorKind.rejected, "duplicate", 1),
     ("403-read-only-app", {"mode": "status", "status": 403, "detail": "Your client app is not "
      "configured with the appropriate oauth1 app permissions for this endpoint."}, False,
@@ -207,6 +209,21 @@ def test_find_existing_sees_shortened_links(sandbox_env, x):
     assert x.find_existing(delivery("Belum pernah dikirim")) is None
 
 
+@pytest.mark.parametrize("text", ["Sampul koleksi baru: https://opac.example.org/d?id=7", ""])
+def test_find_existing_sees_an_image_post_behind_its_media_link(sandbox_env, x, tmp_path, text):
+    requests.post(f"{sandbox_env.url}/_sandbox/options", json={"x.media_link": 1})
+    d = delivery(text, media=[jpeg(tmp_path)], alt_text=["Sampul buku"])
+    fault(sandbox_env, endpoint="x.create_tweet", mode="lost")
+    with pytest.raises(PublishError):
+        x.publish(d)
+    [stored] = sandbox_env.state()["x"]
+    assert stored["text"].rsplit(" ", 1)[-1].startswith("https://t.co/")  # X's media link
+    found = x.find_existing(d)
+    assert found is not None and found.remote_id == stored["id"]  # not sent a second time
+    # The same words without the image are another post.
+    assert x.find_existing(delivery(text or "Sampul")) is None
+
+
 def test_rate_state_is_remembered(sandbox_env, x):
     assert x.rate_state is None
     x.publish(delivery())
@@ -224,7 +241,7 @@ def test_metrics_for_150_posts_take_two_calls(sandbox_env, x):
                   json={"endpoint": "x.create_tweet", "limit": 200})
     ids = [x.publish(delivery(f"Judul baru nomor {n}")).remote_id for n in range(150)]
     requests.post(f"{sandbox_env.url}/_sandbox/clock", json={"frozen": True, "advance": 86400})
-    asked = ids + ["1000000000000000001"]  # deleted on X: left out
+    asked = ids + [str(int(ids[0]) - 1)]  # as young as the others, deleted on X: left out
     batch = XPlatform.limits.metrics_batch
     result = {}
     for start in range(0, len(asked), batch):
@@ -387,3 +404,74 @@ def test_signer_agrees_with_oauthlib(method, url, body, content_type):
         return dict(p.split("=", 1) for p in header.removeprefix("OAuth ").split(", "))
 
     assert fields(ours) == fields(expected["Authorization"])
+
+
+# -- private metrics: own posts of the last 30 days only -----------------------------------------
+def test_private_metrics_are_asked_only_for_young_posts(sandbox_env, x):
+    clock = f"{sandbox_env.url}/_sandbox/clock"
+    requests.post(clock, json={"advance": -31 * 86400})  # a post made 31 days ago
+    old = x.publish(delivery("Pameran lama")).remote_id
+    requests.post(clock, json={"advance": 31 * 86400, "frozen": True})
+    young = [x.publish(delivery(f"Kiriman baru {n}")).remote_id for n in range(2)]
+    gone = "1000000000000000001"
+    result = x.fetch_metrics([old, *young, gone])
+    state = sandbox_env.state()
+    # One call for the young posts (with clicks), one for the old one: nothing refused.
+    assert state["calls"]["x.get_tweets"] == 2
+    assert set(result) == {old, *young}
+    figures = {p["id"]: p["metrics"] for p in state["x"]}
+    assert result[old]["clicks"] is None and result[old]["views"] == \
+        figures[old]["impression_count"]
+    for post_id in young:
+        assert result[post_id]["clicks"] == figures[post_id]["url_link_clicks"]
+
+
+def test_a_refused_private_field_never_drops_a_post(sandbox_env, x):
+    ids = [x.publish(delivery(f"Kiriman {n}")).remote_id for n in range(3)]
+    # X's clock says 31 days have passed; ours does not, so the private fields are asked for
+    # and refused per post in errors[]: each post is asked again with its public figures.
+    requests.post(f"{sandbox_env.url}/_sandbox/clock",
+                  json={"advance": 31 * 86400, "frozen": True})
+    result = x.fetch_metrics(ids)
+    assert sandbox_env.state()["calls"]["x.get_tweets"] == 2
+    figures = {p["id"]: p["metrics"] for p in sandbox_env.state()["x"]}
+    assert set(result) == set(ids)
+    for post_id in ids:
+        assert result[post_id]["views"] == figures[post_id]["impression_count"] > 0
+        assert result[post_id]["clicks"] is None
+
+
+# -- media X processes after the upload (GIFs) ---------------------------------------------------
+def _gif(tmp_path) -> str:
+    return jpeg(tmp_path, "animasi.gif", (400, 300), fmt="GIF")
+
+
+def test_a_gif_is_polled_until_processed_then_posted(sandbox_env, x, tmp_path):
+    requests.post(f"{sandbox_env.url}/_sandbox/options", json={"x.gif_processing_seconds": 1})
+    started = time.monotonic()
+    published = x.publish(delivery("", media=[_gif(tmp_path)], alt_text=["Animasi"]))
+    # X's check_after_secs (1 s) was honoured before the status was read again.
+    assert time.monotonic() - started >= 1.0
+    state = sandbox_env.state()
+    assert state["calls"]["x.media_upload"] >= 2  # the upload and at least one STATUS read
+    [stored] = state["x"]
+    assert stored["id"] == published.remote_id and stored["media"]
+
+
+def test_a_gif_that_fails_processing_is_refused_and_nothing_is_posted(sandbox_env, x, tmp_path):
+    requests.post(f"{sandbox_env.url}/_sandbox/options",
+                  json={"x.gif_processing_seconds": 0.2, "x.media_processing_fails": 1})
+    x.poll_interval = 0.05
+    with pytest.raises(PublishError) as caught:
+        x.publish(delivery("GIF rusak", media=[_gif(tmp_path)]))
+    assert caught.value.kind == ErrorKind.rejected and caught.value.code == "media_processing"
+    assert sandbox_env.state()["x"] == []
+
+
+def test_processing_that_takes_too_long_is_tried_again_later(sandbox_env, x, tmp_path):
+    requests.post(f"{sandbox_env.url}/_sandbox/options", json={"x.gif_processing_seconds": 30})
+    x.poll_interval, x.poll_timeout = 0.05, 0.3
+    with pytest.raises(PublishError) as caught:
+        x.publish(delivery("GIF lambat", media=[_gif(tmp_path)]))
+    assert caught.value.kind == ErrorKind.transient
+    assert sandbox_env.state()["x"] == []

@@ -169,6 +169,30 @@ def plan_(dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, queue n
             err.print(f"{p.subject} on {p.platform}: {problem}", highlight=False, markup=False)
     for why in result.skipped:
         err.print(why, highlight=False, markup=False)
+    for note in link_cost_notes(settings, {p.platform for p in result.planned}):
+        err.print(note, highlight=False, markup=False)
+
+
+def link_cost_notes(settings: Settings, platforms: set[str]) -> list[str]:
+    """A note per planned platform whose schedule puts links in posts while the platform
+    charges far more for a post with a link (`Limits.link_cost`)."""
+    from outreach.planning.schedule import ScheduleError, load_schedule
+    from outreach.platforms import platform_classes
+
+    try:
+        schedule = load_schedule(settings)
+    except ScheduleError:
+        return []
+    notes = []
+    for cls in platform_classes():
+        times = cls.limits.link_cost
+        if cls.name in platforms and times > 1 and schedule.rhythm(cls.name).links \
+                and cls.backend is None:
+            notes.append(f"Note: links are on for {cls.label} in the schedule, and {cls.label} "
+                         f"charges about {times:g}× as much for a post with a link as for one "
+                         f"without. To post without links, set `links: false` under "
+                         f"`platforms: {cls.name}:` in the schedule.")
+    return notes
 
 
 def _parse_at(value: str | None, settings: Settings) -> datetime:

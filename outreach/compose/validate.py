@@ -8,6 +8,7 @@ OUTREACH_LOCALE=en, and always say which limit is broken, by how much, and what 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -99,6 +100,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
 _HOW = (" (dihitung seperti aturan platform: setiap tautan 23, emoji 2)",
         " (counted the platform's way: each link 23, emoji 2)")
 _FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WebP"}
+
+
+# Not a broken rule: a note where a link makes a post cost more (Limits.link_cost).
+COSTLY_LINK = (
+    "{label} menagih kiriman bertautan sekitar {times}× lebih mahal daripada kiriman tanpa "
+    "tautan. Hapus tautannya bila tidak perlu, atau matikan tautan untuk {label} di jadwal "
+    "(links: false).",
+    "{label} charges about {times}× as much for a post with a link as for one without. Remove "
+    "the link if it is not needed, or switch links off for {label} in the schedule "
+    "(links: false).",
+)
+
+
+def link_cost_note(target: Target, text: str, locale: str = "id") -> str | None:
+    """The note for a text with a URL on a platform that charges more for one; else None."""
+    times = target.limits.link_cost
+    if times <= 1 or not _URL.search(text or ""):
+        return None
+    indonesian, english = COSTLY_LINK
+    return (english if locale.startswith("en") else indonesian).format(
+        label=target.label, times=f"{times:g}")
+
+
+_URL = re.compile(r"https?://\S|\bwww\.\S", re.IGNORECASE)
 
 
 def say(key: str, locale: str = "id", **values: object) -> str:

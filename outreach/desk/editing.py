@@ -31,7 +31,7 @@ from sqlmodel import Session
 from outreach.audit import audit
 from outreach.compose.fit import Target, fit_text, hashtags_in, join_thread, split_thread
 from outreach.compose.templates import tidy
-from outreach.compose.validate import problems
+from outreach.compose.validate import link_cost_note, problems
 from outreach.config import Settings
 from outreach.models import (
     DRAFTS_NEEDING_PERSON,
@@ -75,6 +75,8 @@ class Check:
     hashtags: int
     hashtag_cap: int | None
     problems: list[str] = field(default_factory=list)
+    # Worth knowing, not a broken rule (a link that makes the post cost more on the platform).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def length(self) -> int:
@@ -88,7 +90,7 @@ class Check:
                 "length": self.length, "max_length": self.max_length,
                 "counting": self.counting, "hashtags": self.hashtags,
                 "hashtag_cap": self.hashtag_cap, "warnings": list(self.problems),
-                "ok": not self.problems}
+                "notes": list(self.notes), "ok": not self.problems}
 
 
 _SCHEDULES: dict[Path, tuple[tuple, Schedule]] = {}
@@ -131,7 +133,8 @@ def check_text(target: Target, text: str, media: Sequence[str] = (),
                  parts=parts, lengths=[target.count(p) for p in parts],
                  max_length=target.limits.max_text, counting=target.limits.text_counting,
                  hashtags=sum(len(hashtags_in(p)) for p in parts),
-                 hashtag_cap=target.hashtag_cap, problems=found)
+                 hashtag_cap=target.hashtag_cap, problems=found,
+                 notes=_notes(target, parts, locale))
 
 
 def stored_check(target: Target, delivery: Delivery, locale: str = "id") -> Check:
@@ -143,7 +146,13 @@ def stored_check(target: Target, delivery: Delivery, locale: str = "id") -> Chec
                  parts=parts, lengths=[target.count(p) for p in parts],
                  max_length=target.limits.max_text, counting=target.limits.text_counting,
                  hashtags=sum(len(hashtags_in(p)) for p in parts),
-                 hashtag_cap=target.hashtag_cap, problems=found)
+                 hashtag_cap=target.hashtag_cap, problems=found,
+                 notes=_notes(target, parts, locale))
+
+
+def _notes(target: Target, parts: Sequence[str], locale: str) -> list[str]:
+    note = next(filter(None, (link_cost_note(target, p, locale) for p in parts)), None)
+    return [note] if note else []
 
 
 def is_author(post: Post | None, user_id: int | None, email: str) -> bool:

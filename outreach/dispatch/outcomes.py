@@ -78,17 +78,23 @@ def reconcile(d: Delivery, client: Platform | None, now: datetime, why: str) -> 
     return S.retry_wait
 
 
+# Why an account is held -> its health: reconnect it, or add credits and resume it.
+HOLDING = {ErrorKind.auth_expired: AccountHealth.needs_reconnect,
+           ErrorKind.out_of_credits: AccountHealth.out_of_credits}
+
+
 def hold_account(session: Session | Connection, account: Account, message: str,
-                 now: datetime) -> None:
-    """Auth expired: flag the account and hold its waiting deliveries until it is reconnected."""
-    account.health = AccountHealth.needs_reconnect
+                 now: datetime, kind: ErrorKind = ErrorKind.auth_expired) -> None:
+    """Auth expired (or credits used up): flag the account and hold its waiting deliveries
+    until it is reconnected (or resumed once credits are back)."""
+    account.health = HOLDING[kind]
     account.health_reason = message
     account.updated_at = now  # the caller writes the account back
     session.execute(
         update(Delivery)
         .where(Delivery.account_id == account.id,
                Delivery.status.in_([S.scheduled, S.retry_wait]))
-        .values(status=S.held, last_error_kind=ErrorKind.auth_expired, last_error=message,
+        .values(status=S.held, last_error_kind=kind, last_error=message,
                 updated_at=now)
     )
 
@@ -106,10 +112,12 @@ def settle_error(session: Session | Connection, d: Delivery, account: Account,
         account.rate_remaining = 0
         account.rate_reset_at = d.next_attempt_at
         return S.retry_wait
-    if exc.kind == ErrorKind.auth_expired:
+    if exc.kind in HOLDING:
         d.status = S.held
         d.last_error = exc.message
-        hold_account(session, account, exc.message, now)
+        if exc.kind == ErrorKind.out_of_credits:
+            d.attempts = max(0, d.attempts - 1)  # nothing was tried: not a failure
+        hold_account(session, account, exc.message, now, exc.kind)
         return S.held
     if exc.kind == ErrorKind.rejected:
         d.status = S.failed
@@ -128,7 +136,8 @@ def settle_error(session: Session | Connection, d: Delivery, account: Account,
 
 
 def resume_account(session: Session, account: Account, actor: str) -> int:
-    """The account was reconnected: its held deliveries go back to the queue (those whose time
+    """The account was reconnected (or resumed, e.g. once its API credits are back): its held
+    deliveries go back to the queue (those whose time
     passed long ago become 'missed' on the next dispatcher pass, so staff decide)."""
     now = utcnow()
     account.health, account.health_reason, account.updated_at = AccountHealth.ok, None, now

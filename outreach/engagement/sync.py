@@ -282,11 +282,12 @@ def _failed(session: Session, account: Account, ids: list[int], exc: PublishErro
         return
     _postpone(session, account.id, ids, now + RETRY)
     result.errors.append(f"{where}: {exc.message}")
-    if exc.kind == ErrorKind.auth_expired:
+    if exc.kind in (ErrorKind.auth_expired, ErrorKind.out_of_credits):
         from outreach.dispatch.outcomes import hold_account
 
-        # The same as when publishing finds it: flag the account, hold what waits to go out.
-        hold_account(session, account, exc.message, now)
+        # The same as when publishing finds it: flag the account, hold what waits to go out
+        # (reading costs credits too: an account out of them is not polled either).
+        hold_account(session, account, exc.message, now, exc.kind)
         session.add(account)
         session.commit()
 

@@ -27,6 +27,9 @@ class ErrorKind(StrEnum):
     rejected = "rejected"  # the platform refused the content: a person must change it
     transient = "transient"  # nothing was published: safe to retry later
     unknown_outcome = "unknown_outcome"  # sent, answer lost: reconcile before any retry
+    # The app's paid API credits are used up (X's 402): nothing was done; hold the account's
+    # deliveries until an admin adds credits and resumes it.
+    out_of_credits = "out_of_credits"
 
 
 class PublishError(Exception):
@@ -82,6 +85,9 @@ class Limits:
     max_mentions: int | None = None  # @-mentions per post
     link_preview: bool = False  # a URL in the text becomes a link card (Facebook)
     links_clickable: bool = True  # False: a URL in the text is plain text (Instagram captions)
+    # What publishing a post with a URL costs, as a multiple of one without (X's pay-per-use
+    # prices a post with a link far higher); above 1 the UI and `outreach plan` warn.
+    link_cost: float = 1.0
 
 
 # Turns a media file path (Delivery.media) into a public URL a platform can fetch

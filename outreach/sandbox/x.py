@@ -45,6 +45,10 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     **x_media.LIMITS,
     **x_search.LIMITS,
 }
+# Switches (POST /_sandbox/options), all off by default: the app's credits (-1: unlimited,
+# see x_wire), a t.co link to the media at the end of a media post's text, GIFs that need
+# processing (seconds; 0: ready at once) and processing that fails.
+OPTIONS = {"x.credits": -1.0, "x.media_link": 0.0, **x_media.OPTIONS}
 URL = re.compile(r"https?://[^\s]+")
 PRIVATE_DAYS = 30  # non-public and organic metrics: own posts of the last 30 days
 TWEPOCH_MS = 1288834974657  # X's snowflake epoch
@@ -55,7 +59,8 @@ METRIC_FIELDS = (
 
 
 def install(app: FastAPI, state: SandboxState, limits: Mapping[str, tuple[int, int]] | None):
-    state.register("x", limits={**DEFAULT_LIMITS, **(limits or {})}, metrics=public_metrics)
+    state.register("x", limits={**DEFAULT_LIMITS, **(limits or {})}, metrics=public_metrics,
+                   options=OPTIONS)
     app.include_router(router)
     x_media.install(app, state)
     x_search.install(app, state)
@@ -94,6 +99,10 @@ async def create_tweet(request: Request) -> Response:
         return invalid_request(["Request body is not valid JSON."], call.window)
     if not isinstance(body, dict):
         return invalid_request(["Request body must be a JSON object."], call.window)
+    if "text" not in body:
+        # X's schema: "Defaulted to an empty string so it is always sent: the backend's
+        # `tweet_text` variable is non-null and rejects an absent value" (CreatePostsRequest).
+        return invalid_request(["`text` must be sent (\"\" for media alone)."], call.window)
     text = body.get("text")
     media_ids = [str(m) for m in ((body.get("media") or {}).get("media_ids") or [])]
     reply_to = (body.get("reply") or {}).get("in_reply_to_tweet_id")
@@ -114,9 +123,14 @@ async def create_tweet(request: Request) -> Response:
                                {"media.media_ids": media_ids})
     # X stores links shortened (t.co) and refuses the same text twice from one account.
     text = URL.sub(_tco, text) if text else text
+    typed = text or ""
+    if attached[0] and state.options.get("x.media_link"):
+        # The text of a post with media ends with a t.co link to the media
+        # (https://docs.x.com/x-api/fundamentals/data-dictionary, Post `text`).
+        text = f"{typed} {_tco_for('media:' + attached[0][0])}".strip()
     with state.lock:
         mine = [p for p in state.posts.values() if p.platform == "x" and p.account == call.account]
-        if text and any(p.text == text for p in mine):
+        if typed and any(p.extra.get("typed", p.text) == typed for p in mine):
             return problem(403, DUPLICATE, window=call.window)
         if reply_to is not None and state.get("x", str(reply_to)) is None:
             return problem(
@@ -133,6 +147,7 @@ async def create_tweet(request: Request) -> Response:
             media=attached[0],
             alt_text=attached[1],
             reply_to=None if reply_to is None else str(reply_to),
+            extra={"typed": typed} if typed != (text or "") else {},
         )
         state.add(post)
     data = {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}
@@ -161,13 +176,17 @@ async def get_tweets(request: Request) -> Response:
     fields = _fields(request)
     data, errors = [], []
     with call.state.lock:
+        refused = _private_errors(call.state, ids, fields, call.account)
+        # A post whose private fields are refused is left out of `data` (its only trace is
+        # the `errors[]` entry), as X does for others' posts and posts past 30 days.
+        left_out = {e["resource_id"] for e in refused}
         for post_id in dict.fromkeys(ids):
             post = call.state.get("x", post_id)
             if post is None:
                 errors.append(not_found(post_id, "ids"))
-            else:
+            elif post_id not in left_out:
                 data.append(_tweet(call.state, post, fields, viewer=call.account))
-        errors += _private_errors(call.state, ids, fields, call.account)
+        errors += refused
     body: dict = {}
     if data:
         body["data"] = data
@@ -201,7 +220,11 @@ def _fields(request: Request) -> set[str]:
 
 
 def _tco(match: re.Match) -> str:
-    digest = hashlib.sha1(match.group(0).encode()).hexdigest()[:10]
+    return _tco_for(match.group(0))
+
+
+def _tco_for(value: str) -> str:
+    digest = hashlib.sha1(value.encode()).hexdigest()[:10]
     return f"https://t.co/{digest}"
 
 

@@ -1,6 +1,12 @@
 """X API v2 media and user routes under `/x`: uploads, alt text, the account's recent posts.
 
-- `POST /2/media/upload` (one shot, multipart `media`, `media_category`, `media_type`);
+- `POST /2/media/upload` (one shot, multipart `media`, `media_category`; any other field is
+  refused, as the schema's `additionalProperties: false` says);
+- `GET /2/media/upload?command=STATUS&media_id=…`: where X's processing of an upload stands
+  (https://docs.x.com/x-api/media/media-upload-status). With `x.gif_processing_seconds` above 0,
+  a GIF answers `processing_info` (`pending`, then `in_progress`) until that time has passed,
+  then `succeeded` — or `failed` with `x.media_processing_fails`; a post may carry it only
+  once it succeeded;
 - `POST /2/media/upload/initialize` (JSON) -> `/{id}/append` (multipart `media`,
   `segment_index`) -> `/{id}/finalize`; https://docs.x.com/x-api/media/quickstart/media-upload-chunked
 - `POST /2/media/metadata` `{"id", "metadata": {"alt_text": {"text"}}}` (at most 1,000 characters);
@@ -25,6 +31,7 @@ LIMITS = {
     "x.media_upload": (500, 15 * 60),
     "x.media_metadata": (500, 15 * 60),
 }
+OPTIONS = {"x.gif_processing_seconds": 0.0, "x.media_processing_fails": 0.0}
 IMAGE_MAX = 5 * 1024 * 1024
 GIF_MAX = 15 * 1024 * 1024
 EXPIRES = 24 * 3600
@@ -94,6 +101,8 @@ def _media_data(entry: dict, size: int, image: dict | None = None) -> dict:
             "expires_after_secs": max(0, int(entry["expires"] - time.time()))}
     if image:
         data["image"] = image
+    if _processing(entry):
+        data["processing_info"] = _processing(entry)
     return data
 
 
@@ -112,12 +121,57 @@ async def upload(request: Request) -> Response:
     data = files.get("media")
     if not data:
         return x_wire.invalid_request(["`media` is required."], call.window)
+    extra = sorted(set(fields) - {"media_category", "additional_owners"})
+    if extra:
+        return x_wire.invalid_request([f"Unknown field(s) {', '.join(extra)}."], call.window)
     problem, image = _checked(data, category)
     if problem:
         return x_wire.invalid_request([problem], call.window)
     entry = _new_media(call.state, call.account, data, image["image_type"], category)
+    _start_processing(call.state, entry)
     return x_wire.finish(request, call, JSONResponse({"data": _media_data(entry, len(data),
                                                                        image)}))
+
+
+def _start_processing(state: SandboxState, entry: dict) -> None:
+    seconds = state.options.get("x.gif_processing_seconds", 0)
+    if seconds > 0 and entry["type"] == "image/gif":
+        entry["ready_at"] = time.time() + seconds
+        entry["fails"] = bool(state.options.get("x.media_processing_fails"))
+
+
+def _processing(entry: dict) -> dict | None:
+    """X's `processing_info` for an upload, None when nothing is processed."""
+    ready = entry.get("ready_at")
+    if ready is None:
+        return None
+    left = ready - time.time()
+    if left > 0:
+        started = entry.get("polled", False)
+        return {"state": "in_progress" if started else "pending",
+                "check_after_secs": max(1, int(left + 0.999)),
+                **({"progress_percent": 50} if started else {})}
+    return {"state": "failed" if entry.get("fails") else "succeeded", "progress_percent": 100}
+
+
+@router.get("/2/media/upload")
+async def status(request: Request) -> Response:
+    call = await x_wire.begin(request, "x.media_upload", user_only=True)
+    if not isinstance(call, x_wire.Call):
+        return call
+    media_id = request.query_params.get("media_id", "")
+    if request.query_params.get("command", "STATUS") != "STATUS":
+        return x_wire.invalid_request(["`command` must be STATUS."], call.window)
+    entry = media_store(call.state).get(media_id)
+    if entry is None or entry["account"] != call.account or not entry["done"]:
+        return x_wire.invalid_request([f"Media id {media_id!r} was not found."], call.window)
+    info = _processing(entry)
+    entry["polled"] = True
+    data = {"id": media_id, "media_key": f"3_{media_id}",
+            "expires_after_secs": max(0, int(entry["expires"] - time.time()))}
+    if info:
+        data["processing_info"] = info
+    return x_wire.finish(request, call, JSONResponse({"data": data}))
 
 
 @router.post("/2/media/upload/initialize")
@@ -194,6 +248,7 @@ async def finalize(request: Request, media_id: str) -> Response:
     with call.state.lock:
         entry.update(done=True, chunks={})
         call.state.blobs[media_id] = (image["image_type"], data)
+    _start_processing(call.state, entry)
     return x_wire.finish(request, call, JSONResponse({"data": _media_data(entry, len(data),
                                                                        image)}))
 
@@ -227,6 +282,6 @@ def attach(state: SandboxState, account: str, media_ids: list[str]) -> tuple[lis
     store = media_store(state)
     found = [store.get(m) for m in media_ids]
     if any(e is None or e["account"] != account or not e["done"] or e["expires"] < time.time()
-           for e in found):
+           or (_processing(e) or {}).get("state", "succeeded") != "succeeded" for e in found):
         return None
     return [e["id"] for e in found], [e["alt"] or "" for e in found]

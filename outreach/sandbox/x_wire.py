@@ -63,6 +63,18 @@ def problem(
     )
 
 
+def credits_depleted(account: str | None, window: Window | None = None) -> JSONResponse:
+    """Pay-per-use with no credits left: X answers every call 402 with this body (no doc page
+    describes it; it is what X sends, as plain `application/json`)."""
+    owner = "".join(c for c in (account or "") if c.isdigit()) or "0"
+    return JSONResponse(
+        {"account_id": int(owner), "title": "CreditsDepleted",
+         "detail": f"Your enrolled account [{owner}] does not have any credits to fulfill this "
+                   "request.",
+         "type": "https://api.twitter.com/2/problems/credits"},
+        status_code=402, headers=_rate_headers(window))
+
+
 def invalid_request(
     messages: list[str], window: Window | None, parameters: dict | None = None
 ) -> JSONResponse:
@@ -136,7 +148,8 @@ async def begin(request: Request, endpoint: str, *, user_only: bool = False) -> 
         request,
         fault,
         hang_seconds=state.hang_seconds,
-        status_reply=lambda f: problem(f.status, f.detail, window=window),
+        status_reply=lambda f: (credits_depleted(account, window) if f.status == 402
+                                else problem(f.status, f.detail, window=window)),
         rate_limited_reply=rate_limited,
     )
     if early is not None:
@@ -147,6 +160,13 @@ async def begin(request: Request, endpoint: str, *, user_only: bool = False) -> 
         return problem(403, APP_ONLY, window=window, title="Unsupported Authentication",
                        type_="https://api.twitter.com/2/problems/unsupported-authentication")
     with state.lock:
+        # `x.credits` (POST /_sandbox/options): the app's pay-per-use credits, one spent per
+        # call; -1 (the default) never runs out, 0 answers every call 402.
+        credits = state.options.get("x.credits", -1)
+        if credits == 0:
+            return credits_depleted(account, window)
+        if credits > 0:
+            state.options["x.credits"] = credits - 1
         window, allowed = state.rates.hit(endpoint, account)
     if not allowed:
         return problem(429, "Too Many Requests", window=window)

@@ -40,6 +40,18 @@ def classify(exc: Exception, mask: Callable[[str], str], *, publishing: bool) ->
             retry_after=wait,
             status=status,
         )
+    if status == 402:
+        # Pay-per-use: the app's credits are used up. X answers every call with 402 and a
+        # problem titled "CreditsDepleted" until credits are bought (no doc page describes the
+        # body; it is what X sends). Nothing was done, so nothing is unknown.
+        return PublishError(
+            ErrorKind.out_of_credits,
+            "X says this app has no API credits left, so the account's X posts are held. "
+            "Add credits in the X Developer Console, then resume the account on the "
+            "platform accounts page.",
+            status=status,
+            code="credits",
+        )
     if status == 401:
         return PublishError(
             ErrorKind.auth_expired,

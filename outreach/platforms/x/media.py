@@ -3,16 +3,22 @@
 Written over tweepy's own `requests` session and OAuth 1.0a signer, so the calls go through the
 same adapter (base URL, timeout, masked logs) as every other X call.
 
-- one shot: `POST /2/media/upload` (multipart `media`, `media_category`, `media_type`);
+- one shot: `POST /2/media/upload` (multipart `media`, `media_category`: the schema allows no
+  other field since `media_type` left it in Aug 2026);
 - chunked, for larger files: `POST /2/media/upload/initialize` -> `/{id}/append` (each segment)
   -> `/{id}/finalize`; https://docs.x.com/x-api/media/quickstart/media-upload-chunked
-- alt text: `POST /2/media/metadata` (https://docs.x.com/x-api/media/metadata-create).
+- alt text: `POST /2/media/metadata` (https://docs.x.com/x-api/media/metadata-create);
+- an answer with `processing_info` (GIFs, anything X processes after the upload) is polled with
+  `GET /2/media/upload?command=STATUS&media_id=…` until `succeeded`, waiting `check_after_secs`
+  between reads and at most `poll_timeout` in all; `failed` refuses the post
+  (https://docs.x.com/x-api/media/media-upload-status).
 
 An upload shows nobody anything, so its failures are never "unknown outcomes": they are retried.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,9 +51,10 @@ def upload_images(x: XPlatform, paths: list[str], alts: list[str]) -> list[str]:
     ids = []
     for (name, data, kind), alt in zip(files, alts + [""] * len(files), strict=False):
         if len(data) <= x.one_shot_max:
-            media_id = _one_shot(x, name, data, kind)
+            media_id, answer = _one_shot(x, name, data, kind)
         else:
-            media_id = _chunked(x, name, data, kind)
+            media_id, answer = _chunked(x, name, data, kind)
+        _wait_until_processed(x, media_id, answer)
         if alt:
             _call(x, "POST", "/2/media/metadata",
                   json={"id": media_id, "metadata": {"alt_text": {"text": alt[:1000]}}})
@@ -55,11 +62,10 @@ def upload_images(x: XPlatform, paths: list[str], alts: list[str]) -> list[str]:
     return ids
 
 
-def _one_shot(x: XPlatform, name: str, data: bytes, kind: str) -> str:
-    body = _call(x, "POST", "/2/media/upload",
-                 data={"media_category": _category(kind), "media_type": kind},
+def _one_shot(x: XPlatform, name: str, data: bytes, kind: str) -> tuple[str, dict]:
+    body = _call(x, "POST", "/2/media/upload", data={"media_category": _category(kind)},
                  files={"media": (name, data, kind)})
-    return _media_id(body)
+    return _media_id(body), body
 
 
 def _chunked(x: XPlatform, name: str, data: bytes, kind: str) -> str:
@@ -72,8 +78,34 @@ def _chunked(x: XPlatform, name: str, data: bytes, kind: str) -> str:
               data={"segment_index": str(index)},
               files={"media": (name, data[start:start + x.segment_size],
                                "application/octet-stream")})
-    _media_id(_call(x, "POST", f"/2/media/upload/{media_id}/finalize"))
-    return media_id
+    body = _call(x, "POST", f"/2/media/upload/{media_id}/finalize")
+    _media_id(body)
+    return media_id, body
+
+
+def _wait_until_processed(x: XPlatform, media_id: str, answer: dict) -> None:
+    """Poll the upload's status while X is processing it (X's own pace: `check_after_secs`)."""
+    deadline = time.monotonic() + x.poll_timeout
+    info = (answer.get("data") or {}).get("processing_info")
+    while info:
+        state = str(info.get("state") or "")
+        if state == "succeeded":
+            return
+        if state == "failed":
+            why = ((info.get("error") or {}).get("message") or "").strip()
+            raise PublishError(ErrorKind.rejected, "X could not process this image"
+                               + (f": {why}" if why else ".") + " Try another file.",
+                               code="media_processing")
+        wait = max(0.0, float(info.get("check_after_secs") or 1))
+        if x.poll_interval is not None:
+            wait = min(wait, x.poll_interval)
+        if time.monotonic() + wait > deadline:
+            raise PublishError(ErrorKind.transient, "X is still processing the image; the "
+                               "post will be tried again later.")
+        time.sleep(wait)
+        body = _call(x, "GET", "/2/media/upload",
+                     params={"command": "STATUS", "media_id": media_id})
+        info = (body.get("data") or {}).get("processing_info")
 
 
 def _category(kind: str) -> str:

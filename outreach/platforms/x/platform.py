@@ -38,6 +38,7 @@ from outreach.platforms.http import (
 )
 from outreach.platforms.x import count as x_count
 from outreach.platforms.x import errors as x_errors
+from outreach.platforms.x import metrics as x_metrics
 from outreach.platforms.x.client import OAuth1Signer, XClient
 from outreach.platforms.x.media import ONE_SHOT_MAX, SEGMENT, upload_images
 
@@ -59,6 +60,7 @@ CREDENTIAL_FIELDS = (
 )
 THREAD_BREAK = re.compile(r"\n[ \t]*---[ \t]*(?:\n|$)")
 _URL = re.compile(r"https?://\S+")
+_MEDIA_LINK = re.compile(r"\s*https://t\.co/\w+\s*$")
 _ID_SEGMENT = re.compile(r"/\d{5,}(?=/|$)")  # post ids, not the API version "/2"
 
 
@@ -82,11 +84,18 @@ class XPlatform(Platform):
         max_image_bytes=5 * 1024 * 1024,
         metrics_batch=100,
         max_thread_parts=25,  # replies to one's own post; compose numbers the parts
+        # Pay-per-use: "Post: Create (with URL)" $0.200 against $0.015 without
+        # (https://docs.x.com/x-api/getting-started/pricing).
+        link_cost=13.0,
     )
     secret_fields = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
     credential_fields = CREDENTIAL_FIELDS
     one_shot_max = ONE_SHOT_MAX  # larger images are uploaded in segments
     segment_size = SEGMENT
+    # Media X processes after the upload (GIFs): None waits the `check_after_secs` X asks for;
+    # a number caps each wait (tests). At most `poll_timeout` seconds in all, then retried.
+    poll_interval: float | None = None
+    poll_timeout = 120.0
 
     def __init__(
         self,
@@ -166,7 +175,9 @@ class XPlatform(Platform):
         posted: list[str] = [str(i) for i in extra.get("thread_ids", [])]
         parts = parts or [""]
         for index in range(len(posted), len(parts)):
-            kwargs: dict = {"text": parts[index] or None, "user_auth": True}
+            # `text` is always sent, "" for media alone: X's schema defaults it to "" because
+            # the backend refuses a post without it (openapi.json, CreatePostsRequest).
+            kwargs: dict = {"text": parts[index], "user_auth": True}
             if index == 0 and delivery.media:
                 kwargs["media_ids"] = upload_images(self, list(delivery.media),
                                                     list(delivery.alt_text or []))
@@ -202,7 +213,8 @@ class XPlatform(Platform):
             error = self._error(exc, publishing=False)
             raise PublishError(ErrorKind.unknown_outcome, error.message) from None
         for tweet in body.get("data") or []:
-            if same_post(tweet.get("text"), wanted):
+            if same_post(tweet.get("text"), wanted, media=bool(delivery.media)
+                         and len(posted) == 0):
                 posted.append(str(tweet["id"]))
                 if len(posted) < len(parts):  # the rest of the thread is still to post
                     delivery.remote_extra = {**(delivery.remote_extra or {}),
@@ -225,17 +237,9 @@ class XPlatform(Platform):
             raise ValueError(f"X returns metrics for at most {batch} posts a call")
         if not remote_ids:
             return {}
-        # Non-public and organic metrics (clicks, true impressions) exist for the account's own
-        # posts of the last 30 days; X answers "not authorized" per post for the others.
-        fields = ["public_metrics", "non_public_metrics", "organic_metrics"]
-        try:
-            body = self.client.get_tweets(
-                [str(i) for i in remote_ids], tweet_fields=fields, user_auth=True
-            )
-        except (tweepy.TweepyException, requests.RequestException) as exc:
-            raise self._error(exc, publishing=False) from exc
-        # Deleted or hidden posts come back in `errors` (resource-not-found): left out.
-        return {str(t["id"]): _metrics(t) for t in body.get("data", [])}
+        # Private metrics only for posts young enough, and a post is left out only when X
+        # says it is not found (x/metrics.py).
+        return x_metrics.fetch(self, [str(i) for i in remote_ids])
 
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
         """Replies to the account's posts, for the feedback inbox.
@@ -361,31 +365,19 @@ def status_url(post_id: str) -> str:
     return f"https://x.com/i/web/status/{post_id}"
 
 
-def same_post(found: str | None, wanted: str) -> bool:
-    """X shortens links (t.co) and may fold whitespace: compare with both undone."""
+def same_post(found: str | None, wanted: str, *, media: bool = False) -> bool:
+    """X shortens links (t.co) and may fold whitespace: compare with both undone. The text X
+    gives back for a post with media ends with a ` https://t.co/…` link to the media
+    (https://docs.x.com/x-api/fundamentals/data-dictionary, Post `text`): with `media`, a
+    trailing t.co link that the wanted text does not account for is dropped first."""
     def norm(text: str | None) -> str:
         return " ".join(_URL.sub("<url>", html.unescape(text or "")).split())
 
-    return norm(found) == norm(wanted)
-
-
-def _metrics(tweet: Mapping) -> Metrics:
-    """X's metrics in our names (docs/architecture.md, "Contracts"); `post.fields` naming accepted
-    too."""
-    public = tweet.get("public_metrics") or {}
-    private = tweet.get("non_public_metrics") or tweet.get("organic_metrics") or {}
-    reposts = public.get("retweet_count", public.get("repost_count"))
-    quotes = public.get("quote_count")
-    shares = None if reposts is None and quotes is None else (reposts or 0) + (quotes or 0)
-    return {
-        "views": public.get("impression_count"),
-        "reach": None,
-        "likes": public.get("like_count"),
-        "comments": public.get("reply_count"),
-        "shares": shares,
-        "saves": public.get("bookmark_count"),
-        "clicks": private.get("url_link_clicks"),  # own posts of the last 30 days only
-    }
+    if norm(found) == norm(wanted):
+        return True
+    if not media:
+        return False
+    return norm(_MEDIA_LINK.sub("", html.unescape(found or ""))) == norm(wanted)
 
 
 def _time(value: str | None) -> datetime | None:

@@ -47,6 +47,14 @@
         li.textContent = w;
         return li;
       }));
+      const notes = card.querySelector(".notes");
+      if (notes) {
+        notes.replaceChildren(...(r.notes || []).map((n) => {
+          const li = document.createElement("li");
+          li.textContent = n;
+          return li;
+        }));
+      }
       const ok = card.querySelector(".ok-note");
       if (ok) ok.hidden = !r.ok;
       const box = card.querySelector(".parts");
