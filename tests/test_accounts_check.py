@@ -112,3 +112,34 @@ def test_the_object_store_link_is_checked(db_url, sandbox_env, s3_env, moto_s3):
 def test_an_unknown_account(db_url, sandbox_env):
     result = check("nobody")
     assert result.exit_code == 2 and "nobody" in result.output
+
+
+def test_the_admin_checks_an_account_from_its_page(db_url, sandbox_env, media_server, web):
+    import re
+
+    from sqlmodel import select
+
+    from outreach.models import Account
+
+    admin = web.client("admin")
+    page = admin.get("/admin/accounts")
+    assert "Periksa" in page.text
+    with web.session() as s:
+        ids = {a.platform: a.id for a in s.exec(select(Account))}
+    token = os.environ["OUTREACH_INSTAGRAM_ACCESS_TOKEN"]
+    requests.post(f"{sandbox_env.url}/_sandbox/permissions",
+                  json={"token": token, "declined": ["instagram_manage_insights"]},
+                  timeout=5).raise_for_status()
+
+    def flashes(path: str) -> str:
+        answer = web.post(admin, path)
+        assert answer.status_code == 303
+        shown = admin.get(answer.headers["location"])
+        return " ".join(re.findall(r'class="flash flash-\w+"[^>]*>(.*?)</div>', shown.text,
+                                   re.S))
+
+    said = flashes(f"/admin/accounts/{ids['instagram']}/check")
+    assert "Token tidak memiliki izin instagram_manage_insights." in said
+    assert token not in said
+    said = flashes(f"/admin/accounts/{ids['x']}/check")
+    assert "diperiksa: token diterima." in said
