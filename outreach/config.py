@@ -9,6 +9,7 @@ expected, so an IT person never has to read a pydantic traceback.
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -60,6 +61,13 @@ EXPECTED = {
     "engagement_schedule": "steps 'up to AGE: every INTERVAL' such as "
     "\"1d: 1h, 7d: 6h, 30d: 1d, 90d: 7d\" (units m, h, d, w)",
     "feedback_authors": "show or hash",
+    "media_store": "local (this service serves its images) or s3 (an S3-compatible bucket)",
+    "s3_bucket": "a bucket name: 3 to 63 letters, digits, dots or hyphens",
+    "s3_endpoint_url": "an http(s) URL such as https://<account>.r2.cloudflarestorage.com, "
+    "or empty for AWS S3",
+    "s3_region": "a region name such as us-east-1, auto (Cloudflare R2) or us-west-004 (B2)",
+    "s3_prefix": "a key prefix such as outreach-media/ (no leading slash, no ..)",
+    "s3_url_expires": "a whole number of seconds from 60 to 604800 (7 days)",
 }
 
 
@@ -154,6 +162,19 @@ class Settings(BaseSettings):
     templates_dir: Path | None = None
     schedules_dir: Path | None = None
     media_dir: Path = Path("media")
+    # Where Instagram fetches images from (media.py, media_s3.py): "local" serves them at
+    # {public_base_url}/media/..., "s3" uploads them to an S3-compatible bucket (AWS S3,
+    # Cloudflare R2, MinIO, Backblaze B2) and hands out expiring presigned URLs instead.
+    media_store: str = "local"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None  # empty: AWS S3
+    s3_region: str | None = None
+    s3_access_key_id: SecretStr | None = None  # both empty: boto3's own chain (AWS_*, a role)
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = "outreach-media/"
+    # Long enough for Instagram to fetch the image while it processes the container (seconds
+    # to minutes), short enough that a leaked URL soon stops working.
+    s3_url_expires: int = 3600
     x_api_url: str = "https://api.x.com"
     graph_api_url: str = "https://graph.facebook.com"
     instagram_private_api_url: str = "https://i.instagram.com"
@@ -239,7 +260,8 @@ class Settings(BaseSettings):
             raise ValueError("unknown locale") from exc
         return value.replace("-", "_")
 
-    @field_validator("public_base_url", "x_api_url", "graph_api_url", "instagram_private_api_url")
+    @field_validator("public_base_url", "x_api_url", "graph_api_url", "instagram_private_api_url",
+                     "s3_endpoint_url")
     @classmethod
     def _urls(cls, value: str | None) -> str | None:
         return _http_url(value)
@@ -394,6 +416,53 @@ class Settings(BaseSettings):
             raise ValueError("unknown level")
         return value.upper()
 
+    @field_validator("media_store")
+    @classmethod
+    def _media_store(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("local", "s3"):
+            raise ValueError("unknown choice")
+        return value
+
+    @field_validator("s3_bucket", "s3_region")
+    @classmethod
+    def _s3_names(cls, value: str | None) -> str | None:
+        value = (value or "").strip() or None
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]",
+                                                  value):
+            raise ValueError("not a valid name")
+        return value
+
+    @field_validator("s3_prefix")
+    @classmethod
+    def _s3_prefix(cls, value: str) -> str:
+        value = value.strip().lstrip("/")
+        if ".." in value.split("/") or any(ord(c) < 32 for c in value):
+            raise ValueError("not a valid key prefix")
+        return value
+
+    @field_validator("s3_url_expires")
+    @classmethod
+    def _s3_expires(cls, value: int) -> int:
+        if not 60 <= value <= 604800:  # SigV4 presigned URLs last at most 7 days
+            raise ValueError("out of range")
+        return value
+
+    @model_validator(mode="after")
+    def _s3_complete(self) -> Settings:
+        """The object store's settings only matter, and must then be complete, with `s3`."""
+        if self.media_store != "s3":
+            return self
+        if not self.s3_bucket:
+            raise ValueError("OUTREACH_S3_BUCKET must be set when OUTREACH_MEDIA_STORE=s3")
+        key = self.s3_access_key_id and self.s3_access_key_id.get_secret_value()
+        secret = self.s3_secret_access_key and self.s3_secret_access_key.get_secret_value()
+        if bool(key) != bool(secret):
+            raise ValueError("OUTREACH_S3_ACCESS_KEY_ID and OUTREACH_S3_SECRET_ACCESS_KEY go "
+                             "together: set both, or neither to use the AWS_* variables or the "
+                             "machine's role")
+        return self
+
     # -- derived values ---------------------------------------------------------------------
     @property
     def tz(self) -> ZoneInfo:
@@ -423,10 +492,13 @@ def default_dir(name: str) -> Path:
 def _explain(exc: ValidationError) -> str:
     lines = []
     for err in exc.errors():
-        field = str(err["loc"][0]) if err["loc"] else "?"
+        if not err["loc"]:  # a rule across settings: its message names the variables
+            lines.append(err["msg"].removeprefix("Value error, ") + ".")
+            continue
+        field = str(err["loc"][0])
         env = "OUTREACH_" + field.upper()
         given = err.get("input")
-        hidden = ("secret", "token", "password", "session", "seed")
+        hidden = ("secret", "token", "password", "session", "seed", "access_key")
         shown = "(hidden)" if any(word in field for word in hidden) else repr(given)
         expected = EXPECTED.get(field, err["msg"])
         reason = err["msg"].removeprefix("Value error, ")

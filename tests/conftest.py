@@ -212,3 +212,30 @@ def open_page(browser, live):
     yield opener
     for context in contexts:
         context.close()
+
+
+# An S3-compatible object store: moto's server mode over real HTTP on a free loopback port.
+@pytest.fixture(scope="session")
+def moto_s3():
+    pytest.importorskip("moto")
+    from s3_kit import MotoS3
+
+    server = MotoS3()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_env(moto_s3, db_url, tmp_path, monkeypatch):
+    """OUTREACH_MEDIA_STORE=s3 on a fresh bucket of the moto server; no public base URL."""
+    bucket = "outreach-" + uuid.uuid4().hex[:12]
+    moto_s3.client().create_bucket(Bucket=bucket)
+    monkeypatch.setenv("OUTREACH_MEDIA_DIR", str(tmp_path / "media"))
+    monkeypatch.setenv("OUTREACH_MEDIA_STORE", "s3")
+    monkeypatch.setenv("OUTREACH_S3_BUCKET", bucket)
+    monkeypatch.setenv("OUTREACH_S3_ENDPOINT_URL", moto_s3.url)
+    monkeypatch.setenv("OUTREACH_S3_REGION", "us-east-1")
+    monkeypatch.setenv("OUTREACH_S3_ACCESS_KEY_ID", moto_s3.key_id)
+    monkeypatch.setenv("OUTREACH_S3_SECRET_ACCESS_KEY", moto_s3.secret)
+    monkeypatch.setenv("OUTREACH_S3_PREFIX", "media/")
+    return bucket

@@ -6,7 +6,7 @@ commands of one area on it when imported here.
 
 from __future__ import annotations
 
-from outreach.cli import content, feedback, ops, run  # noqa: F401 - registers the commands
+from outreach.cli import accounts, content, feedback, ops, run  # noqa: F401 - registers the commands
 from outreach.cli.base import app
 
 

@@ -40,7 +40,7 @@ from outreach.dispatch.claims import (
     release_account,
     write_back,
 )
-from outreach.media import ensure_asset, public_url
+from outreach.media import url_source
 from outreach.models import Account, AccountHealth, Delivery, DeliveryStatus, utcnow
 from outreach.planning.schedule import Schedule, load_schedule
 from outreach.platforms import Platform, PublishError, client_for
@@ -72,17 +72,9 @@ def _session(settings: Settings) -> Session:
 
 
 def media_resolver(settings: Settings):  # noqa: ANN201 - Callable[[str], str]
-    """Media file path -> public URL (`{OUTREACH_PUBLIC_BASE_URL}/media/{token}/{name}`) for
-    platforms that fetch images (Instagram). The asset row is committed before the URL is handed
-    out: the platform fetches it while we wait for the answer."""
-
-    def resolve(path: str) -> str:
-        with _session(settings) as session:
-            asset = ensure_asset(session, path)
-            session.commit()
-            return public_url(asset, settings)
-
-    return resolve
+    """Media file path -> public URL for platforms that fetch images (Instagram): this
+    service's `/media/...` address or a presigned object-store link (`media.url_source`)."""
+    return url_source(settings)
 
 
 def mark_missed(session: Session, settings: Settings, now: datetime) -> int:

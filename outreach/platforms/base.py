@@ -163,6 +163,12 @@ class Platform(ABC):
     backend: ClassVar[str | None] = None
     # True for unofficial backends: the UI and docs mark them "tidak resmi · unofficial".
     unofficial: ClassVar[bool] = False
+    # True when the platform fetches images from a URL (`media_url`) instead of taking uploads;
+    # `outreach accounts check` then tries such a URL as the platform would.
+    fetches_media: ClassVar[bool] = False
+    # Permissions the token needs (the platform's names) -> what for, in a few English words;
+    # checked by `outreach accounts check` where the platform lists a token's permissions.
+    permissions_needed: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,

@@ -27,9 +27,11 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT: tuple[float, float] = (5.0, 30.0)
 
 # Query parameters and header values that carry credentials on the platforms we talk to
-# (Graph API `access_token`/`appsecret_proof`, OAuth 1.0a `oauth_*`, Instagram sessions).
+# (Graph API `access_token`/`appsecret_proof`, OAuth 1.0a `oauth_*`, Instagram sessions), and the
+# signature of an object store's presigned URL (a link that opens the image until it expires).
 _SECRET_PARAM = re.compile(
     r"(?i)\b(access_token|refresh_token|client_secret|app_secret|appsecret_proof|"
+    r"X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential|"
     r"fb_exchange_token|input_token|oauth_token|oauth_token_secret|oauth_signature|"
     r"oauth_verifier|password|sessionid|token)=([^&\s\"'#,;]+)"
 )
@@ -189,6 +191,14 @@ CLIENT_LOGGERS = (
     "private_request",
     "instagrapi",
     "public_request",
+    # boto3 (media_s3.py): requests, signing, and the credential chain.
+    "botocore.endpoint",
+    "botocore.auth",
+    "botocore.hooks",
+    "botocore.parsers",
+    "botocore.credentials",
+    "botocore.httpsession",
+    "botocore.utils",
 )
 
 

@@ -81,6 +81,14 @@ class InstagramPlatform(GraphPlatform):
                              "instagram_content_publish."),
     )
     token_field = "access_token"
+    fetches_media = True  # images go by URL (`media.url_source`)
+    # https://developers.facebook.com/docs/instagram-platform/content-publishing#requirements
+    permissions_needed = {
+        "instagram_basic": "to read the account",
+        "instagram_content_publish": "to publish",
+        "instagram_manage_insights": "to read metrics",
+        "instagram_manage_comments": "to read comments",
+    }
     poll_interval = 0.25  # seconds before the second status check; doubles up to 4 s
     poll_timeout = 60.0  # then give up for this pass; the container is reused next time
 
@@ -185,9 +193,9 @@ class InstagramPlatform(GraphPlatform):
 
     def _public_url(self, path: str) -> str:
         if self.media_url is None:
-            raise PublishError(ErrorKind.rejected, "Instagram fetches images from this "
-                               "service's public address, and none is configured: set "
-                               "OUTREACH_PUBLIC_BASE_URL.", code="no_public_url")
+            raise PublishError(ErrorKind.rejected, "Instagram fetches images from a public "
+                               "address, and none is configured: set OUTREACH_PUBLIC_BASE_URL, "
+                               "or OUTREACH_MEDIA_STORE=s3 with a bucket.", code="no_public_url")
         try:
             return self.media_url(path)
         except PublishError:

@@ -10,6 +10,8 @@ Control routes (JSON):
 - `POST /_sandbox/options` `{"instagram.processing_seconds": 2}`: tunables (see state `options`);
 - `POST /_sandbox/withdrawn` `{"platform": "facebook", "metrics": ["post_clicks"]}`: metrics that
   Meta "withdrew" (asking for one fails the whole request with #100);
+- `POST /_sandbox/permissions` `{"token": "...", "declined": ["instagram_content_publish"]}`:
+  what `GET /me/permissions` says that token lacks (`sandbox/graph_permissions.py`);
 - `GET /_sandbox/media/{id}`: an image that was uploaded or fetched (shown on the page).
 """
 
@@ -22,9 +24,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from outreach.sandbox import facebook as sandbox_facebook
 from outreach.sandbox import graph as sandbox_graph
+from outreach.sandbox import graph_permissions, page
 from outreach.sandbox import instagram as sandbox_instagram
 from outreach.sandbox import instagram_private as sandbox_instagram_private
-from outreach.sandbox import page
 from outreach.sandbox import x as sandbox_x
 from outreach.sandbox.faults import ConnectionDropper, Fault, FaultError
 from outreach.sandbox.state import SandboxState
@@ -59,6 +61,7 @@ def create_app(
     sandbox_facebook.install(app, state)
     sandbox_instagram.install(app, state)
     sandbox_graph.install(app, state)
+    graph_permissions.install(app, state)
     sandbox_instagram_private.install(app, state)
     app.include_router(control)
     app.include_router(pages)
@@ -181,6 +184,19 @@ async def withdrawn(request: Request) -> JSONResponse:
         current = memory.setdefault("withdrawn", set())
         current.update(str(m) for m in data["metrics"])
         return JSONResponse({"withdrawn": sorted(current)})
+
+
+@control.post("/permissions")
+async def permissions(request: Request) -> JSONResponse:
+    state = _state(request)
+    data = await _json(request)
+    if not isinstance(data, dict) or not data.get("token") \
+            or not isinstance(data.get("declined"), list):
+        return _refused('send {"token": "...", "declined": ["permission", ...]}')
+    with state.lock:
+        refused = graph_permissions.declined(state).setdefault(str(data["token"]), set())
+        refused.update(str(p) for p in data["declined"])
+        return JSONResponse({"declined": sorted(refused)})
 
 
 @control.get("/media/{blob_id}")

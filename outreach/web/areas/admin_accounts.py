@@ -266,6 +266,43 @@ def resume(request: Request, account_id: int, user: Admin, session: DB) -> Respo
     return _back()
 
 
+# What `desk.account_check` found, in the page's language (its English text is for the CLI).
+CHECKED = {
+    "platform": N_("Platform akun ini tidak dikenal: %(message)s"),
+    "credentials": N_("Kredensial akun ini tidak dapat dipakai: %(message)s"),
+    "token": N_("Token ditolak. Pesan platform: %(message)s"),
+    "other_account": N_("Kredensial ini milik akun lain (%(found)s)."),
+    "permissions_unread": N_("Izin token tidak dapat dibaca: %(message)s"),
+    "permission": N_("Token tidak memiliki izin %(permission)s."),
+    "media_url": N_("Tautan gambar untuk Instagram tidak dapat dibuat: %(message)s"),
+    "media_unreachable": N_("Gambar uji di %(url)s tidak dapat dibuka (%(reason)s): Instagram "
+                            "juga tidak akan bisa mengambil gambar."),
+    "media_type": N_("Gambar uji di %(url)s tidak dikirim sebagai gambar (%(content_type)s)."),
+    "local_address": N_("Gambar dapat dibuka dari server ini, tetapi %(host)s adalah alamat "
+                        "lokal yang tidak dapat dijangkau Instagram dari internet."),
+    "not_checkable": N_("Kredensial platform ini tidak dapat diperiksa langsung."),
+}
+
+
+@router.post("/admin/accounts/{account_id}/check")
+def check(request: Request, account_id: int, user: Admin, session: DB) -> Response:
+    """The "Periksa" button: the same live check as `outreach accounts check`."""
+    from outreach.desk.account_check import check_account
+
+    account = _get(session, account_id)
+    result = check_account(request.app.state.settings, account)
+    for finding in result.problems:
+        flash(request, _(request, CHECKED[finding.code], **finding.params), "error")
+    for finding in result.notes:
+        flash(request, _(request, CHECKED[finding.code], **finding.params), "warn")
+    if result.ok:
+        text = _(request, "Akun %(name)s diperiksa: token diterima, izinnya lengkap, dan gambar "
+                          "uji dapat dibuka.", name=account.name) if result.media else \
+            _(request, "Akun %(name)s diperiksa: token diterima.", name=account.name)
+        flash(request, text, "ok")
+    return _back()
+
+
 @router.post("/admin/accounts/{account_id}/remove")
 def remove(request: Request, account_id: int, user: Admin, session: DB,
            form: PostedForm) -> Response:

@@ -1,0 +1,186 @@
+"""Images offered to platforms from an S3-compatible object store (OUTREACH_MEDIA_STORE=s3).
+
+Instagram's API fetches every image from a URL. Instead of exposing this service at
+OUTREACH_PUBLIC_BASE_URL, a library may keep the images in a bucket (AWS S3, Cloudflare R2,
+MinIO, Backblaze B2) that stays private: when a platform asks for a URL, the file is uploaded
+under a key derived from its content (a retry, or the same image in another post, finds it there
+and uploads nothing) and a presigned GET URL is returned that expires after
+OUTREACH_S3_URL_EXPIRES seconds.
+
+Presigned URLs (SigV4): https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-presigned-url.html
+Every failure is a `PublishError` in plain words: `transient` when the store could not be reached
+or was briefly unavailable (the post is tried again), `rejected` with code `media_store` when the
+settings are wrong (bucket, credentials, region), so a person fixes them first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import threading
+from pathlib import Path
+
+from outreach.config import Settings
+from outreach.platforms.base import ErrorKind, PublishError
+from outreach.platforms.http import mask_secrets, register_secrets
+
+# botocore retries throttling and 5xx answers itself; a few attempts, then the dispatcher's
+# own backoff takes over.
+ATTEMPTS = 3
+TIMEOUT = (5.0, 30.0)  # (connect, read) seconds, as for the platforms
+# Error codes that mean the settings are wrong, not that the store is briefly unwell.
+CREDENTIALS = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
+               "InvalidSecurity", "TokenRefreshRequired", "Unauthorized", "401",
+               "InvalidArgument"}
+FORBIDDEN = {"AccessDenied", "AllAccessDisabled", "AccountProblem", "403"}
+NO_BUCKET = {"NoSuchBucket", "InvalidBucketName"}
+WRONG_REGION = {"AuthorizationHeaderMalformed", "PermanentRedirect",
+                "IllegalLocationConstraintException", "301", "400"}
+TRANSIENT = {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout",
+             "RequestTimeTooSkewed", "Throttling", "ThrottlingException", "TooManyRequests",
+             "500", "502", "503", "504"}
+
+
+class S3Store:
+    """One bucket's client (boto3 clients are safe to share between threads)."""
+
+    def __init__(self, settings: Settings) -> None:
+        import boto3
+        from botocore.config import Config
+
+        self.settings = settings
+        self.bucket = settings.s3_bucket or ""
+        self.prefix = settings.s3_prefix
+        self.expires = settings.s3_url_expires
+        key = settings.s3_access_key_id.get_secret_value() if settings.s3_access_key_id else None
+        secret = (settings.s3_secret_access_key.get_secret_value()
+                  if settings.s3_secret_access_key else None)
+        self._secrets = tuple(s for s in (key, secret) if s)
+        register_secrets(self._secrets)  # botocore's DEBUG logs show the credential scope
+        config = Config(
+            connect_timeout=TIMEOUT[0], read_timeout=TIMEOUT[1], signature_version="s3v4",
+            retries={"max_attempts": ATTEMPTS, "mode": "standard"},
+            # MinIO and most self-hosted stores know only path-style addresses; R2 and B2
+            # accept both. AWS itself gets its default (virtual-hosted) style.
+            s3={"addressing_style": "path" if settings.s3_endpoint_url else "auto"},
+        )
+        self.client = boto3.client(
+            "s3", endpoint_url=settings.s3_endpoint_url or None,
+            region_name=settings.s3_region or None, aws_access_key_id=key or None,
+            aws_secret_access_key=secret or None, config=config)
+
+    def key_for(self, path: Path) -> str:
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        return f"{self.prefix}{digest[:40]}{path.suffix.lower() or '.bin'}"
+
+    def url_for(self, path: str | Path) -> str:
+        """Upload the file unless the bucket has it already; its presigned GET URL."""
+        file = Path(path)
+        if not file.is_file():
+            raise PublishError(ErrorKind.rejected, f"Image not found: {file.name}",
+                               code="media_missing")
+        key = self.key_for(file)
+        try:
+            if not self.exists(key):
+                content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+                with file.open("rb") as body:
+                    self.client.put_object(Bucket=self.bucket, Key=key, Body=body,
+                                           ContentType=content_type)
+            return self.presign(key)
+        except Exception as exc:  # noqa: BLE001 - botocore's and the network's, in plain words
+            raise self.error(exc, "storing the image") from None
+
+    def presign(self, key: str) -> str:
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self.expires)
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _code(exc) in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def error(self, exc: Exception, action: str) -> PublishError:
+        """A botocore or network failure as a PublishError that names the setting to check."""
+        from botocore.exceptions import (
+            ClientError,
+            ConnectionError,
+            NoCredentialsError,
+            ParamValidationError,
+            PartialCredentialsError,
+        )
+
+        where = self.settings.s3_endpoint_url or "AWS S3"
+        if isinstance(exc, ClientError):
+            code = _code(exc)
+            said = self.mask(str(exc.response.get("Error", {}).get("Message") or ""))
+            said = f" (the store said: {code}" + (f", {said})" if said else ")")
+            if code in CREDENTIALS:
+                return _config(f"The object store refused the credentials while {action}: "
+                               "check OUTREACH_S3_ACCESS_KEY_ID and "
+                               f"OUTREACH_S3_SECRET_ACCESS_KEY{said}.")
+            if code in FORBIDDEN:
+                return _config(f"The object store refused access to the bucket {self.bucket!r} "
+                               f"while {action}: check OUTREACH_S3_ACCESS_KEY_ID and "
+                               "OUTREACH_S3_SECRET_ACCESS_KEY, and that this key may read and "
+                               f"write objects under OUTREACH_S3_PREFIX there{said}.")
+            if code in NO_BUCKET:
+                return _config(f"The bucket {self.bucket!r} does not exist at {where}: check "
+                               f"OUTREACH_S3_BUCKET and OUTREACH_S3_ENDPOINT_URL{said}.")
+            if code in WRONG_REGION:
+                return _config(f"The object store did not accept the request while {action}: "
+                               "check OUTREACH_S3_REGION and OUTREACH_S3_ENDPOINT_URL"
+                               f"{said}.")
+            if code in TRANSIENT or code.isdigit() and int(code) >= 500:
+                return PublishError(ErrorKind.transient, f"The object store was briefly "
+                                    f"unavailable while {action}; it will be tried again"
+                                    f"{said}.", code="media_store")
+            return _config(f"The object store refused {action}{said}.")
+        if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+            return _config("No credentials for the object store: set OUTREACH_S3_ACCESS_KEY_ID "
+                           "and OUTREACH_S3_SECRET_ACCESS_KEY.")
+        if isinstance(exc, ParamValidationError):
+            return _config(f"The object store settings are not valid: {self.mask(str(exc))}")
+        if isinstance(exc, ConnectionError):
+            return PublishError(ErrorKind.transient, f"Could not reach the object store at "
+                                f"{where} while {action}; it will be tried again (check "
+                                "OUTREACH_S3_ENDPOINT_URL if this goes on).", code="media_store")
+        return PublishError(ErrorKind.transient, f"The object store failed while {action} "
+                            f"({type(exc).__name__}); it will be tried again.",
+                            code="media_store")
+
+    def mask(self, text: str) -> str:
+        return mask_secrets(" ".join(text.split())[:300], self._secrets)
+
+
+def _code(exc: Exception) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str((response.get("Error") or {}).get("Code") or "")
+
+
+def _config(message: str) -> PublishError:
+    return PublishError(ErrorKind.rejected, message, code="media_store")
+
+
+_STORES: dict[tuple, S3Store] = {}
+_LOCK = threading.Lock()
+
+
+def store_for(settings: Settings) -> S3Store:
+    """One client per set of object-store settings in this process (making one costs tens of
+    milliseconds, and the dispatcher asks for every Instagram delivery)."""
+    key = (settings.s3_bucket, settings.s3_endpoint_url, settings.s3_region,
+           settings.s3_access_key_id and settings.s3_access_key_id.get_secret_value(),
+           settings.s3_secret_access_key and settings.s3_secret_access_key.get_secret_value(),
+           settings.s3_prefix, settings.s3_url_expires)
+    with _LOCK:
+        store = _STORES.get(key)
+        if store is None:
+            store = _STORES[key] = S3Store(settings)
+        return store
