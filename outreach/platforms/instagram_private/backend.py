@@ -9,7 +9,7 @@ How instagrapi 3.2.2 is driven (PLATFORMS.md, "Instagram"; its source is the doc
 - Login from a stored session: the account's `session` credential is the JSON of
   `Client.get_settings()` (device, cookies, authorization), stored encrypted or in
   OUTREACH_INSTAGRAM_SESSION. A password with a TOTP seed, when stored too, renews a session that
-  Instagram logged out (`instagram_private_login.py`).
+  Instagram logged out (`instagram_private/login.py`).
 - `private_transport="requests"` and `request_timeout=0`: the default transport is curl over
   HTTP/2, which no requests adapter can route. Every session of the client (private API, public
   web, GraphQL) is mounted with `http.py`'s `BaseURLAdapter`, so every request goes to
@@ -223,7 +223,7 @@ class InstagramPrivatePlatform(Platform):
         raise error
 
     def verify(self) -> Identity:
-        """The account's latest post, read with the session (instagram_private_login.py)."""
+        """The account's latest post, read with the session (instagram_private/login.py)."""
         return login.verify(self)
 
     # -- publish ----------------------------------------------------------------------------
