@@ -21,6 +21,8 @@ from babel import Locale, UnknownLocaleError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from outreach.errors import OutreachError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 # What each setting expects, in the words used when a value is refused.
@@ -71,8 +73,10 @@ EXPECTED = {
 }
 
 
-class SettingsError(Exception):
+class SettingsError(OutreachError):
     """A setting has a value the service cannot use."""
+
+    exit_code = 2
 
 
 # -- The small languages some settings are written in: durations, the engagement schedule,

@@ -9,9 +9,10 @@ import json
 from cryptography.fernet import Fernet, InvalidToken
 
 from outreach.config import Settings
+from outreach.errors import OutreachError
 
 
-class SecretKeyError(Exception):
+class SecretKeyError(OutreachError):
     """OUTREACH_SECRET_KEY is missing or does not open what was stored with another key."""
 
 

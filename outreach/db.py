@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from outreach.config import get_settings
+from outreach.errors import OutreachError
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -25,8 +26,10 @@ _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
-class DatabaseError(Exception):
+class DatabaseError(OutreachError):
     """The database cannot be used; the message says why in plain words."""
+
+    exit_code = 2
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI connection

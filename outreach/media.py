@@ -20,10 +20,11 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from outreach.config import Settings
+from outreach.errors import OutreachError
 from outreach.models import MediaAsset
 
 
-class MediaError(Exception):
+class MediaError(OutreachError):
     """An image cannot be stored or offered to a platform; the message says why."""
 
 

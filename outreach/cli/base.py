@@ -17,7 +17,7 @@ from rich.logging import RichHandler
 
 from outreach.config import Settings, SettingsError, get_settings
 from outreach.db import DatabaseError, check_ready
-from outreach.desk.queue import QueueError
+from outreach.errors import OutreachError
 
 app = typer.Typer(
     name="outreach",
@@ -34,10 +34,12 @@ out = Console()
 err = Console(stderr=True)
 
 
-class Fail(Exception):
+class Fail(OutreachError):
+    """A command's own refusal; `code` is the exit code (2: the command was used wrongly)."""
+
     def __init__(self, message: str, code: int = 1):
         super().__init__(message)
-        self.code = code
+        self.code = self.exit_code = code
 
 
 def setup_logging(settings: Settings) -> None:
@@ -65,13 +67,13 @@ def command(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except SettingsError as exc:
             err.print(f"[red]Configuration error:[/red] {exc}", highlight=False)
-            raise typer.Exit(2) from None
+            raise typer.Exit(exc.exit_code) from None
         except DatabaseError as exc:
             err.print(f"[red]Database:[/red] {exc}", highlight=False)
-            raise typer.Exit(2) from None
-        except (QueueError, Fail) as exc:
+            raise typer.Exit(exc.exit_code) from None
+        except OutreachError as exc:  # written for the person: their words, the class's exit code
             err.print(f"[red]Error:[/red] {exc}", highlight=False)
-            raise typer.Exit(getattr(exc, "code", 1)) from None
+            raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # the last line of defence: one sentence, details in the log

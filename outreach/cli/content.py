@@ -117,9 +117,7 @@ def plan_(dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, queue n
           ) -> None:
     """Queue what the schedules announce: new titles, the weekly digest, workshops, events and
     reminders, in each account's free slots (schedules/*.yaml). --dry-run changes nothing."""
-    from outreach.compose.templates import TemplateError
     from outreach.planning.planner import plan
-    from outreach.planning.schedule import ScheduleError
 
     settings = ready()
     bar = None
@@ -134,8 +132,6 @@ def plan_(dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, queue n
         with session_scope(settings.database_url) as session:
             result = plan(session, settings=settings, dry_run=dry_run, progress=None if bar is None
                           else lambda done, total: bar.update(task, completed=done, total=total))
-    except (ScheduleError, TemplateError) as exc:
-        raise Fail(str(exc)) from None
     finally:
         if bar is not None:
             bar.stop()
@@ -265,15 +261,11 @@ def preview(delivery_id: Annotated[int, typer.Argument(help="Delivery id (see `q
             ) -> None:
     """Show a delivery as it will be posted — text, length as the platform counts it, hashtags,
     images with alt text, broken limits — and the same post on its other platforms."""
-    from outreach.desk.preview import PreviewError
     from outreach.desk.preview import preview as make_preview
 
     settings = ready()
     with session_scope(settings.database_url) as session:
-        try:
-            shown = make_preview(session, delivery_id, settings)
-        except PreviewError as exc:
-            raise Fail(str(exc)) from None
+        shown = make_preview(session, delivery_id, settings)
     for n, p in enumerate(shown):
         if n == 1:
             out.print("\n[dim]The same post on its other platforms:[/dim]")

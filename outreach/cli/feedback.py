@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from outreach.cli.base import Fail, app, command, out, ready
+from outreach.cli.base import app, command, out, ready
 from outreach.db import session_scope
 
 feedback_app = typer.Typer(help="Comments and questions from the public on our posts.",
@@ -26,15 +26,12 @@ def feedback_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
     """List comments, questions first (new ones by default)."""
-    from outreach.engagement.feedback import FeedbackError, inbox
+    from outreach.engagement.feedback import inbox
 
     settings = ready()
     with session_scope(settings.database_url) as session:
-        try:
-            items = inbox(session, settings, status=None if status == "all" else status,
-                          questions_only=questions, limit=500)
-        except FeedbackError as exc:
-            raise Fail(str(exc)) from None
+        items = inbox(session, settings, status=None if status == "all" else status,
+                      questions_only=questions, limit=500)
     if as_json:
         print(json.dumps([i.as_dict(settings) for i in items], ensure_ascii=False, indent=1))
         return
@@ -53,12 +50,9 @@ def feedback_mark(
     note: Annotated[str | None, typer.Option("--note", help="What was done.")] = None,
 ) -> None:
     """Mark a comment answered or not relevant (or new again)."""
-    from outreach.engagement.feedback import FeedbackError, mark
+    from outreach.engagement.feedback import mark
 
     settings = ready()
     with session_scope(settings.database_url) as session:
-        try:
-            item = mark(session, feedback_id, status, "cli", note)
-        except FeedbackError as exc:
-            raise Fail(str(exc)) from None
+        item = mark(session, feedback_id, status, "cli", note)
         out.print(f"Comment {item.id} is now {item.status}.")

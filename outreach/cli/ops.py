@@ -88,16 +88,12 @@ def report(
     printable to PDF), e.g. `outreach report --last-month --format html -o laporan.html`."""
     from pathlib import Path
 
-    from outreach.reports import FORMATS, PeriodError, build_report, parse_period, render
+    from outreach.reports import FORMATS, build_report, parse_period, render
 
     settings = ready()
     if fmt not in FORMATS:
         raise Fail(f"--format {fmt!r} is not one of {', '.join(FORMATS)}.", 2)
-    try:
-        period = parse_period(settings, month=month, start=start, end=end,
-                              last_month=last_month)
-    except PeriodError as exc:
-        raise Fail(str(exc), 2) from None
+    period = parse_period(settings, month=month, start=start, end=end, last_month=last_month)
     with session_scope(settings.database_url) as session:
         made = build_report(session, period, settings,
                             include_deliveries=fmt in ("json", "csv"))
@@ -217,7 +213,7 @@ def users_add(
     import sys
 
     from outreach.audit import audit
-    from outreach.desk.users import UserError, create_user
+    from outreach.desk.users import create_user
 
     settings = ready()
     if sys.stdin.isatty():
@@ -227,10 +223,7 @@ def users_add(
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     with session_scope(settings.database_url) as session:
-        try:
-            user = create_user(session, email, role, password, name=name)
-        except UserError as exc:
-            raise Fail(str(exc)) from None
+        user = create_user(session, email, role, password, name=name)
         audit(session, "cli", "user.create", "user", user.id, {"email": user.email, "role": role})
         session.commit()
         out.print(f"user {user.email} added with role {user.role} (id {user.id})")

@@ -23,13 +23,14 @@ from typing import Any
 from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
 
 from outreach.config import Settings
+from outreach.errors import OutreachError
 
 CARD_SIZE = (1080, 1350)  # 4:5, the tallest ratio Instagram takes: the most room for text
 MARGIN = 90
 JPEG_QUALITY = 88
 
 
-class CardError(Exception):
+class CardError(OutreachError):
     """An image cannot be made from what was given; the message says why."""
 
 

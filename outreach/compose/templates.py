@@ -26,13 +26,14 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from outreach.compose import filters
 from outreach.compose.watchdog import RenderTimeout, watchdog
 from outreach.config import Settings, default_dir, get_settings
+from outreach.errors import OutreachError
 
 MAX_SOURCE = 20_000  # characters of template source
 MAX_OUTPUT = 10_000  # characters of rendered text (the longest platform caption is 2,200)
 MAX_SECONDS = 2.0
 
 
-class TemplateError(Exception):
+class TemplateError(OutreachError):
     """A template is unsafe, invalid or too big; the message says what and on which line."""
 
     def __init__(self, message: str, line: int | None = None, name: str | None = None):

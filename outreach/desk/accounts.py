@@ -20,6 +20,7 @@ from outreach.audit import audit
 from outreach.config import Settings
 from outreach.crypto import SecretKeyError, decrypt_credentials, encrypt_credentials
 from outreach.dispatch.outcomes import resume_account
+from outreach.errors import OutreachError
 from outreach.models import Account, AccountHealth, Delivery, DeliveryStatus, utcnow
 from outreach.platforms import platform_class
 from outreach.platforms.base import CredentialField, ErrorKind, Identity, Platform, PublishError
@@ -36,7 +37,7 @@ MASK = "••••"
 SHOW_LAST_FROM = 16  # only secrets this long show their last 4 characters
 
 
-class AccountError(Exception):
+class AccountError(OutreachError):
     """An account cannot be connected or changed. `code` says why; `params` carry the values
     a message needs (never a secret)."""
 

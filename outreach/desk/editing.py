@@ -33,6 +33,7 @@ from outreach.compose.fit import Target, fit_text, hashtags_in, join_thread, spl
 from outreach.compose.templates import tidy
 from outreach.compose.validate import link_cost_note, problems
 from outreach.config import Settings
+from outreach.errors import OutreachError
 from outreach.models import (
     DRAFTS_NEEDING_PERSON,
     Account,
@@ -53,7 +54,7 @@ RESTART_ON_MOVE = (S.failed, S.missed)
 GRACE = timedelta(minutes=1)  # a time "now" typed a moment ago is not in the past
 
 
-class EditError(Exception):
+class EditError(OutreachError):
     """A change cannot be made; `problems` lists each reason as one plain sentence."""
 
     def __init__(self, message: str, problems: Sequence[str] = ()) -> None:

@@ -15,12 +15,13 @@ from sqlmodel import Session, select
 from outreach.compose.fit import Target, hashtags_in, split_thread
 from outreach.compose.validate import image_facts, problems
 from outreach.config import Settings
+from outreach.errors import OutreachError
 from outreach.models import Account, Delivery
 from outreach.planning.schedule import Schedule, ScheduleError, load_schedule
 from outreach.platforms import UnknownPlatform, platform_class
 
 
-class PreviewError(Exception):
+class PreviewError(OutreachError):
     """Nothing to preview; the message says why."""
 
 

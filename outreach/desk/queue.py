@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from outreach.audit import audit
 from outreach.compose.templates import tidy
 from outreach.config import Settings
+from outreach.errors import OutreachError
 from outreach.models import (
     Account,
     Delivery,
@@ -30,7 +31,7 @@ from outreach.platforms import UnknownPlatform, platform_class, sync_env_account
 S = DeliveryStatus
 
 
-class QueueError(Exception):
+class QueueError(OutreachError):
     """A request about the queue cannot be carried out; the message says why."""
 
 

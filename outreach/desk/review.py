@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 
 from outreach.audit import audit
 from outreach.config import Settings
+from outreach.errors import OutreachError
 from outreach.models import Account, Delivery, DeliveryStatus, Post, User, utcnow
 
 S = DeliveryStatus
@@ -35,7 +36,7 @@ MAX_REASON = 1000
 REJECTED = "rejected"  # Delivery.last_error_kind of a post a manager sent back
 
 
-class ReviewError(Exception):
+class ReviewError(OutreachError):
     """A review decision cannot be carried out; the message says why, and `code` which rule
     (for faces that word it in their own language)."""
 

@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from outreach.errors import OutreachError
 from outreach.models import Role, User, utcnow
 
 ROLES = tuple(r.value for r in Role)
@@ -25,7 +26,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
-class UserError(Exception):
+class UserError(OutreachError):
     """A user cannot be created or changed; the message says why."""
 
 

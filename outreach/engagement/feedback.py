@@ -26,6 +26,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from outreach.config import Settings
+from outreach.errors import OutreachError
 from outreach.models import Account, AuditLog, Delivery, Feedback, FeedbackStatus, utcnow
 from outreach.platforms.base import Comment
 
@@ -48,7 +49,7 @@ LABELS = {"new": "baru · new", "answered": "dijawab · answered",
           "not_relevant": "tidak relevan · not relevant"}
 
 
-class FeedbackError(Exception):
+class FeedbackError(OutreachError):
     """A request about the inbox cannot be carried out; the message says why."""
 
 

@@ -18,12 +18,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from outreach.config import Settings, get_settings
+from outreach.errors import OutreachError
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _CLOCK = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
-class ScheduleError(Exception):
+class ScheduleError(OutreachError):
     """A schedule file is missing, not YAML, or has a value that cannot be used."""
 
 

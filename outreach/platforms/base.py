@@ -10,9 +10,9 @@ dispatcher what is safe to do next; core code never looks at status codes or pla
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar
 
@@ -60,6 +60,25 @@ class Published:
     remote_id: str
     remote_url: str | None = None
     extra: dict = field(default_factory=dict)  # e.g. ids of the rest of a thread
+
+
+@dataclass(slots=True)
+class RecentPost:
+    """One of the account's latest posts, as `find_existing` compares it with a delivery."""
+
+    text: str | None
+    created_at: datetime | None  # None: the platform did not say; it may be the one
+    found: Published  # what `find_existing` returns when it is the delivery's post
+
+
+def same_text(a: str | None, b: str | None) -> bool:
+    """Texts equal once whitespace is normalised (platforms trim and fold line ends)."""
+    return " ".join((a or "").split()) == " ".join((b or "").split())
+
+
+# A post made a little before its delivery was queued is not the delivery's (the clocks of
+# the service and the platform may differ by this much).
+CLOCK_MARGIN = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +223,27 @@ class Platform(ABC):
         """Look on the platform for this delivery after an unknown outcome.
 
         Returns the post when found, None when the platform shows it was not published, and
-        raises PublishError(unknown_outcome) when it cannot tell.
+        raises PublishError(unknown_outcome) when it cannot tell: whatever went wrong while
+        looking, nobody may publish the delivery again until a person has checked.
         """
+        try:
+            return self.find_recent(delivery)
+        except PublishError as exc:
+            raise PublishError(ErrorKind.unknown_outcome, exc.message) from None
+
+    def find_recent(self, delivery: Delivery) -> Published | None:
+        """`find_existing`'s search: the first of `recent_posts` with the delivery's text, made
+        after the delivery was queued. A platform with more to check wraps this."""
+        since = (delivery.created_at or delivery.scheduled_at) - CLOCK_MARGIN
+        for post in self.recent_posts(delivery):
+            if same_text(post.text, delivery.text) and (post.created_at is None
+                                                        or post.created_at >= since):
+                return post.found
+        return None
+
+    def recent_posts(self, delivery: Delivery) -> Iterable[RecentPost]:
+        """The account's latest posts, for `find_recent`; raises PublishError when they cannot
+        be read. By default a platform cannot list them."""
         raise PublishError(
             ErrorKind.unknown_outcome,
             f"{self.label} cannot be searched for this post yet; please check the account.",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -25,12 +25,12 @@ from outreach.platforms.base import (
     Metrics,
     Published,
     PublishError,
+    RecentPost,
 )
 from outreach.platforms.graph import (
     BATCH_MAX,
     GraphPlatform,
     graph_time,
-    same_text,
 )
 from outreach.platforms.images import check_image, read_image
 
@@ -162,24 +162,17 @@ class FacebookPlatform(GraphPlatform):
                          extra=extra or {})
 
     # -- reconcile --------------------------------------------------------------------------
-    def find_existing(self, delivery: Delivery) -> Published | None:
-        """The Page's recent posts carrying the same text, made after the delivery was queued."""
-        try:
-            answer = self.call(
-                lambda: self.api.get_connection(
-                    object_id=self.page_id, connection="feed",
-                    fields=self.reconcile_fields, limit=25),
-                publishing=False, action="looking for the post")
-        except PublishError as exc:
-            raise PublishError(ErrorKind.unknown_outcome, exc.message) from None
-        since = (delivery.created_at or delivery.scheduled_at) - timedelta(minutes=5)
-        for item in answer.get("data", []):
-            created = graph_time(item.get("created_time"))
-            if same_text(item.get("message"), delivery.text) and (created is None
-                                                                  or created >= since):
-                return Published(remote_id=str(item["id"]),
-                                 remote_url=item.get("permalink_url") or post_url(item["id"]))
-        return None
+    def recent_posts(self, delivery: Delivery) -> list[RecentPost]:
+        """The Page's latest posts (`GET /{page-id}/feed`)."""
+        answer = self.call(
+            lambda: self.api.get_connection(
+                object_id=self.page_id, connection="feed",
+                fields=self.reconcile_fields, limit=25),
+            publishing=False, action="looking for the post")
+        return [RecentPost(item.get("message"), graph_time(item.get("created_time")),
+                           Published(remote_id=str(item["id"]),
+                                     remote_url=item.get("permalink_url") or post_url(item["id"])))
+                for item in answer.get("data", [])]
 
     # -- comments ---------------------------------------------------------------------------
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:

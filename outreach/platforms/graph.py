@@ -367,9 +367,4 @@ def graph_time(value: str | None) -> datetime | None:
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def same_text(a: str | None, b: str | None) -> bool:
-    """Texts equal once whitespace is normalised (platforms trim and fold line ends)."""
-    return " ".join((a or "").split()) == " ".join((b or "").split())
-
-
 RECONCILE_WINDOW = timedelta(days=2)  # how far back find_existing looks

@@ -27,8 +27,9 @@ from outreach.platforms.base import (
     Published,
     PublishError,
     RateState,
+    RecentPost,
 )
-from outreach.platforms.graph import BATCH_MAX, GraphPlatform, graph_time, same_text
+from outreach.platforms.graph import BATCH_MAX, GraphPlatform, graph_time
 from outreach.platforms.images import check_image, read_image
 
 if TYPE_CHECKING:
@@ -296,31 +297,27 @@ class InstagramPlatform(GraphPlatform):
         return super().rejected(code, subcode, said, status)
 
     # -- reconcile --------------------------------------------------------------------------
-    def find_existing(self, delivery: Delivery) -> Published | None:
-        try:
-            return self._find(delivery)
-        except PublishError as exc:
-            raise PublishError(ErrorKind.unknown_outcome, exc.message) from None
-
-    def _find(self, delivery: Delivery) -> Published | None:
+    def find_recent(self, delivery: Delivery) -> Published | None:
+        """The container, when the first step left one, says whether anything was published."""
         container = (delivery.remote_extra or {}).get("ig_container")
         if container and self._status(container, publishing=False) != "PUBLISHED":
             return None  # the container says it was not published: safe to try again
+        found = super().find_recent(delivery)
+        if found is None and container:  # PUBLISHED, yet not among the recent posts
+            raise PublishError(ErrorKind.unknown_outcome, "Instagram says the post was "
+                               "published but it is not among the account's recent posts.")
+        return found
+
+    def recent_posts(self, delivery: Delivery) -> list[RecentPost]:
+        container = (delivery.remote_extra or {}).get("ig_container")
         answer = self.call(
             lambda: self.api.get_connection(object_id=self.ig_user, connection="media",
                                             fields="id,caption,timestamp,permalink", limit=25),
             publishing=False, action="looking for the post")
-        since = (delivery.created_at or delivery.scheduled_at) - timedelta(minutes=5)
-        for item in answer.get("data", []):
-            created = graph_time(item.get("timestamp"))
-            if same_text(item.get("caption"), delivery.text) and (created is None
-                                                                  or created >= since):
-                return Published(remote_id=str(item["id"]), remote_url=item.get("permalink"),
-                                 extra={"ig_container": container} if container else {})
-        if container:  # PUBLISHED, yet not among the recent posts: a person must look
-            raise PublishError(ErrorKind.unknown_outcome, "Instagram says the post was "
-                               "published but it is not among the account's recent posts.")
-        return None
+        return [RecentPost(item.get("caption"), graph_time(item.get("timestamp")),
+                           Published(remote_id=str(item["id"]), remote_url=item.get("permalink"),
+                                     extra={"ig_container": container} if container else {}))
+                for item in answer.get("data", [])]
 
     # -- comments ---------------------------------------------------------------------------
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:

@@ -10,10 +10,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from babel.dates import format_date
 
 from outreach.config import Settings
+from outreach.errors import OutreachError
 
 
-class PeriodError(ValueError):
+class PeriodError(OutreachError, ValueError):
     """The period asked for cannot be understood; the message says how to write it."""
+
+    exit_code = 2  # a command-line usage error
 
 
 @dataclass(frozen=True)

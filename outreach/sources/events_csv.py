@@ -35,6 +35,7 @@ from typing import Any
 from outreach.config import get_settings
 from outreach.sources.base import EventRecord, RecordError, SourceUnreadable
 from outreach.sources.csvfiles import normalise_header, open_csv
+from outreach.sources.dates import DAY_MONTH_YEAR, parse_when
 from outreach.sources.kinds import KindRules
 
 HEADERS = {
@@ -54,18 +55,15 @@ HEADERS = {
 }
 
 
+# 2026-12-05, 2026/12/5; the day-first shapes are DAY_MONTH_YEAR's
+_YEAR_MONTH_DAY = r"(?P<Y>[0-9]{4})(?P<sep>[-/])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})"
+
+
 def _date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"the date {text!r} is not a date like 2026-12-05 or 05/12/2026")
+    if (when := parse_when(value, None, _YEAR_MONTH_DAY, DAY_MONTH_YEAR, earliest=1)) is None:
+        text = str(value).strip()
+        raise ValueError(f"the date {text!r} is not a date like 2026-12-05 or 05/12/2026")
+    return when.date()
 
 
 def _time(value: Any) -> time | None:

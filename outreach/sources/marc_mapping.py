@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pymarc import Record
 
 from outreach.sources.base import TitleRecord
+from outreach.sources.dates import ANY_REST, ISO_DAY, parse_when
 from outreach.sources.isbn import normalize_isbn
 
 
@@ -35,7 +36,6 @@ _UNKNOWN_PLACE_OR_PUBLISHER = frozenset(
      "tanpa tempat", "publisher not identified", "place of publication not identified"]
 )
 _YEAR = re.compile(r"(?<![0-9])([12][0-9]{3})(?![0-9])")
-_ISO_DATE = re.compile(r"\s*([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _COVER_WORDS = ("cover", "sampul", "image", "gambar", "thumbnail")
 _IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 
@@ -100,13 +100,9 @@ def _first_value(fields, code: str) -> str | None:
     return None
 
 
-def _date(year: int, month: int, day: int, *rest: int) -> datetime | None:
-    if year < 1900:
-        return None
-    try:
-        return datetime(year, month, day, *rest, tzinfo=UTC)
-    except ValueError:
-        return None
+_DATE_ENTERED = r"(?P<y>[0-9]{2})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"  # 008/00-05: yymmdd
+_LATEST_CHANGE = r"(?P<Y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})(?P<H>[0-9]{2})(?P<M>[0-9]{2})" \
+                 r"(?P<S>[0-9]{2})"  # 005/00-13: yyyymmddhhmmss (".0" follows)
 
 
 def _catalogued_at(by_tag: dict, f008: str, f005: str) -> datetime | None:
@@ -114,23 +110,12 @@ def _catalogued_at(by_tag: dict, f008: str, f005: str) -> datetime | None:
     dates = []
     for field in by_tag.get("952", ()):
         for c, v in field.subfields:
-            if c == "d" and v and (m := _ISO_DATE.match(v)):
-                if (when := _date(int(m[1]), int(m[2]), int(m[3]))) is not None:
-                    dates.append(when)
+            if c == "d" and (when := parse_when(v, UTC, ISO_DAY + ANY_REST)) is not None:
+                dates.append(when)
     if dates:
         return min(dates)
-    entered = f008[0:6]
-    if len(entered) == 6 and entered.isascii() and entered.isdigit():
-        yy = int(entered[0:2])
-        when = _date((2000 if yy < 70 else 1900) + yy, int(entered[2:4]), int(entered[4:6]))
-        if when is not None:
-            return when
-    stamp = f005[0:14]
-    if len(stamp) == 14 and stamp.isascii() and stamp.isdigit():
-        parts = (int(stamp[0:4]), int(stamp[4:6]), int(stamp[6:8]), int(stamp[8:10]),
-                 int(stamp[10:12]), int(stamp[12:14]))
-        return _date(*parts)
-    return None
+    return (parse_when(f008[0:6], UTC, _DATE_ENTERED)
+            or parse_when(f005[0:14], UTC, _LATEST_CHANGE))
 
 
 def _links(fields) -> tuple[str | None, str | None]:

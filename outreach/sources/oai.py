@@ -12,13 +12,13 @@ other OAI error, and a page that is not OAI-PMH XML, ends the harvest with Sourc
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from outreach.sources.base import HarvestState, SourceUnreadable
+from outreach.sources.dates import CLOCK, FRACTION, ISO_DAY, ZONE, parse_when
 from outreach.sources.fetch import get, is_url, mask_url, read_chunks
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -52,26 +52,9 @@ class OaiRecord:
 def parse_datestamp(text: str | None, tz=UTC) -> datetime | None:  # noqa: ANN001
     """OAI datestamps are UTC (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ); a bare date is taken in `tz`
     (the library's day). Anything else: None."""
-    text = (text or "").strip()
-    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?"
-                         r"(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?", text)
-    if not match:
-        return None
-    y, m, d, hh, mm, ss, zone = match.groups()
-    try:
-        if hh is None:
-            return datetime(int(y), int(m), int(d), tzinfo=tz).astimezone(UTC)
-        when = datetime(int(y), int(m), int(d), int(hh), int(mm), int(ss or 0))
-    except ValueError:
-        return None
-    if zone and zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace(":", "")
-        from datetime import timedelta, timezone
-
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        return when.replace(tzinfo=timezone(sign * offset)).astimezone(UTC)
-    return when.replace(tzinfo=UTC)
+    when = (parse_when(text, tz, ISO_DAY, earliest=1)
+            or parse_when(text, UTC, ISO_DAY + CLOCK + FRACTION + ZONE, earliest=1))
+    return None if when is None else when.astimezone(UTC)
 
 
 def identifier_tail(identifier: str) -> str:

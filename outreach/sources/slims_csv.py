@@ -25,6 +25,7 @@ from pathlib import Path
 from outreach.config import get_settings
 from outreach.sources.base import Item, RecordError, SourceUnreadable, TitleRecord
 from outreach.sources.csvfiles import normalise_header, open_csv
+from outreach.sources.dates import ANY_REST, DAY_MONTH_YEAR, ISO_DATE_TIME, ISO_DAY, parse_when
 from outreach.sources.isbn import normalize_isbn
 from outreach.sources.oai_records import split_title
 
@@ -65,8 +66,6 @@ ALIASES = {
     "tanggal pemesanan": "order_date", "order date": "order_date",
 }
 _MULTI = re.compile(r"<([^<>]*)>")
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
-_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 
 
 def multi(value: str | None) -> list[str]:
@@ -81,18 +80,7 @@ def multi(value: str | None) -> list[str]:
 
 def parse_date(value: str | None, tz) -> datetime | None:  # noqa: ANN001
     """SLiMS writes 2026-02-10 or 2026-02-10 08:30:00; Excel may have made it 10/02/2026."""
-    value = (value or "").strip()
-    try:
-        if m := _DATE.match(value):
-            y, mo, d, hh, mm, ss = m.groups()
-            when = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
-        elif m := _DMY.fullmatch(value):
-            when = datetime(int(m[3]), int(m[2]), int(m[1]))
-        else:
-            return None
-    except ValueError:
-        return None
-    return when.replace(tzinfo=tz) if when.year >= 1900 else None
+    return parse_when(value, tz, ISO_DATE_TIME + ANY_REST, DAY_MONTH_YEAR)
 
 
 def _columns(first: list[str], defaults: list[str]) -> tuple[list[str], bool]:
@@ -115,7 +103,7 @@ def _kind_of(path: Path) -> str | None:
         if "title" in named:
             return "biblio"
         return None
-    if len(first) >= 17 and _DATE.match(first[16].strip() or "x"):
+    if len(first) >= 17 and re.match(ISO_DAY, first[16].strip()):  # the shape, even 0000-00-00
         return "items"
     return "biblio" if len(first) in (18, 19) else None
 

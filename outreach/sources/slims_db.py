@@ -21,7 +21,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from sqlalchemy.pool import NullPool
 
 from outreach.config import get_settings
 from outreach.sources.base import Item, RecordError, SourceUnreadable, TitleRecord
+from outreach.sources.dates import ANY_REST, ISO_DATE_TIME, parse_when
 from outreach.sources.fetch import mask_url
 from outreach.sources.isbn import normalize_isbn
 from outreach.sources.oai_records import split_title
@@ -132,20 +133,8 @@ def fix_mojibake(value: str | None) -> str | None:
 
 
 def _when(value: Any, tz) -> datetime | None:  # noqa: ANN001
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        when = value
-    elif isinstance(value, date):
-        when = datetime(value.year, value.month, value.day)
-    else:
-        try:
-            when = datetime.fromisoformat(str(value).strip()[:19])
-        except ValueError:
-            return None
-    if when.year < 1900:
-        return None
-    return when.replace(tzinfo=tz) if when.tzinfo is None else when
+    """A DATE/DATETIME column: a value from the driver, or its text in a dump."""
+    return parse_when(value, tz, ISO_DATE_TIME + ANY_REST)
 
 
 def _text(value: Any) -> str | None:

@@ -32,7 +32,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -49,8 +49,8 @@ from outreach.platforms.base import (
     Platform,
     Published,
     PublishError,
+    RecentPost,
 )
-from outreach.platforms.graph import same_text
 from outreach.platforms.http import BaseURLAdapter, mask_secrets, register_secrets
 from outreach.platforms.instagram import InstagramPlatform
 from outreach.platforms.instagram_private import client as errors
@@ -311,25 +311,15 @@ class InstagramPrivatePlatform(Platform):
                          extra={"ig_media_id": str(media.id)})
 
     # -- reconcile --------------------------------------------------------------------------
-    def find_existing(self, delivery: Delivery) -> Published | None:
-        try:
-            return self._find(delivery)
-        except PublishError as exc:
-            raise PublishError(ErrorKind.unknown_outcome, exc.message) from None
-
-    def _find(self, delivery: Delivery) -> Published | None:
+    def recent_posts(self, delivery: Delivery) -> list[RecentPost]:
         cl = self.client
         medias = self.call(lambda: cl.user_medias_v1(cl.user_id, amount=RECENT),
                            publishing=False, action="looking for the post")
         if self.last_status != 200:  # user_medias_v1 logs a failed read and returns nothing
             raise PublishError(ErrorKind.unknown_outcome, "Instagram did not show the account's "
                                "recent posts, so it cannot be told whether the post exists.")
-        since = (delivery.created_at or delivery.scheduled_at) - timedelta(minutes=5)
-        for media in medias:
-            taken = getattr(media, "taken_at", None)
-            if same_text(media.caption_text, delivery.text) and (taken is None or taken >= since):
-                return self._published(media)
-        return None
+        return [RecentPost(media.caption_text, getattr(media, "taken_at", None),
+                           self._published(media)) for media in medias]
 
     # -- metrics ----------------------------------------------------------------------------
     def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
