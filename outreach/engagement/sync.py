@@ -12,7 +12,12 @@ Rules that keep it honest and inside the platforms' limits:
 
 - a post missing from two successful answers in a row is marked removed (`removed_at`) and no
   longer polled; a failed call proves nothing (one miss may be a sub-request that failed, so a
-  miss is checked again after `RECHECK`);
+  miss is checked again after `RECHECK`), and neither does a post the platform says it could not
+  read this time (`metrics_unread`: read again after `RETRY`, no miss counted);
+- figures the platform withheld (insights of a post seen by few people, a Page under 100 likes,
+  a token without the insights permission) leave the rest of the snapshot standing; why is kept
+  on the delivery (`last_error`, kind `metrics_partial`, shown on its page) and in the pass's
+  `notes`;
 - a rate-limited account stops until the reset the platform gave, and so does an account whose
   metrics window says "0 left" (no call is wasted on a certain 429); an account that is not
   healthy (needs reconnect, paused) is not polled;
@@ -54,6 +59,7 @@ RETRY = timedelta(minutes=15)  # after a failed call
 RECHECK = timedelta(minutes=10)  # after a post was missing from one answer
 RATE_FALLBACK = timedelta(minutes=15)  # a rate limit without a reset time
 BATCHES_PER_PASS = 50  # per account; the rest waits for the next pass (`more`)
+PARTIAL = "metrics_partial"  # Delivery.last_error_kind: some figures withheld, see last_error
 COMMENT_FETCHES_PER_PASS = 100  # per account; comment calls are one per post
 
 
@@ -67,6 +73,8 @@ class SyncResult:
     questions: int = 0
     waiting: list[str] = field(default_factory=list)  # accounts waiting for a rate limit
     errors: list[str] = field(default_factory=list)  # plain words, for people
+    # Figures a platform withheld or could not give this time (plain words, per account).
+    notes: list[str] = field(default_factory=list)
     more: bool = False  # due work remains that this pass did not reach
 
     def merge(self, other: SyncResult) -> None:
@@ -74,6 +82,7 @@ class SyncResult:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.waiting += other.waiting
         self.errors += other.errors
+        self.notes += other.notes
         self.more = self.more or other.more
 
 
@@ -154,9 +163,13 @@ def _postpone(session: Session, account_id: int, ids: list[int], until: datetime
 
 
 def _record(session: Session, claimed: list[tuple], found: dict[str, dict], now: datetime,
-            settings: Settings, result: SyncResult) -> list[tuple[int, str, int, int]]:
-    """Append the snapshots, set the next times, count misses. Returns (id, remote_id,
-    comments_seen, comments now) of the posts whose comment count grew."""
+            settings: Settings, result: SyncResult, client: Platform | None = None
+            ) -> list[tuple[int, str, int, int]]:
+    """Append the snapshots, set the next times, count misses, keep the platform's notes.
+    Returns (id, remote_id, comments_seen, comments now) of the posts whose comment count
+    grew."""
+    notes = client.metrics_notes if client is not None else {}
+    unread = client.metrics_unread if client is not None else frozenset()
     steps = settings.sync_steps
     conn = session.connection()
     present = [r for r in claimed if str(r[1]) in found]
@@ -177,8 +190,13 @@ def _record(session: Session, claimed: list[tuple], found: dict[str, dict], now:
             [{"did": r[0], "sid": snapshot_ids[r[0]], "nxt": next_sync(r[2], now, steps),
               **figures(found[str(r[1])])} for r in present])
         result.snapshots += len(present)
+        _keep_notes(conn, present, notes)
     for r in claimed:
         if str(r[1]) in found:
+            continue
+        if str(r[1]) in unread:  # the platform could not say this time: no proof of anything
+            conn.execute(update(Delivery).where(Delivery.id == r[0]).values(
+                next_sync_at=now + RETRY))
             continue
         if (r[4] or 0) + 1 >= 2:  # missing from two successful answers: deleted there
             conn.execute(update(Delivery).where(Delivery.id == r[0]).values(
@@ -197,6 +215,34 @@ def _record(session: Session, claimed: list[tuple], found: dict[str, dict], now:
         if isinstance(count, int) and count > 0 and count != (r[3] or 0):
             grown.append((r[0], str(r[1]), r[3] or 0, count))
     return grown
+
+
+def _keep_notes(conn, present: list[tuple], notes) -> None:  # noqa: ANN001 - a Connection
+    """Why some figures of a post are missing, on the delivery (its page shows `last_error`);
+    cleared once the platform gives them all again. Only a published delivery's own note is
+    touched (kind `metrics_partial` or none)."""
+    noted = [{"did": r[0], "note": notes[str(r[1])]} for r in present if str(r[1]) in notes]
+    if noted:
+        conn.execute(
+            update(Delivery).where(Delivery.id == bindparam("did"),
+                                   or_(Delivery.last_error_kind.is_(None),
+                                       Delivery.last_error_kind == PARTIAL))
+            .values(last_error=bindparam("note"), last_error_kind=PARTIAL)
+            .execution_options(synchronize_session=False), noted)
+    clear = [r[0] for r in present if str(r[1]) not in notes]
+    if clear:
+        conn.execute(update(Delivery).where(Delivery.id.in_(clear),
+                                            Delivery.last_error_kind == PARTIAL)
+                     .values(last_error=None, last_error_kind=None))
+
+
+def _summarise_notes(account: Account, notes, result: SyncResult) -> None:  # noqa: ANN001
+    """One line per distinct note of the account (for the log and the CLI)."""
+    counts: dict[str, int] = {}
+    for note in notes.values():
+        counts[note] = counts.get(note, 0) + 1
+    for note, n in counts.items():
+        result.notes.append(f"{account.platform} {account.name}: {n} post(s): {note}")
 
 
 def _stop_for_rate(session: Session, account: Account, claimed_ids: list[int],
@@ -259,7 +305,8 @@ def sync_account(account_id: int, settings: Settings, now: datetime,
                 _postpone(session, account_id, ids, now + timedelta(days=1))
                 result.errors.append(f"{account.platform} {account.name}: {exc}")
                 break
-            grown = _record(session, claimed, found, now, settings, result)
+            grown = _record(session, claimed, found, now, settings, result, client)
+            _summarise_notes(account, client.metrics_notes, result)
             if comments_supported and grown and comment_budget > 0:
                 fetched, comments_supported = _comments(session, client, account, grown[
                     :comment_budget], settings, result)
@@ -358,6 +405,8 @@ def sync_due(settings: Settings | None = None) -> bool:
                  result.snapshots, result.removed, result.comments, len(result.errors))
     for error in result.errors:
         log.warning("engagement: %s", error)
+    for note in result.notes:
+        log.info("engagement: %s", note)
     return result.more
 
 

@@ -51,6 +51,8 @@ class InstagramPlatform(GraphPlatform):
     name = "instagram"
     label = "Instagram"
     withdrawn_metrics = WITHDRAWN
+    insights = INSIGHTS
+    insights_permission = "instagram_manage_insights"
     # https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media
     limits = Limits(
         max_text=2200,  # caption
@@ -66,7 +68,7 @@ class InstagramPlatform(GraphPlatform):
         max_hashtags=5,  # Instagram's 2025-12 cap; OUTREACH_INSTAGRAM_MAX_HASHTAGS changes it
         max_alt_text=1000,
         max_mentions=20,
-        metrics_batch=BATCH_MAX,
+        metrics_batch=BATCH_MAX // 2,  # two sub-requests per post in one Graph batch
         links_clickable=False,
     )
     secret_fields = ("access_token",)
@@ -344,35 +346,22 @@ class InstagramPlatform(GraphPlatform):
         return sorted(found, key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
 
     # -- metrics ----------------------------------------------------------------------------
-    # fetch_metrics: GraphPlatform's, with the two steps below.
-    def _learn_withdrawn(self, media_id: str, withdrawn: set[str]) -> None:
-        """Ask each insights metric alone for one post: those refused are withdrawn."""
-        asked = [m for m in INSIGHTS.values() if m not in withdrawn]
-        answers = self.batch([f"{media_id}/insights?metric={m}" for m in asked])
-        for metric, (code, body) in zip(asked, answers, strict=True):
-            if code != 200 and _error(body).get("code") == 100:
-                log.warning("Instagram no longer provides the metric %s; it is left out.", metric)
-                withdrawn.add(metric)
+    # fetch_metrics: GraphPlatform's, with the media's own counts (like_count, comments_count)
+    # and its insights in two sub-requests: insights need instagram_manage_insights and enough
+    # viewers ("(#10) Not enough viewers for the media to show insights",
+    # https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights),
+    # the counts do not.
+    def _fields_url(self, media_id: str) -> str:
+        return f"{media_id}?fields=like_count,comments_count"
 
-    def _metrics_round(self, ids: list[str], withdrawn: set[str],
-                       result: dict[str, Metrics]) -> list[str]:
-        metrics = [m for m in INSIGHTS.values() if m not in withdrawn]
-        answers = self.batch([f"{i}/insights?metric={','.join(metrics)}" for i in ids])
-        refused = []
-        for media_id, (code, body) in zip(ids, answers, strict=True):
-            if code == 200 and isinstance(body, dict):
-                values = {item.get("name"): (item.get("values") or [{}])[-1].get("value")
-                          for item in body.get("data", [])}
-                result[media_id] = {ours: _int(values.get(theirs))
-                                    for ours, theirs in INSIGHTS.items()}
-                result[media_id]["clicks"] = None
-            elif _error(body).get("code") == 100 and _error(body).get("error_subcode") != 33:
-                refused.append(media_id)
-        return refused
-
-
-def _error(body: object) -> dict:
-    return (body.get("error") or {}) if isinstance(body, dict) else {}
+    def _figures(self, fields: dict, values: dict | None) -> Metrics:
+        values = values or {}
+        figures: Metrics = {ours: _int(values.get(theirs)) for ours, theirs in INSIGHTS.items()}
+        for ours, field in (("likes", "like_count"), ("comments", "comments_count")):
+            if figures[ours] is None:
+                figures[ours] = _int(fields.get(field))
+        figures["clicks"] = None
+        return figures
 
 
 def _int(value: object) -> int | None:

@@ -33,6 +33,7 @@ from outreach.sandbox.graph import (
     graph_time,
     insights_body,
     invalid_param,
+    lacks,
     listing,
     missing_object,
     modifier,
@@ -56,11 +57,15 @@ INSIGHTS = ("post_media_view", "post_total_media_view_unique", "post_clicks",
 WITHDRAWN = ("post_impressions", "post_impressions_unique", "post_impressions_organic")
 REACTIONS = ("like", "love", "care", "wow", "haha", "sad", "angry")
 MAX_MESSAGE = 63206
+# The Page's likes (POST /_sandbox/options {"facebook.page_likes": 40}: a Page under 100 likes,
+# whose posts have no insights).
+PAGE_LIKES = 1000.0
 POST_ID = r"(\d+_\d+)"
 
 
 def install(app: FastAPI, state: SandboxState) -> None:
-    state.register("facebook", limits=LIMITS, metrics=page_post_metrics)
+    state.register("facebook", limits=LIMITS, metrics=page_post_metrics,
+                   options={"facebook.page_likes": PAGE_LIKES})
     state.extras["facebook"].clear()
 
 
@@ -207,6 +212,16 @@ def _insights(ctx: Ctx, post: SandboxPost, metrics: list[str]) -> dict:
     known = set(INSIGHTS) - withdrawn
     if not metrics or any(m not in known for m in metrics):
         raise GraphError(400, 100, "(#100) The value must be a valid insights metric")
+    # Insights need the read_insights permission and a Page with 100 or more likes
+    # (https://developers.facebook.com/docs/graph-api/reference/insights, Permissions and
+    # Limitations). The permission error is #200 ("API Permission", error-handling guide); the
+    # small Page's is subcode 2874008 (https://developers.facebook.com/docs/pages-api/error-codes).
+    if lacks(ctx, "read_insights"):
+        raise GraphError(403, 200, "(#200) The read_insights permission is required to read "
+                         "this Page's insights")
+    if ctx.state.options.get("facebook.page_likes", PAGE_LIKES) < 100:
+        raise GraphError(400, 100, "Facebook Page insights are only available for Pages with "
+                         "at least 100 likes", subcode=2874008)
     values = ctx.state.metrics(post)
     out = {}
     for name in metrics:

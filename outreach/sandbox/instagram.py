@@ -32,6 +32,7 @@ from outreach.sandbox.graph import (
     graph_time,
     insights_body,
     invalid_param,
+    lacks,
     listing,
     missing_object,
     parse_fields,
@@ -50,10 +51,14 @@ LIMITS = {
     "instagram.comments": (10**6, 3600),
     "instagram.calls": USAGE_LIMITS["instagram.calls"],
 }
-OPTIONS = {"instagram.processing_seconds": 0.3}  # how long a container stays IN_PROGRESS
+# How long a container stays IN_PROGRESS; the reach under which a media has no insights
+# ("Not enough viewers"; 0: off).
+OPTIONS = {"instagram.processing_seconds": 0.3, "instagram.min_viewers": 0.0}
 INSIGHTS = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions")
 WITHDRAWN = ("impressions", "plays", "video_views")  # deprecated in 2025
 MAX_BYTES = 8 * 1024 * 1024
+MEDIA_FIELDS = {"like_count", "comments_count", "caption", "timestamp", "permalink",
+                "media_type", "comments"}
 MAX_CAPTION = 2200
 STATUS_TEXT = {
     "IN_PROGRESS": "In Progress: Media is still being processed.",
@@ -251,6 +256,8 @@ async def get_object(ctx: Ctx, object_id: str):
         facebook = [p for p in state.posts.values() if p.id.startswith(object_id + "_")]
         if facebook:
             return {"id": object_id, "name": f"Sandbox Page {object_id}"}, object_id
+    if set(fields) & MEDIA_FIELDS:  # a media that is not (or no longer) there: #100/33
+        raise missing_object(object_id)
     return {"id": object_id, "username": f"sandbox_{object_id}"}, object_id
 
 
@@ -343,7 +350,16 @@ async def insights(ctx: Ctx, media_id: str):
         if not metrics or bad:
             raise invalid_param(f"metric[{metrics.index(bad[0]) if bad else 0}] must be one "
                                 f"of the following values: {', '.join(sorted(known))}")
+        # https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights
+        # needs instagram_manage_insights (else "(#10) Application does not have permission for
+        # this action"), and a media seen by too few people answers "(#10) Not enough viewers
+        # for the media to show insights" (Limitations).
+        if lacks(ctx, "instagram_manage_insights"):
+            raise GraphError(403, 10, "(#10) Application does not have permission for this "
+                             "action")
         values = ctx.state.metrics(post)
+        if values["reach"] < ctx.state.options.get("instagram.min_viewers", 0):
+            raise GraphError(400, 10, "(#10) Not enough viewers for the media to show insights")
     return insights_body(media_id, {m: values[m] for m in metrics}), post.account
 
 
