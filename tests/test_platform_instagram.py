@@ -132,3 +132,15 @@ def test_a_deleted_media_is_left_out(sandbox_env, ig, tmp_path):
                                    alt_text=["x"])).remote_id
     result = ig.fetch_metrics([media_id, "18000000000099999"])
     assert set(result) == {media_id} and not ig.metrics_unread  # #100/33: gone
+
+
+@pytest.mark.parametrize("subcode", [2207003, 2207052])
+def test_image_fetch_errors_are_retried_later(sandbox_env, ig, tmp_path, subcode):
+    fault(sandbox_env, endpoint="instagram.create_container", mode="status", status=400,
+          subcode=subcode)
+    d = delivery("instagram", "Unduh gagal", media=[jpeg(tmp_path)], alt_text=["x"])
+    with pytest.raises(PublishError) as caught:
+        ig.publish(d)
+    assert caught.value.kind == ErrorKind.transient and str(subcode) in caught.value.code
+    assert sandbox_env.state()["instagram"] == []
+    assert ig.publish(d).remote_id  # the next attempt goes through

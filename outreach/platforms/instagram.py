@@ -43,6 +43,9 @@ MENTION = re.compile(r"(?<!\w)@[\w.]+")
 INSIGHTS = {"views": "views", "reach": "reach", "likes": "likes", "comments": "comments",
             "shares": "shares", "saves": "saved"}
 WITHDRAWN: dict[str, set[str]] = {}  # process-wide, per Graph URL
+# Container errors worth retrying (error-codes page): 2207003 the image took too long to
+# download (code -2, is_transient), 2207052 the fetch failed (e.g. the address did not answer).
+FETCH_FAILED = (2207003, 2207052)
 QUOTA_WAIT = 3600.0  # the quota is a rolling 24 h: look again in an hour
 COMMENT_PAGES = 5  # pages of 50 comments read per post and sync
 
@@ -284,6 +287,10 @@ class InstagramPlatform(GraphPlatform):
                                 retry_after=QUOTA_WAIT, status=status, code="quota")
         if subcode in (2207027, 2207008):  # not ready yet / a temporary publishing error
             return PublishError(ErrorKind.transient, f"Instagram was not ready: {said}",
+                                status=status, code=str(subcode))
+        if subcode in FETCH_FAILED:  # Instagram could not fetch the image: try again later
+            return PublishError(ErrorKind.transient, "Instagram could not fetch the image from "
+                                f"this service's address ({said}); it will be tried again.",
                                 status=status, code=str(subcode))
         return super().rejected(code, subcode, said, status)
 
