@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -147,3 +148,12 @@ def test_a_failed_sub_request_is_unread_not_gone(sandbox_env, fb):
     assert len(result) == 1 and len(fb.metrics_unread) == 1  # kept, read again later
     (unread,) = fb.metrics_unread
     assert unread not in result and "read again" in fb.metrics_notes[unread]
+
+
+def test_connect_help_names_every_permission_the_service_uses():
+    from outreach.platforms.facebook import FacebookPlatform
+
+    [token] = [f for f in FacebookPlatform.credential_fields if f.name == "page_token"]
+    named = set(re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", token.help))
+    assert named == {"pages_manage_posts", "pages_read_engagement", "read_insights",
+                     "pages_read_user_content", "pages_manage_engagement"}

@@ -144,3 +144,14 @@ def test_image_fetch_errors_are_retried_later(sandbox_env, ig, tmp_path, subcode
     assert caught.value.kind == ErrorKind.transient and str(subcode) in caught.value.code
     assert sandbox_env.state()["instagram"] == []
     assert ig.publish(d).remote_id  # the next attempt goes through
+
+
+def test_connect_help_names_every_permission_the_service_uses():
+    import re
+
+    from outreach.platforms.instagram import InstagramPlatform
+
+    [token] = [f for f in InstagramPlatform.credential_fields if f.name == "access_token"]
+    named = set(re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", token.help))
+    assert named == {"instagram_basic", "instagram_content_publish", "pages_read_engagement",
+                     "instagram_manage_insights", "instagram_manage_comments"}

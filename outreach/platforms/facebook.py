@@ -74,8 +74,12 @@ class FacebookPlatform(GraphPlatform):
         CredentialField("page_id", "ID Halaman (Page ID)", secret=False,
                         help="Angka di Halaman Facebook: Tentang → Transparansi Halaman."),
         CredentialField("page_token", "Token akses Halaman (Page access token)",
-                        help="Token Halaman berumur panjang, dengan izin pages_manage_posts "
-                             "dan pages_read_engagement."),
+                        # Publishing: pages_manage_posts; figures: pages_read_engagement,
+                        # read_insights; comments: pages_read_user_content,
+                        # pages_manage_engagement (Page feed, insights and comments reference).
+                        help="Token Halaman berumur panjang, dengan izin pages_manage_posts, "
+                             "pages_read_engagement, read_insights, pages_read_user_content "
+                             "dan pages_manage_engagement."),
     )
     token_field = "page_token"
     reconcile_fields: ClassVar[str] = "id,message,created_time,permalink_url"

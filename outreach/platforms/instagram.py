@@ -81,8 +81,13 @@ class InstagramPlatform(GraphPlatform):
                              "(angka, dari Graph API: "
                              "/{page-id}?fields=instagram_business_account)."),
         CredentialField("access_token", "Token akses (access token)",
-                        help="Token dengan izin instagram_basic dan "
-                             "instagram_content_publish."),
+                        # Publishing: instagram_basic, instagram_content_publish,
+                        # pages_read_engagement (content-publishing page); figures:
+                        # instagram_manage_insights (insights page); comments:
+                        # instagram_manage_comments (ig-media comments reference).
+                        help="Token dengan izin instagram_basic, instagram_content_publish, "
+                             "pages_read_engagement, instagram_manage_insights dan "
+                             "instagram_manage_comments."),
     )
     token_field = "access_token"
     poll_interval = 0.25  # seconds before the second status check; doubles up to 4 s
