@@ -6,10 +6,11 @@ the same on X within X's real window (900 calls / 15 min per user: the sync stop
 with no 429).
 
 The sandbox runs as its own process, seeded with the posts (published a minute ago: their first
-snapshot, before anyone commented, so the figure is the metric sync alone; comment fetching adds
-one call per post whose comment count changed, within a budget per pass, and is counted in its
-own column), so its CPU is not counted here. The deliveries are bulk-inserted into a fresh SQLite
-database.
+snapshot, before anyone commented, so the figure is the metric sync alone; on Facebook and
+Instagram new comments ride in the same batches, so their "comment calls" stay 0 unless a post
+has more new comments than one batch answer holds; elsewhere one call per post whose comment
+count changed, within a budget per pass), so its CPU is not counted here. The deliveries are
+bulk-inserted into a fresh SQLite database.
 
 Run: `python -m bench engagement_sync` (or standalone `python -m bench.engagement_sync`);
 `--quick` for 10,000 deliveries.

@@ -266,3 +266,19 @@ def test_after_31_days_low_reach_media_and_a_page_without_insights_keep_every_po
             in d.last_error
     assert any("100 likes" in n for n in notes) and any("Not enough viewers" in n for n in notes)
     assert set(fb + ig) == set(remote)
+
+
+def test_graph_comments_ride_in_the_metrics_batches(db_url, sandbox_env):
+    from outreach.sandbox.comments import comments_of
+
+    seed(sandbox_env, "facebook", 30, age=timedelta(hours=6))
+    seed(sandbox_env, "instagram", 30, age=timedelta(hours=6))
+    clock(sandbox_env, frozen=True)
+    result = sync_pass(load_settings())
+    calls = sandbox_env.state()["calls"]
+    state = sandbox_env.sandbox
+    made = sum(len(comments_of(state, p, "comments")) for p in state.posts.values())
+    assert made > 0 and result.comments == made and not result.errors
+    # Only the metric batches: ⌈2·30/50⌉ each, and no comment call of their own.
+    assert calls["graph.batch"] == 4 and result.calls == 4 and result.comment_calls == 0
+    assert "facebook.comments" not in calls and "instagram.comments" not in calls

@@ -60,7 +60,7 @@ RECHECK = timedelta(minutes=10)  # after a post was missing from one answer
 RATE_FALLBACK = timedelta(minutes=15)  # a rate limit without a reset time
 BATCHES_PER_PASS = 50  # per account; the rest waits for the next pass (`more`)
 PARTIAL = "metrics_partial"  # Delivery.last_error_kind: some figures withheld, see last_error
-COMMENT_FETCHES_PER_PASS = 100  # per account; comment calls are one per post
+COMMENT_FETCHES_PER_PASS = 100  # posts per account and pass whose new comments are fetched
 
 
 @dataclass
@@ -341,32 +341,40 @@ def _failed(session: Session, account: Account, ids: list[int], exc: PublishErro
 def _comments(session: Session, client: Platform, account: Account,
               grown: list[tuple[int, str, int, int]], settings: Settings,
               result: SyncResult) -> tuple[int, bool]:
-    """Fetch the new comments of posts whose count grew. Returns (calls made, supported?)."""
-    calls = 0
+    """Fetch the new comments of posts whose count grew, all at once (`fetch_comments_many`:
+    Graph already has them from the metrics batch). Returns (posts handled, supported?)."""
+    sinces = [feedback.latest_comment_at(session, did) for did, *_ in grown]
+    # One `since` for all: the earliest (None when a post has none yet); comments already
+    # stored are skipped by store_comments.
+    since = None if any(s is None for s in sinces) else min(sinces)
+    before = client.requests_made
+    try:
+        found = client.fetch_comments_many([rid for _, rid, _, _ in grown], since=since)
+    except NotImplementedError:
+        return len(grown), False
+    except PublishError as exc:
+        # The counts stay behind, so the comments are fetched at the next snapshot.
+        where = f"{account.platform} {account.name}: comments"
+        if exc.kind == ErrorKind.rate_limited:
+            result.waiting.append(f"{where}: {exc.message}")
+        else:
+            result.errors.append(f"{where}: {exc.message}")
+        return len(grown), True
+    finally:
+        after = client.requests_made
+        result.comment_calls += (after - before) if before is not None and after is not None \
+            else len(grown)
     for delivery_id, remote_id, _seen, count in grown:
-        since = feedback.latest_comment_at(session, delivery_id)
-        try:
-            calls += 1
-            result.comment_calls += 1
-            comments = client.fetch_comments(remote_id, since=since)
-        except NotImplementedError:
-            return calls, False
-        except PublishError as exc:
-            # The count stays behind, so the comments are fetched at the next snapshot.
-            where = f"{account.platform} {account.name}: comments"
-            if exc.kind == ErrorKind.rate_limited:
-                result.waiting.append(f"{where}: {exc.message}")
-            else:
-                result.errors.append(f"{where}: {exc.message}")
-            return calls, True
+        if remote_id not in found:
+            continue
         added, questions = feedback.store_comments(session, delivery_id, account.platform,
-                                                   comments, settings)
+                                                   found[remote_id], settings)
         session.execute(update(Delivery).where(Delivery.id == delivery_id)
                         .values(comments_seen=count))
         session.commit()
         result.comments += added
         result.questions += questions
-    return calls, True
+    return len(grown), True
 
 
 def _keep_rate_state(session: Session, account: Account, client: Platform,

@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 INSIGHTS = {"views": "post_media_view", "reach": "post_total_media_view_unique",
             "clicks": "post_clicks"}
 COMMENT_PAGES = 5  # pages of 100 comments read per post and sync
+COMMENT_FIELDS = "id,message,created_time,from,parent,permalink_url"
+COMMENTS_WITH_METRICS = 50  # newest comments read with each metrics reading
 # Process-wide: metrics the platform refused (#100); not asked again until restart.
 WITHDRAWN: dict[str, set[str]] = {}
 
@@ -201,7 +203,7 @@ class FacebookPlatform(GraphPlatform):
                 lambda extra=extra: self.api.get_connection(
                     object_id=str(remote_id), connection="comments", filter="stream",
                     order="reverse_chronological", limit=100,
-                    fields="id,message,created_time,from,parent,permalink_url", **extra),
+                    fields=COMMENT_FIELDS, **extra),
                 publishing=False, action="reading comments")
             older = False
             for item in answer.get("data", []):
@@ -209,17 +211,20 @@ class FacebookPlatform(GraphPlatform):
                 if since is not None and created is not None and created < since:
                     older = True
                     continue
-                author = item.get("from") or {}  # absent unless the Page token may see it
-                found.append(Comment(
-                    remote_id=str(item["id"]), text=item.get("message") or "",
-                    created_at=created, author_id=author.get("id"),
-                    author_handle=author.get("name"), url=item.get("permalink_url"),
-                    parent_id=(item.get("parent") or {}).get("id"),
-                    own=str(author.get("id")) == str(self.page_id)))
+                found.append(self._comment(item))
             after = ((answer.get("paging") or {}).get("cursors") or {}).get("after")
             if older or not after or not (answer.get("paging") or {}).get("next"):
                 break
         return sorted(found, key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
+
+    def _comment(self, item: dict) -> Comment:
+        author = item.get("from") or {}  # absent unless the Page token may see it
+        return Comment(
+            remote_id=str(item["id"]), text=item.get("message") or "",
+            created_at=graph_time(item.get("created_time")), author_id=author.get("id"),
+            author_handle=author.get("name"), url=item.get("permalink_url"),
+            parent_id=(item.get("parent") or {}).get("id"),
+            own=str(author.get("id")) == str(self.page_id))
 
     # -- metrics ----------------------------------------------------------------------------
     # fetch_metrics: GraphPlatform's, with the post's fields and its insights in two
@@ -227,8 +232,11 @@ class FacebookPlatform(GraphPlatform):
     # need read_insights and a Page with 100 or more likes; reactions, comments and shares
     # do not).
     def _fields_url(self, post_id: str) -> str:
+        # The newest comments (replies too: filter stream, whose total counts them) ride along,
+        # so the sync reads new comments without calls of its own.
         return (f"{post_id}?fields=shares,reactions.summary(total_count).limit(0),"
-                "comments.summary(total_count).limit(0)")
+                "comments.filter(stream).order(reverse_chronological).summary(total_count)"
+                f".limit({COMMENTS_WITH_METRICS}){{{COMMENT_FIELDS}}}")
 
     def _figures(self, fields: dict, values: dict | None) -> Metrics:
         return _metrics(fields, values or {})

@@ -21,6 +21,7 @@ from pyfacebook.exceptions import FacebookError
 
 from outreach.platforms.base import (
     DEFAULT_TIMEOUT,
+    Comment,
     ErrorKind,
     MediaURL,
     Metrics,
@@ -262,9 +263,39 @@ class GraphPlatform(Platform):
                             self.label, metric)
                 withdrawn.add(metric)
 
+    # -- comments riding with the metrics -----------------------------------------------------
+    def _comment(self, item: dict) -> Comment:
+        """One comment of Graph's answer as ours."""
+        raise NotImplementedError
+
     def _remember_comments(self, remote_id: str, fields: dict) -> dict:
-        """Hook for comments that ride in the fields answer (see `fetch_comments_many`)."""
+        """Keep the newest comments that came with the post's fields (a `comments{...}` field
+        expansion in the metrics batch), so `fetch_comments_many` needs no call of its own:
+        (comments, whether that was all of them)."""
+        answer = fields.get("comments")
+        if isinstance(answer, dict) and isinstance(answer.get("data"), list):
+            comments = [self._comment(item) for item in answer["data"]
+                        if isinstance(item, dict) and item.get("id")]
+            complete = not (answer.get("paging") or {}).get("next")
+            self._comments_seen[remote_id] = (comments, complete)
         return fields
+
+    def fetch_comments_many(self, remote_ids: list[str], since: datetime | None = None
+                            ) -> dict[str, list[Comment]]:
+        """Comments of several posts: those the last metrics batch brought along when they
+        reach back to `since` (or are all of them), else `fetch_comments` for that post."""
+        found: dict[str, list[Comment]] = {}
+        for remote_id in (str(i) for i in remote_ids):
+            comments, complete = self._comments_seen.pop(remote_id, ([], False))
+            oldest = min((c.created_at for c in comments if c.created_at), default=None)
+            if complete or (since is not None and oldest is not None and oldest <= since):
+                found[remote_id] = sorted(
+                    (c for c in comments if since is None or c.created_at is None
+                     or c.created_at >= since),
+                    key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
+            else:
+                found[remote_id] = self.fetch_comments(remote_id, since=since)
+        return found
 
     def __init__(
         self,
@@ -290,6 +321,7 @@ class GraphPlatform(Platform):
                           secrets=self._secrets)
         self.api.session.hooks["response"].append(self._remember)
         self.last_status: int | None = None
+        self._comments_seen: dict[str, tuple[list[Comment], bool]] = {}
         self.usage: float = 0.0
         self._regain_minutes: float | None = None
         self._slow_until: float | None = None

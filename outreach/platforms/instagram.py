@@ -48,6 +48,8 @@ WITHDRAWN: dict[str, set[str]] = {}  # process-wide, per Graph URL
 FETCH_FAILED = (2207003, 2207052)
 QUOTA_WAIT = 3600.0  # the quota is a rolling 24 h: look again in an hour
 COMMENT_PAGES = 5  # pages of 50 comments read per post and sync
+COMMENT_PAGE = 50
+COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id"
 
 
 class InstagramPlatform(GraphPlatform):
@@ -337,20 +339,14 @@ class InstagramPlatform(GraphPlatform):
             extra = {"after": after} if after else {}
             answer = self.call(
                 lambda extra=extra: self.api.get_connection(
-                    object_id=str(remote_id), connection="comments", limit=50,
-                    fields="id,text,timestamp,username,from,parent_id", **extra),
+                    object_id=str(remote_id), connection="comments", limit=COMMENT_PAGE,
+                    fields=COMMENT_FIELDS, **extra),
                 publishing=False, action="reading comments")
             for item in answer.get("data", []):
                 created = graph_time(item.get("timestamp"))
                 if since is not None and created is not None and created < since:
                     continue
-                author = item.get("from") or {}
-                handle = item.get("username") or author.get("username")
-                found.append(Comment(
-                    remote_id=str(item["id"]), text=item.get("text") or "", created_at=created,
-                    author_id=author.get("id"), author_handle=f"@{handle}" if handle else None,
-                    parent_id=item.get("parent_id"),
-                    own=str(author.get("id")) == str(self.ig_user)))
+                found.append(self._comment(item))
             paging = answer.get("paging") or {}
             after = (paging.get("cursors") or {}).get("after")
             if not after or not paging.get("next"):
@@ -364,7 +360,18 @@ class InstagramPlatform(GraphPlatform):
     # https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights),
     # the counts do not.
     def _fields_url(self, media_id: str) -> str:
-        return f"{media_id}?fields=like_count,comments_count"
+        # The newest comments ride along, so the sync reads them without calls of its own.
+        return (f"{media_id}?fields=like_count,comments_count,"
+                f"comments.limit({COMMENT_PAGE}){{{COMMENT_FIELDS}}}")
+
+    def _comment(self, item: dict) -> Comment:
+        author = item.get("from") or {}
+        handle = item.get("username") or author.get("username")
+        return Comment(
+            remote_id=str(item["id"]), text=item.get("text") or "",
+            created_at=graph_time(item.get("timestamp")), author_id=author.get("id"),
+            author_handle=f"@{handle}" if handle else None, parent_id=item.get("parent_id"),
+            own=str(author.get("id")) == str(self.ig_user))
 
     def _figures(self, fields: dict, values: dict | None) -> Metrics:
         values = values or {}

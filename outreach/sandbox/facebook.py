@@ -30,6 +30,7 @@ from outreach.sandbox.graph import (
     USAGE_LIMITS,
     Ctx,
     GraphError,
+    expansion,
     graph_time,
     insights_body,
     invalid_param,
@@ -259,6 +260,11 @@ def _fields(ctx: Ctx, post: SandboxPost, raw: str | None) -> dict:
                                         "reactions")
         elif name == "comments":
             out["comments"] = _summary(values["comments"], "comments")
+            limit, sub = expansion(mods)
+            if limit:  # comments{...} ride along (field expansion), newest first if asked
+                out["comments"].update(_comment_page(
+                    ctx, post, sub, min(limit, 100), None,
+                    modifier(mods, "order") == "reverse_chronological"))
         elif name == "insights":
             metric = modifier(mods, "metric") or ""
             out["insights"] = _insights(ctx, post, [m for m in metric.split(",") if m])
@@ -296,18 +302,31 @@ async def post_comments(ctx: Ctx, post_id: str):
         limit = max(1, min(100, int(ctx.params.get("limit", 25))))
     except ValueError:
         raise invalid_param("Param limit must be a number") from None
-    fields = parse_fields(ctx.params.get("fields") or "id,message,created_time")
-    unknown = set(fields) - {"id", "message", "created_time", "from", "parent", "permalink_url",
-                             "like_count"}
+    with ctx.state.lock:
+        post = _post(ctx, post_id)
+    return _comment_page(ctx, post, ctx.params.get("fields"), limit, ctx.params.get("after"),
+                         ctx.params.get("order") == "reverse_chronological"), None
+
+
+COMMENT_FIELDS = {"id", "message", "created_time", "from", "parent", "permalink_url",
+                  "like_count"}
+
+
+def _comment_page(ctx: Ctx, post: SandboxPost, raw_fields: str | None, limit: int,
+                  after: str | None, newest_first: bool) -> dict:
+    """One page of a post's comments, as `GET /{post}/comments` and the `comments{...}` field
+    expansion of `GET /{post}` give it."""
+    fields = parse_fields(raw_fields or "id,message,created_time")
+    unknown = set(fields) - COMMENT_FIELDS
     if unknown:
         raise invalid_param(f"Tried accessing nonexisting field ({sorted(unknown)[0]}) on node "
                             "type (Comment)")
     with ctx.state.lock:
-        post = _post(ctx, post_id)
         found = comments_of(ctx.state, post, "comments")
-    if ctx.params.get("order") == "reverse_chronological":
+    if newest_first:
         found.reverse()
-    chunk, after = page(found, limit, ctx.params.get("after"))
+    chunk, after = page(found, limit, after)
+    post_id = post.id
     page_id, _, number = post_id.partition("_")
     data = []
     for c in chunk:
@@ -327,4 +346,4 @@ async def post_comments(ctx: Ctx, post_id: str):
     paging: dict = {"cursors": {"before": "0", "after": after or str(len(found))}}
     if after:
         paging["next"] = (f"{ctx.base}/graph/{post_id}/comments?limit={limit}&after={after}")
-    return {"data": data, "paging": paging}, None
+    return {"data": data, "paging": paging}

@@ -401,21 +401,30 @@ def listing(ctx: Ctx, platform: str, account: str, render: Callable[[Any], dict]
 
 
 def parse_fields(raw: str | None) -> dict[str, str]:
-    """`a,b.summary(true).limit(0),insights.metric(x,y)` -> {"a": "", "b": ".summary(true)...",
-    "insights": ".metric(x,y)"} (commas inside parentheses do not split)."""
+    """`a,b.summary(true).limit(0),insights.metric(x,y),c.limit(5){d,e}` -> {"a": "",
+    "b": "summary(true).limit(0)", "insights": "metric(x,y)", "c": "limit(5){d,e}"} (commas
+    inside parentheses or braces, Graph's field expansion, do not split)."""
     fields: dict[str, str] = {}
     depth, current = 0, ""
     for ch in (raw or "") + ",":
         if ch == "," and depth == 0:
             if current.strip():
-                name, _, modifiers = current.strip().partition(".")
-                fields[name] = modifiers
+                name, brace, sub = current.strip().partition("{")
+                name, _, modifiers = name.partition(".")
+                fields[name] = modifiers + brace + sub
             current = ""
             continue
-        depth += ch == "("
-        depth -= ch == ")"
+        depth += ch in "({"
+        depth -= ch in ")}"
         current += ch
     return fields
+
+
+def expansion(modifiers: str) -> tuple[int | None, str | None]:
+    """(`limit(n)`, the `{sub,fields}`) of a field expansion such as `limit(25){id,text}`."""
+    limit = modifier(modifiers, "limit")
+    sub = modifiers.partition("{")[2].rpartition("}")[0] if "{" in modifiers else None
+    return (int(limit) if limit and limit.isdigit() else None), sub
 
 
 def modifier(modifiers: str, name: str) -> str | None:
