@@ -87,10 +87,13 @@ def test_metric_calls_are_the_minimum_per_platform(db_url, sandbox_env):
     result = sync_pass(load_settings())
     calls = sandbox_env.state()["calls"]
     assert calls.get("x.get_tweets") == math.ceil(230 / 100) == 3
-    # Facebook and Instagram share the Graph batch endpoint: ⌈120/50⌉ + ⌈60/50⌉ batches.
-    assert calls.get("graph.batch") == math.ceil(120 / 50) + math.ceil(60 / 50) == 5
-    assert calls.get("facebook.get_post") == 120 and calls.get("instagram.insights") == 60
-    assert result.calls == 8 and result.snapshots == sum(counts.values())
+    # Facebook and Instagram share the Graph batch endpoint (50 sub-requests a call); a post
+    # takes two (its own fields, its insights, so a refusal of insights keeps the rest):
+    # ⌈2·120/50⌉ + ⌈2·60/50⌉ batches.
+    assert calls.get("graph.batch") == math.ceil(240 / 50) + math.ceil(120 / 50) == 8
+    assert calls.get("facebook.get_post") == 120 and calls.get("facebook.insights") == 120
+    assert calls.get("instagram.insights") == 60
+    assert result.calls == 11 and result.snapshots == sum(counts.values())
     assert len(snapshots()) == sum(counts.values())
     assert all(d.last_snapshot_id for d in deliveries())
 
@@ -210,8 +213,8 @@ def test_sync_on_postgresql(pg_url, sandbox_env):
     seed(sandbox_env, "x", 10, age=timedelta(hours=6))
     clock(sandbox_env, frozen=True)
     result = sync_pass(load_settings())
-    assert result.calls == 3 and result.snapshots == 70 and not result.errors
-    assert sandbox_env.state()["calls"]["graph.batch"] == 2
+    assert result.calls == 4 and result.snapshots == 70 and not result.errors
+    assert sandbox_env.state()["calls"]["graph.batch"] == 3
     assert result.comments > 0  # six hours old: the public has said something
     assert sync_pass(load_settings()).calls == 0
     assert all(d.last_snapshot_id and d.last_interactions is not None for d in deliveries())
@@ -233,3 +236,67 @@ def test_a_sync_after_31_days_keeps_every_live_x_post(db_url, sandbox_env):
         assert d.removed_at is None and d.sync_misses == 0
         [snap] = snapshots(d.id)
         assert snap.views == posted[d.remote_id]["impression_count"] and snap.clicks is None
+
+
+def test_after_31_days_low_reach_media_and_a_page_without_insights_keep_every_post(
+        db_url, sandbox_env):
+    """Insights refused (Instagram's "Not enough viewers", a Page under 100 likes) are not
+    "removed": every live post keeps being read, with its likes and comments, and says why
+    views and reach are missing; only a post deleted on the platform (#100/33) is removed."""
+    import httpx
+
+    t0 = utcnow()
+    fb = seed(sandbox_env, "facebook", 4, age=timedelta(0), published_at=t0)
+    ig = seed(sandbox_env, "instagram", 4, age=timedelta(0), published_at=t0)
+    clock(sandbox_env, frozen=True)
+    httpx.post(sandbox_env.url + "/_sandbox/options", json={
+        "facebook.page_likes": 40, "instagram.min_viewers": 10**9}).raise_for_status()
+    remote = {d.id: (d.platform, d.remote_id) for d in deliveries()}
+    gone = fb[-1]
+    settings = load_settings()
+    notes: list[str] = []
+    for hour in range(0, 31 * 24 + 1, 6):
+        if hour == 48:  # deleted on Facebook after two days
+            with sandbox_env.sandbox.lock:
+                del sandbox_env.sandbox.posts[remote[gone]]
+        result = sync_pass(settings, now=t0 + timedelta(hours=hour))
+        assert not result.errors
+        notes += result.notes
+        clock(sandbox_env, advance=6 * 3600)
+    clock(sandbox_env, advance=-6 * 3600)  # back to the last reading's moment
+    posted = {(p, item["id"]): item["metrics"] for p in ("facebook", "instagram")
+              for item in sandbox_env.state()[p]}
+    for d in deliveries():
+        if d.id == gone:
+            assert d.removed_at is not None
+            continue
+        assert d.removed_at is None and d.sync_misses == 0, d.platform
+        history = snapshots(d.id)
+        assert history[-1].taken_at >= t0 + timedelta(days=30)  # still read after 30 days
+        expected = ours(d.platform, posted[remote[d.id]])
+        last = history[-1]
+        assert (last.likes, last.comments) == (expected["likes"], expected["comments"])
+        assert last.views is None and last.reach is None
+        if d.platform == "facebook":
+            assert last.shares == expected["shares"]
+        assert d.last_error_kind == "metrics_partial"
+        assert ("100 likes" if d.platform == "facebook" else "Not enough viewers") \
+            in d.last_error
+    assert any("100 likes" in n for n in notes) and any("Not enough viewers" in n for n in notes)
+    assert set(fb + ig) == set(remote)
+
+
+def test_graph_comments_ride_in_the_metrics_batches(db_url, sandbox_env):
+    from outreach.sandbox.comments import comments_of
+
+    seed(sandbox_env, "facebook", 30, age=timedelta(hours=6))
+    seed(sandbox_env, "instagram", 30, age=timedelta(hours=6))
+    clock(sandbox_env, frozen=True)
+    result = sync_pass(load_settings())
+    calls = sandbox_env.state()["calls"]
+    state = sandbox_env.sandbox
+    made = sum(len(comments_of(state, p, "comments")) for p in state.posts.values())
+    assert made > 0 and result.comments == made and not result.errors
+    # Only the metric batches: ⌈2·30/50⌉ each, and no comment call of their own.
+    assert calls["graph.batch"] == 4 and result.calls == 4 and result.comment_calls == 0
+    assert "facebook.comments" not in calls and "instagram.comments" not in calls

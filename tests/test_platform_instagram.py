@@ -101,3 +101,57 @@ def test_without_a_public_address_instagram_is_refused_plainly(sandbox_env, tmp_
         client.publish(delivery("instagram", "Tanpa alamat", media=[jpeg(tmp_path)],
                                 alt_text=["x"]))
     assert "OUTREACH_PUBLIC_BASE_URL" in caught.value.message
+
+
+@pytest.mark.parametrize("why", ["few_viewers", "no_permission"])
+def test_insights_refused_keeps_likes_and_comments(sandbox_env, ig, tmp_path, why):
+    d = delivery("instagram", "Sedikit penonton", media=[jpeg(tmp_path)], alt_text=["x"])
+    media_id = ig.publish(d).remote_id
+    requests.post(f"{sandbox_env.url}/_sandbox/clock", json={"frozen": True, "advance": 7200})
+    if why == "few_viewers":
+        requests.post(f"{sandbox_env.url}/_sandbox/options",
+                      json={"instagram.min_viewers": 10**9}).raise_for_status()
+    else:
+        requests.post(f"{sandbox_env.url}/_sandbox/permissions", json={
+            "token": ig.credentials["access_token"],
+            "lacks": ["instagram_manage_insights"]}).raise_for_status()
+    result = ig.fetch_metrics([media_id])
+    [post] = sandbox_env.state()["instagram"]
+    m = result[media_id]
+    assert m["likes"] == post["metrics"]["likes"] and m["comments"] == post["metrics"]["comments"]
+    assert m["views"] is m["reach"] is m["saves"] is None
+    note = ig.metrics_notes[media_id]
+    assert ("Not enough viewers" in note) if why == "few_viewers" else \
+        ("instagram_manage_insights" in note)
+    assert ig.withdrawn_metrics.get(ig.settings.graph_api_url, set()) == set()
+    requests.post(f"{sandbox_env.url}/_sandbox/clock", json={"frozen": False})
+
+
+def test_a_deleted_media_is_left_out(sandbox_env, ig, tmp_path):
+    media_id = ig.publish(delivery("instagram", "Ada", media=[jpeg(tmp_path)],
+                                   alt_text=["x"])).remote_id
+    result = ig.fetch_metrics([media_id, "18000000000099999"])
+    assert set(result) == {media_id} and not ig.metrics_unread  # #100/33: gone
+
+
+@pytest.mark.parametrize("subcode", [2207003, 2207052])
+def test_image_fetch_errors_are_retried_later(sandbox_env, ig, tmp_path, subcode):
+    fault(sandbox_env, endpoint="instagram.create_container", mode="status", status=400,
+          subcode=subcode)
+    d = delivery("instagram", "Unduh gagal", media=[jpeg(tmp_path)], alt_text=["x"])
+    with pytest.raises(PublishError) as caught:
+        ig.publish(d)
+    assert caught.value.kind == ErrorKind.transient and str(subcode) in caught.value.code
+    assert sandbox_env.state()["instagram"] == []
+    assert ig.publish(d).remote_id  # the next attempt goes through
+
+
+def test_connect_help_names_every_permission_the_service_uses():
+    import re
+
+    from outreach.platforms.instagram import InstagramPlatform
+
+    [token] = [f for f in InstagramPlatform.credential_fields if f.name == "access_token"]
+    named = set(re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", token.help))
+    assert named == {"instagram_basic", "instagram_content_publish", "pages_read_engagement",
+                     "instagram_manage_insights", "instagram_manage_comments"}

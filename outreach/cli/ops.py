@@ -63,6 +63,8 @@ def sync_engagement(
               f"(questions {total.questions})", highlight=False)
     for line in total.waiting:
         err.print(f"waiting for the rate limit: {line}", highlight=False, markup=False)
+    for line in total.notes:
+        err.print(f"note: {line}", highlight=False, markup=False)
     for line in total.errors:
         err.print(line, highlight=False, markup=False)
     if total.errors:

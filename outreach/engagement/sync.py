@@ -12,7 +12,12 @@ Rules that keep it honest and inside the platforms' limits:
 
 - a post missing from two successful answers in a row is marked removed (`removed_at`) and no
   longer polled; a failed call proves nothing (one miss may be a sub-request that failed, so a
-  miss is checked again after `RECHECK`);
+  miss is checked again after `RECHECK`), and neither does a post the platform says it could not
+  read this time (`metrics_unread`: read again after `RETRY`, no miss counted);
+- figures the platform withheld (insights of a post seen by few people, a Page under 100 likes,
+  a token without the insights permission) leave the rest of the snapshot standing; why is kept
+  on the delivery (`last_error`, kind `metrics_partial`, shown on its page) and in the pass's
+  `notes`;
 - a rate-limited account stops until the reset the platform gave, and so does an account whose
   metrics window says "0 left" (no call is wasted on a certain 429); an account that is not
   healthy (needs reconnect, paused) is not polled;
@@ -54,7 +59,8 @@ RETRY = timedelta(minutes=15)  # after a failed call
 RECHECK = timedelta(minutes=10)  # after a post was missing from one answer
 RATE_FALLBACK = timedelta(minutes=15)  # a rate limit without a reset time
 BATCHES_PER_PASS = 50  # per account; the rest waits for the next pass (`more`)
-COMMENT_FETCHES_PER_PASS = 100  # per account; comment calls are one per post
+PARTIAL = "metrics_partial"  # Delivery.last_error_kind: some figures withheld, see last_error
+COMMENT_FETCHES_PER_PASS = 100  # posts per account and pass whose new comments are fetched
 
 
 @dataclass
@@ -67,6 +73,8 @@ class SyncResult:
     questions: int = 0
     waiting: list[str] = field(default_factory=list)  # accounts waiting for a rate limit
     errors: list[str] = field(default_factory=list)  # plain words, for people
+    # Figures a platform withheld or could not give this time (plain words, per account).
+    notes: list[str] = field(default_factory=list)
     more: bool = False  # due work remains that this pass did not reach
 
     def merge(self, other: SyncResult) -> None:
@@ -74,6 +82,7 @@ class SyncResult:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.waiting += other.waiting
         self.errors += other.errors
+        self.notes += other.notes
         self.more = self.more or other.more
 
 
@@ -154,9 +163,13 @@ def _postpone(session: Session, account_id: int, ids: list[int], until: datetime
 
 
 def _record(session: Session, claimed: list[tuple], found: dict[str, dict], now: datetime,
-            settings: Settings, result: SyncResult) -> list[tuple[int, str, int, int]]:
-    """Append the snapshots, set the next times, count misses. Returns (id, remote_id,
-    comments_seen, comments now) of the posts whose comment count grew."""
+            settings: Settings, result: SyncResult, client: Platform | None = None
+            ) -> list[tuple[int, str, int, int]]:
+    """Append the snapshots, set the next times, count misses, keep the platform's notes.
+    Returns (id, remote_id, comments_seen, comments now) of the posts whose comment count
+    grew."""
+    notes = client.metrics_notes if client is not None else {}
+    unread = client.metrics_unread if client is not None else frozenset()
     steps = settings.sync_steps
     conn = session.connection()
     present = [r for r in claimed if str(r[1]) in found]
@@ -177,8 +190,13 @@ def _record(session: Session, claimed: list[tuple], found: dict[str, dict], now:
             [{"did": r[0], "sid": snapshot_ids[r[0]], "nxt": next_sync(r[2], now, steps),
               **figures(found[str(r[1])])} for r in present])
         result.snapshots += len(present)
+        _keep_notes(conn, present, notes)
     for r in claimed:
         if str(r[1]) in found:
+            continue
+        if str(r[1]) in unread:  # the platform could not say this time: no proof of anything
+            conn.execute(update(Delivery).where(Delivery.id == r[0]).values(
+                next_sync_at=now + RETRY))
             continue
         if (r[4] or 0) + 1 >= 2:  # missing from two successful answers: deleted there
             conn.execute(update(Delivery).where(Delivery.id == r[0]).values(
@@ -197,6 +215,34 @@ def _record(session: Session, claimed: list[tuple], found: dict[str, dict], now:
         if isinstance(count, int) and count > 0 and count != (r[3] or 0):
             grown.append((r[0], str(r[1]), r[3] or 0, count))
     return grown
+
+
+def _keep_notes(conn, present: list[tuple], notes) -> None:  # noqa: ANN001 - a Connection
+    """Why some figures of a post are missing, on the delivery (its page shows `last_error`);
+    cleared once the platform gives them all again. Only a published delivery's own note is
+    touched (kind `metrics_partial` or none)."""
+    noted = [{"did": r[0], "note": notes[str(r[1])]} for r in present if str(r[1]) in notes]
+    if noted:
+        conn.execute(
+            update(Delivery).where(Delivery.id == bindparam("did"),
+                                   or_(Delivery.last_error_kind.is_(None),
+                                       Delivery.last_error_kind == PARTIAL))
+            .values(last_error=bindparam("note"), last_error_kind=PARTIAL)
+            .execution_options(synchronize_session=False), noted)
+    clear = [r[0] for r in present if str(r[1]) not in notes]
+    if clear:
+        conn.execute(update(Delivery).where(Delivery.id.in_(clear),
+                                            Delivery.last_error_kind == PARTIAL)
+                     .values(last_error=None, last_error_kind=None))
+
+
+def _summarise_notes(account: Account, notes, result: SyncResult) -> None:  # noqa: ANN001
+    """One line per distinct note of the account (for the log and the CLI)."""
+    counts: dict[str, int] = {}
+    for note in notes.values():
+        counts[note] = counts.get(note, 0) + 1
+    for note, n in counts.items():
+        result.notes.append(f"{account.platform} {account.name}: {n} post(s): {note}")
 
 
 def _stop_for_rate(session: Session, account: Account, claimed_ids: list[int],
@@ -259,7 +305,8 @@ def sync_account(account_id: int, settings: Settings, now: datetime,
                 _postpone(session, account_id, ids, now + timedelta(days=1))
                 result.errors.append(f"{account.platform} {account.name}: {exc}")
                 break
-            grown = _record(session, claimed, found, now, settings, result)
+            grown = _record(session, claimed, found, now, settings, result, client)
+            _summarise_notes(account, client.metrics_notes, result)
             if comments_supported and grown and comment_budget > 0:
                 fetched, comments_supported = _comments(session, client, account, grown[
                     :comment_budget], settings, result)
@@ -295,32 +342,40 @@ def _failed(session: Session, account: Account, ids: list[int], exc: PublishErro
 def _comments(session: Session, client: Platform, account: Account,
               grown: list[tuple[int, str, int, int]], settings: Settings,
               result: SyncResult) -> tuple[int, bool]:
-    """Fetch the new comments of posts whose count grew. Returns (calls made, supported?)."""
-    calls = 0
+    """Fetch the new comments of posts whose count grew, all at once (`fetch_comments_many`:
+    Graph already has them from the metrics batch). Returns (posts handled, supported?)."""
+    sinces = [feedback.latest_comment_at(session, did) for did, *_ in grown]
+    # One `since` for all: the earliest (None when a post has none yet); comments already
+    # stored are skipped by store_comments.
+    since = None if any(s is None for s in sinces) else min(sinces)
+    before = client.requests_made
+    try:
+        found = client.fetch_comments_many([rid for _, rid, _, _ in grown], since=since)
+    except NotImplementedError:
+        return len(grown), False
+    except PublishError as exc:
+        # The counts stay behind, so the comments are fetched at the next snapshot.
+        where = f"{account.platform} {account.name}: comments"
+        if exc.kind == ErrorKind.rate_limited:
+            result.waiting.append(f"{where}: {exc.message}")
+        else:
+            result.errors.append(f"{where}: {exc.message}")
+        return len(grown), True
+    finally:
+        after = client.requests_made
+        result.comment_calls += (after - before) if before is not None and after is not None \
+            else len(grown)
     for delivery_id, remote_id, _seen, count in grown:
-        since = feedback.latest_comment_at(session, delivery_id)
-        try:
-            calls += 1
-            result.comment_calls += 1
-            comments = client.fetch_comments(remote_id, since=since)
-        except NotImplementedError:
-            return calls, False
-        except PublishError as exc:
-            # The count stays behind, so the comments are fetched at the next snapshot.
-            where = f"{account.platform} {account.name}: comments"
-            if exc.kind == ErrorKind.rate_limited:
-                result.waiting.append(f"{where}: {exc.message}")
-            else:
-                result.errors.append(f"{where}: {exc.message}")
-            return calls, True
+        if remote_id not in found:
+            continue
         added, questions = feedback.store_comments(session, delivery_id, account.platform,
-                                                   comments, settings)
+                                                   found[remote_id], settings)
         session.execute(update(Delivery).where(Delivery.id == delivery_id)
                         .values(comments_seen=count))
         session.commit()
         result.comments += added
         result.questions += questions
-    return calls, True
+    return len(grown), True
 
 
 def _keep_rate_state(session: Session, account: Account, client: Platform,
@@ -359,6 +414,8 @@ def sync_due(settings: Settings | None = None) -> bool:
                  result.snapshots, result.removed, result.comments, len(result.errors))
     for error in result.errors:
         log.warning("engagement: %s", error)
+    for note in result.notes:
+        log.info("engagement: %s", note)
     return result.more
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -260,11 +262,27 @@ class Platform(ABC):
         left out of the result."""
         raise NotImplementedError(f"Metrics for {self.label} arrive with a later release.")
 
+    # What the last `fetch_metrics` could not say: per remote id, plain words on figures the
+    # platform withheld (insights of a small audience, a missing permission), kept with the
+    # post for staff; and the ids it could not read at all this time (not gone: read again
+    # later, no miss counted). Platforms that say nothing keep these empty defaults.
+    metrics_notes: Mapping[str, str] = MappingProxyType({})
+    metrics_unread: AbstractSet[str] = frozenset()
+    # HTTP requests this client made, where it counts them (None: it does not), for figures.
+    requests_made: int | None = None
+
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
         """Comments and replies on one of the account's posts, oldest first; with `since`, only
         those made at or after it (platforms without a time filter may return more). Raises
         PublishError like the other calls; NotImplementedError where it is not supported."""
         raise NotImplementedError(f"Reading comments on {self.label} is not supported.")
+
+    def fetch_comments_many(self, remote_ids: list[str], since: datetime | None = None
+                            ) -> dict[str, list[Comment]]:
+        """`fetch_comments` for several posts: {remote_id: comments}. Platforms that can read
+        them together (or already did, with the metrics) override this; by default one call per
+        post."""
+        return {rid: self.fetch_comments(rid, since=since) for rid in remote_ids}
 
     @property
     def metrics_rate_state(self) -> RateState | None:

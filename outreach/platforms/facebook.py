@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 INSIGHTS = {"views": "post_media_view", "reach": "post_total_media_view_unique",
             "clicks": "post_clicks"}
 COMMENT_PAGES = 5  # pages of 100 comments read per post and sync
+COMMENT_FIELDS = "id,message,created_time,from,parent,permalink_url"
+COMMENTS_WITH_METRICS = 50  # newest comments read with each metrics reading
 # Process-wide: metrics the platform refused (#100); not asked again until restart.
 WITHDRAWN: dict[str, set[str]] = {}
 
@@ -53,6 +55,9 @@ class FacebookPlatform(GraphPlatform):
     name = "facebook"
     label = "Facebook"
     withdrawn_metrics = WITHDRAWN
+    insights = INSIGHTS
+    kept_without_insights = "reactions, comments and shares"
+    insights_permission = "read_insights"
     # https://developers.facebook.com/docs/graph-api/reference/page/feed#publish
     # https://developers.facebook.com/docs/graph-api/reference/page/photos#upload
     limits = Limits(
@@ -63,7 +68,7 @@ class FacebookPlatform(GraphPlatform):
         media_formats=("image/jpeg", "image/png", "image/gif"),
         max_image_bytes=10 * 1024 * 1024,
         max_alt_text=1000,  # alt_text_custom: no documented cap; the same as X and Instagram
-        metrics_batch=BATCH_MAX,  # one Graph batch request, one sub-request per post
+        metrics_batch=BATCH_MAX // 2,  # one Graph batch, two sub-requests per post
         link_preview=True,
     )
     secret_fields = ("page_token",)
@@ -71,8 +76,12 @@ class FacebookPlatform(GraphPlatform):
         CredentialField("page_id", "ID Halaman (Page ID)", secret=False,
                         help="Angka di Halaman Facebook: Tentang → Transparansi Halaman."),
         CredentialField("page_token", "Token akses Halaman (Page access token)",
-                        help="Token Halaman berumur panjang, dengan izin pages_manage_posts "
-                             "dan pages_read_engagement."),
+                        # Publishing: pages_manage_posts; figures: pages_read_engagement,
+                        # read_insights; comments: pages_read_user_content,
+                        # pages_manage_engagement (Page feed, insights and comments reference).
+                        help="Token Halaman berumur panjang, dengan izin pages_manage_posts, "
+                             "pages_read_engagement, read_insights, pages_read_user_content "
+                             "dan pages_manage_engagement."),
     )
     token_field = "page_token"
     reconcile_fields: ClassVar[str] = "id,message,created_time,permalink_url"
@@ -187,7 +196,7 @@ class FacebookPlatform(GraphPlatform):
                 lambda extra=extra: self.api.get_connection(
                     object_id=str(remote_id), connection="comments", filter="stream",
                     order="reverse_chronological", limit=100,
-                    fields="id,message,created_time,from,parent,permalink_url", **extra),
+                    fields=COMMENT_FIELDS, **extra),
                 publishing=False, action="reading comments")
             older = False
             for item in answer.get("data", []):
@@ -195,52 +204,35 @@ class FacebookPlatform(GraphPlatform):
                 if since is not None and created is not None and created < since:
                     older = True
                     continue
-                author = item.get("from") or {}  # absent unless the Page token may see it
-                found.append(Comment(
-                    remote_id=str(item["id"]), text=item.get("message") or "",
-                    created_at=created, author_id=author.get("id"),
-                    author_handle=author.get("name"), url=item.get("permalink_url"),
-                    parent_id=(item.get("parent") or {}).get("id"),
-                    own=str(author.get("id")) == str(self.page_id)))
+                found.append(self._comment(item))
             after = ((answer.get("paging") or {}).get("cursors") or {}).get("after")
             if older or not after or not (answer.get("paging") or {}).get("next"):
                 break
         return sorted(found, key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
 
+    def _comment(self, item: dict) -> Comment:
+        author = item.get("from") or {}  # absent unless the Page token may see it
+        return Comment(
+            remote_id=str(item["id"]), text=item.get("message") or "",
+            created_at=graph_time(item.get("created_time")), author_id=author.get("id"),
+            author_handle=author.get("name"), url=item.get("permalink_url"),
+            parent_id=(item.get("parent") or {}).get("id"),
+            own=str(author.get("id")) == str(self.page_id))
+
     # -- metrics ----------------------------------------------------------------------------
-    # fetch_metrics: GraphPlatform's, with the two steps below.
-    def _url(self, post_id: str, withdrawn: set[str]) -> str:
-        fields = ["shares", "reactions.summary(total_count).limit(0)",
-                  "comments.summary(total_count).limit(0)"]
-        metrics = [m for m in INSIGHTS.values() if m not in withdrawn]
-        if metrics:
-            fields.append(f"insights.metric({','.join(metrics)})")
-        return f"{post_id}?fields={','.join(fields)}"
+    # fetch_metrics: GraphPlatform's, with the post's fields and its insights in two
+    # sub-requests (https://developers.facebook.com/docs/graph-api/reference/insights: insights
+    # need read_insights and a Page with 100 or more likes; reactions, comments and shares
+    # do not).
+    def _fields_url(self, post_id: str) -> str:
+        # The newest comments (replies too: filter stream, whose total counts them) ride along,
+        # so the sync reads new comments without calls of its own.
+        return (f"{post_id}?fields=shares,reactions.summary(total_count).limit(0),"
+                "comments.filter(stream).order(reverse_chronological).summary(total_count)"
+                f".limit({COMMENTS_WITH_METRICS}){{{COMMENT_FIELDS}}}")
 
-    def _metrics_round(self, ids: list[str], withdrawn: set[str],
-                       result: dict[str, Metrics]) -> list[str]:
-        """One batch call; returns the ids refused with #100 (a withdrawn metric)."""
-        refused = []
-        for post_id, (code, body) in zip(
-                ids, self.batch([self._url(i, withdrawn) for i in ids]), strict=True):
-            if code == 200 and isinstance(body, dict):
-                result[post_id] = _metrics(body, withdrawn)
-                continue
-            error = (body or {}).get("error", {}) if isinstance(body, dict) else {}
-            if error.get("code") == 100 and error.get("error_subcode") != 33:
-                refused.append(post_id)
-            # Others (deleted posts: #100/33) are left out, as the contract says.
-        return refused
-
-    def _learn_withdrawn(self, post_id: str, withdrawn: set[str]) -> None:
-        """Ask each insights metric alone for one post: those refused are withdrawn."""
-        asked = [m for m in INSIGHTS.values() if m not in withdrawn]
-        answers = self.batch([f"{post_id}/insights?metric={m}" for m in asked])
-        for metric, (code, body) in zip(asked, answers, strict=True):
-            error = (body or {}).get("error", {}) if isinstance(body, dict) else {}
-            if code != 200 and error.get("code") == 100:
-                log.warning("Facebook no longer provides the metric %s; it is left out.", metric)
-                withdrawn.add(metric)
+    def _figures(self, fields: dict, values: dict | None) -> Metrics:
+        return _metrics(fields, values or {})
 
 
 def post_url(post_id: str) -> str:
@@ -249,22 +241,21 @@ def post_url(post_id: str) -> str:
         f"https://www.facebook.com/{post_id}"
 
 
-def _metrics(body: dict, withdrawn: set[str]) -> Metrics:
-    values: dict[str, int | None] = {}
-    for item in (body.get("insights") or {}).get("data", []):
-        found = (item.get("values") or [{}])[-1].get("value")
-        values[item.get("name")] = found if isinstance(found, int) else None
-
+def _metrics(body: dict, values: dict) -> Metrics:
     def summary(name: str) -> int | None:
         total = ((body.get(name) or {}).get("summary") or {}).get("total_count")
         return total if isinstance(total, int) else None
 
+    def insight(ours: str) -> int | None:
+        found = values.get(INSIGHTS[ours])
+        return found if isinstance(found, int) else None
+
     return {
-        "views": values.get(INSIGHTS["views"]),
-        "reach": values.get(INSIGHTS["reach"]),
+        "views": insight("views"),
+        "reach": insight("reach"),
         "likes": summary("reactions"),  # every reaction type, as our contract says
         "comments": summary("comments"),
         "shares": (body.get("shares") or {}).get("count", 0),  # absent when nobody shared
         "saves": None,
-        "clicks": values.get(INSIGHTS["clicks"]),
+        "clicks": insight("clicks"),
     }

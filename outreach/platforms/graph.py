@@ -21,6 +21,7 @@ from pyfacebook.exceptions import FacebookError
 
 from outreach.platforms.base import (
     DEFAULT_TIMEOUT,
+    Comment,
     ErrorKind,
     MediaURL,
     Metrics,
@@ -44,9 +45,59 @@ SLOW_DOWN_SECONDS = 15 * 60  # when the platform gives no time to regain access
 
 AUTH_CODES = {190, 102, 10, 200}  # token invalid/expired, session, permission
 RATE_CODES = {4, 17, 32, 613, 80001, 80002, 80003, 80004, 80005, 80006, 80008, 80009, 80014}
-BLOCKED = 368  # "temporarily blocked for policies violations"
+# 368 "Temporarily blocked for policies violations": the error-handling guide says "wait and
+# retry the operation"; subcode 1390008 is Meta's "you are posting too fast".
+BLOCKED = 368
+POSTING_TOO_FAST = 1390008
+BLOCKED_WAIT = 3600.0  # seconds
+TOO_FAST_WAIT = 900.0
 DUPLICATE = 506
 TRANSIENT_CODES = {1, 2}  # "unknown error", "service temporarily unavailable"
+# Reading, not writing: "Object with ID ... does not exist" is #100 with subcode 33 (the post
+# was deleted); the only answer that means a post is gone.
+GONE = (100, 33)
+# Facebook Pages API error codes page: "Facebook Page insights are only available for Pages
+# with at least 100 likes" (https://developers.facebook.com/docs/pages-api/error-codes).
+SMALL_PAGE = 2874008
+
+
+def refusal(error: Mapping[str, Any]) -> str:
+    """What an error of one batch sub-request means for reading a post's figures:
+    `gone` (#100/33: deleted), `withdrawn` (#100 without subcode: an invalid insights metric),
+    `small_page` (a Page under 100 likes), `few_viewers` (Instagram's "(#10) Not enough viewers
+    for the media to show insights", ig-media insights page, Limitations), `permission` (#10,
+    #200-299: the token lacks read_insights / instagram_manage_insights), `rate` (throttled) or
+    `other` (a sub-request that failed or timed out). Only `gone` means the post is gone."""
+    code, subcode = _int(error.get("code")), _int(error.get("error_subcode"))
+    message = str(error.get("message") or "").lower()
+    if (code, subcode) == GONE:
+        return "gone"
+    if subcode == SMALL_PAGE:
+        return "small_page"
+    if code == 10 and "not enough viewers" in message:
+        return "few_viewers"
+    if code == 10 or (code is not None and 200 <= code <= 299):
+        return "permission"
+    if code == 100 and subcode is None:
+        return "withdrawn"
+    if code in RATE_CODES:
+        return "rate"
+    return "other"
+
+
+def sub_error(body: Any) -> dict:
+    """The `error` object of a sub-request's body ({} when there is none)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def insight_values(body: Any) -> dict[str, Any]:
+    """`{"data": [{"name", "values": [{"value"}]}]}` -> {name: latest value}."""
+    values: dict[str, Any] = {}
+    for item in (body.get("data") if isinstance(body, dict) else None) or []:
+        if isinstance(item, dict) and item.get("name"):
+            values[item["name"]] = ((item.get("values") or [{}])[-1] or {}).get("value")
+    return values
 
 
 def usage_percent(headers: Mapping[str, str]) -> tuple[float, float | None]:
@@ -95,12 +146,21 @@ class GraphPlatform(Platform):
     # platform, since Facebook and Instagram name their insights differently.
     withdrawn_metrics: ClassVar[dict[str, set[str]]] = {}
 
+    # Our metric -> the platform's insights metric; set by each platform.
+    insights: ClassVar[dict[str, str]] = {}
+
     def fetch_metrics(self, remote_ids: list[str]) -> dict[str, Metrics]:
-        """One Graph batch for the posts; when Meta refuses a metric for a post, learn which
-        one (`_learn_withdrawn`) and ask again without it, so the other metrics are kept."""
+        """One Graph batch for the posts, two sub-requests each: the post's own fields (likes,
+        comments, shares) and its insights, so a refusal of insights (a small audience, a Page
+        under 100 likes, a token without the insights permission) keeps the rest. Only #100/33
+        leaves a post out; other failures are said in `metrics_notes` / `metrics_unread`. When
+        Meta refuses a metric as invalid, learn which one (`_learn_withdrawn`) and ask again
+        without it."""
         if len(remote_ids) > self.limits.metrics_batch:
             raise ValueError(f"{self.label} metrics: at most {self.limits.metrics_batch} a call")
         ids = [str(i) for i in remote_ids]
+        self.metrics_notes: dict[str, str] = {}
+        self.metrics_unread: set[str] = set()
         if not ids:
             return {}
         withdrawn = self.withdrawn_metrics.setdefault(self.settings.graph_api_url, set())
@@ -113,13 +173,129 @@ class GraphPlatform(Platform):
                 log.warning("%s refused metrics for %d post(s)", self.label, len(still))
         return result
 
-    def _metrics_round(self, ids: list[str], withdrawn: set[str],
-                       result: dict[str, Metrics]) -> list[str]:
-        """One batch call filling `result`; returns the ids refused with #100."""
+    def _fields_url(self, remote_id: str) -> str:
+        """The sub-request for the post's own fields (counts, comments)."""
         raise NotImplementedError
 
-    def _learn_withdrawn(self, remote_id: str, withdrawn: set[str]) -> None:
+    def _figures(self, fields: dict, values: dict[str, Any] | None) -> Metrics:
+        """Our metrics from the fields answer and the insights values (None: refused)."""
         raise NotImplementedError
+
+    def _metrics_round(self, ids: list[str], withdrawn: set[str],
+                       result: dict[str, Metrics]) -> list[str]:
+        """One batch call filling `result`; returns the ids whose insights were refused as
+        invalid metrics (#100 without subcode)."""
+        metrics = [m for m in self.insights.values() if m not in withdrawn]
+        urls = []
+        for i in ids:
+            urls.append(self._fields_url(i))
+            if metrics:
+                urls.append(f"{i}/insights?metric={','.join(metrics)}")
+        answers = self.batch(urls)
+        step = 2 if metrics else 1
+        refused = []
+        for n, remote_id in enumerate(ids):
+            code, body = answers[n * step]
+            if code != 200 or not isinstance(body, dict) or "error" in body:
+                self._not_read(remote_id, code, sub_error(body))
+                continue
+            values = None
+            if metrics:
+                icode, ibody = answers[n * step + 1]
+                if icode == 200 and isinstance(ibody, dict) and "error" not in ibody:
+                    values = insight_values(ibody)
+                else:
+                    kind = refusal(sub_error(ibody))
+                    if kind == "withdrawn":
+                        refused.append(remote_id)
+                    self.metrics_notes[remote_id] = self._insights_note(kind,
+                                                                        sub_error(ibody))
+            if values is not None:  # a second round after learning a withdrawn metric
+                self.metrics_notes.pop(remote_id, None)
+            result[remote_id] = self._figures(self._remember_comments(remote_id, body), values)
+        return refused
+
+    def _not_read(self, remote_id: str, code: int, error: dict) -> None:
+        """The post's own fields could not be read: gone (#100/33, left out: the sync counts a
+        miss), or not this time (kept, read again later; a throttled answer stops the
+        account's calls like the usage headers do)."""
+        kind = refusal(error)
+        if kind == "gone":
+            return
+        self.metrics_unread.add(remote_id)
+        tag = f"{error.get('code', code)}" + (f"/{error['error_subcode']}"
+                                              if error.get("error_subcode") else "")
+        if kind == "rate":
+            wait = (self._regain_minutes or 0) * 60 or SLOW_DOWN_SECONDS
+            self._slow_until = max(self._slow_until or 0, time.time() + wait)
+        said = " ".join(self.mask(str(error.get("message") or "no answer")).split())[:200]
+        self.metrics_notes[remote_id] = (f"{self.label} did not give this post's figures this "
+                                         f"time ({tag}: {said}); they will be read again.")
+
+    def _insights_note(self, kind: str, error: dict) -> str:
+        """Plain words on why views and reach are missing, for the delivery's page."""
+        kept = self.kept_without_insights
+        if kind == "few_viewers":
+            return (f"{self.label} shows no insights for a post seen by few people (\"Not "
+                    f"enough viewers\"); {kept} are kept.")
+        if kind == "small_page":
+            return (f"{self.label} gives insights only for Pages with at least 100 likes; "
+                    f"{kept} are kept.")
+        if kind == "permission":
+            return (f"The {self.label} token lacks the {self.insights_permission} permission, "
+                    f"so views and reach are missing; {kept} are kept. Reconnect the account "
+                    "with that permission to read them.")
+        code = error.get("code")
+        said = " ".join(self.mask(str(error.get("message") or "no answer")).split())[:200]
+        return f"{self.label} did not give insights this time ({code}: {said}); {kept} are kept."
+
+    kept_without_insights: ClassVar[str] = "likes and comments"
+    insights_permission: ClassVar[str] = "insights"
+
+    def _learn_withdrawn(self, remote_id: str, withdrawn: set[str]) -> None:
+        """Ask each insights metric alone for one post: those refused as invalid metrics are
+        withdrawn (not those refused for another reason, e.g. a Page under 100 likes)."""
+        asked = [m for m in self.insights.values() if m not in withdrawn]
+        answers = self.batch([f"{remote_id}/insights?metric={m}" for m in asked])
+        for metric, (code, body) in zip(asked, answers, strict=True):
+            if code != 200 and refusal(sub_error(body)) == "withdrawn":
+                log.warning("%s no longer provides the metric %s; it is left out.",
+                            self.label, metric)
+                withdrawn.add(metric)
+
+    # -- comments riding with the metrics -----------------------------------------------------
+    def _comment(self, item: dict) -> Comment:
+        """One comment of Graph's answer as ours."""
+        raise NotImplementedError
+
+    def _remember_comments(self, remote_id: str, fields: dict) -> dict:
+        """Keep the newest comments that came with the post's fields (a `comments{...}` field
+        expansion in the metrics batch), so `fetch_comments_many` needs no call of its own:
+        (comments, whether that was all of them)."""
+        answer = fields.get("comments")
+        if isinstance(answer, dict) and isinstance(answer.get("data"), list):
+            comments = [self._comment(item) for item in answer["data"]
+                        if isinstance(item, dict) and item.get("id")]
+            complete = not (answer.get("paging") or {}).get("next")
+            self._comments_seen[remote_id] = (comments, complete)
+        return fields
+
+    def fetch_comments_many(self, remote_ids: list[str], since: datetime | None = None
+                            ) -> dict[str, list[Comment]]:
+        """Comments of several posts: those the last metrics batch brought along when they
+        reach back to `since` (or are all of them), else `fetch_comments` for that post."""
+        found: dict[str, list[Comment]] = {}
+        for remote_id in (str(i) for i in remote_ids):
+            comments, complete = self._comments_seen.pop(remote_id, ([], False))
+            oldest = min((c.created_at for c in comments if c.created_at), default=None)
+            if complete or (since is not None and oldest is not None and oldest <= since):
+                found[remote_id] = sorted(
+                    (c for c in comments if since is None or c.created_at is None
+                     or c.created_at >= since),
+                    key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
+            else:
+                found[remote_id] = self.fetch_comments(remote_id, since=since)
+        return found
 
     def __init__(
         self,
@@ -145,13 +321,17 @@ class GraphPlatform(Platform):
                           secrets=self._secrets)
         self.api.session.hooks["response"].append(self._remember)
         self.last_status: int | None = None
+        self._comments_seen: dict[str, tuple[list[Comment], bool]] = {}
         self.usage: float = 0.0
         self._regain_minutes: float | None = None
         self._slow_until: float | None = None
 
     # -- usage ------------------------------------------------------------------------------
+    requests_made = 0  # HTTP requests answered (a batch is one), for the sync's figures
+
     def _remember(self, response: requests.Response, *args, **kwargs) -> None:
         self.last_status = response.status_code
+        self.requests_made += 1
         if "x-app-usage" not in response.headers and \
                 "x-business-use-case-usage" not in response.headers:
             return
@@ -243,11 +423,16 @@ class GraphPlatform(Platform):
                 status=status, code="duplicate",
             )
         if code == BLOCKED:
+            # Temporary by Meta's own word: wait, then try again (nothing was published).
+            fast = subcode == POSTING_TOO_FAST
+            wait = TOO_FAST_WAIT if fast else BLOCKED_WAIT
+            why = "it says the account is posting too fast" if fast else \
+                "it judged earlier posts against its policies"
             return PublishError(
-                ErrorKind.rejected,
-                f"{self.label} has temporarily blocked this account from posting (it judged "
-                f"earlier posts against its policies). {self.label} said: {said}",
-                status=status, code="blocked",
+                ErrorKind.rate_limited,
+                f"{self.label} has temporarily blocked this account from posting ({why}); "
+                f"publishing waits {wait / 60:.0f} minutes. {self.label} said: {said}",
+                retry_after=wait, status=status, code="blocked",
             )
         transient = getattr(exc, "is_transient", False) or code in TRANSIENT_CODES
         if (status is not None and status >= 500) or transient:

@@ -45,14 +45,21 @@ MENTION = re.compile(r"(?<!\w)@[\w.]+")
 INSIGHTS = {"views": "views", "reach": "reach", "likes": "likes", "comments": "comments",
             "shares": "shares", "saves": "saved"}
 WITHDRAWN: dict[str, set[str]] = {}  # process-wide, per Graph URL
+# Container errors worth retrying (error-codes page): 2207003 the image took too long to
+# download (code -2, is_transient), 2207052 the fetch failed (e.g. the address did not answer).
+FETCH_FAILED = (2207003, 2207052)
 QUOTA_WAIT = 3600.0  # the quota is a rolling 24 h: look again in an hour
 COMMENT_PAGES = 5  # pages of 50 comments read per post and sync
+COMMENT_PAGE = 50
+COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id"
 
 
 class InstagramPlatform(GraphPlatform):
     name = "instagram"
     label = "Instagram"
     withdrawn_metrics = WITHDRAWN
+    insights = INSIGHTS
+    insights_permission = "instagram_manage_insights"
     # https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media
     limits = Limits(
         max_text=2200,  # caption
@@ -68,7 +75,7 @@ class InstagramPlatform(GraphPlatform):
         max_hashtags=5,  # Instagram's 2025-12 cap; OUTREACH_INSTAGRAM_MAX_HASHTAGS changes it
         max_alt_text=1000,
         max_mentions=20,
-        metrics_batch=BATCH_MAX,
+        metrics_batch=BATCH_MAX // 2,  # two sub-requests per post in one Graph batch
         links_clickable=False,
     )
     secret_fields = ("access_token",)
@@ -78,8 +85,13 @@ class InstagramPlatform(GraphPlatform):
                              "(angka, dari Graph API: "
                              "/{page-id}?fields=instagram_business_account)."),
         CredentialField("access_token", "Token akses (access token)",
-                        help="Token dengan izin instagram_basic dan "
-                             "instagram_content_publish."),
+                        # Publishing: instagram_basic, instagram_content_publish,
+                        # pages_read_engagement (content-publishing page); figures:
+                        # instagram_manage_insights (insights page); comments:
+                        # instagram_manage_comments (ig-media comments reference).
+                        help="Token dengan izin instagram_basic, instagram_content_publish, "
+                             "pages_read_engagement, instagram_manage_insights dan "
+                             "instagram_manage_comments."),
     )
     token_field = "access_token"
     fetches_media = True  # images go by URL (`media.url_source`)
@@ -294,6 +306,10 @@ class InstagramPlatform(GraphPlatform):
         if subcode in (2207027, 2207008):  # not ready yet / a temporary publishing error
             return PublishError(ErrorKind.transient, f"Instagram was not ready: {said}",
                                 status=status, code=str(subcode))
+        if subcode in FETCH_FAILED:  # Instagram could not fetch the image: try again later
+            return PublishError(ErrorKind.transient, "Instagram could not fetch the image from "
+                                f"this service's address ({said}); it will be tried again.",
+                                status=status, code=str(subcode))
         return super().rejected(code, subcode, said, status)
 
     # -- reconcile --------------------------------------------------------------------------
@@ -330,20 +346,14 @@ class InstagramPlatform(GraphPlatform):
             extra = {"after": after} if after else {}
             answer = self.call(
                 lambda extra=extra: self.api.get_connection(
-                    object_id=str(remote_id), connection="comments", limit=50,
-                    fields="id,text,timestamp,username,from,parent_id", **extra),
+                    object_id=str(remote_id), connection="comments", limit=COMMENT_PAGE,
+                    fields=COMMENT_FIELDS, **extra),
                 publishing=False, action="reading comments")
             for item in answer.get("data", []):
                 created = graph_time(item.get("timestamp"))
                 if since is not None and created is not None and created < since:
                     continue
-                author = item.get("from") or {}
-                handle = item.get("username") or author.get("username")
-                found.append(Comment(
-                    remote_id=str(item["id"]), text=item.get("text") or "", created_at=created,
-                    author_id=author.get("id"), author_handle=f"@{handle}" if handle else None,
-                    parent_id=item.get("parent_id"),
-                    own=str(author.get("id")) == str(self.ig_user)))
+                found.append(self._comment(item))
             paging = answer.get("paging") or {}
             after = (paging.get("cursors") or {}).get("after")
             if not after or not paging.get("next"):
@@ -351,35 +361,33 @@ class InstagramPlatform(GraphPlatform):
         return sorted(found, key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
 
     # -- metrics ----------------------------------------------------------------------------
-    # fetch_metrics: GraphPlatform's, with the two steps below.
-    def _learn_withdrawn(self, media_id: str, withdrawn: set[str]) -> None:
-        """Ask each insights metric alone for one post: those refused are withdrawn."""
-        asked = [m for m in INSIGHTS.values() if m not in withdrawn]
-        answers = self.batch([f"{media_id}/insights?metric={m}" for m in asked])
-        for metric, (code, body) in zip(asked, answers, strict=True):
-            if code != 200 and _error(body).get("code") == 100:
-                log.warning("Instagram no longer provides the metric %s; it is left out.", metric)
-                withdrawn.add(metric)
+    # fetch_metrics: GraphPlatform's, with the media's own counts (like_count, comments_count)
+    # and its insights in two sub-requests: insights need instagram_manage_insights and enough
+    # viewers ("(#10) Not enough viewers for the media to show insights",
+    # https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights),
+    # the counts do not.
+    def _fields_url(self, media_id: str) -> str:
+        # The newest comments ride along, so the sync reads them without calls of its own.
+        return (f"{media_id}?fields=like_count,comments_count,"
+                f"comments.limit({COMMENT_PAGE}){{{COMMENT_FIELDS}}}")
 
-    def _metrics_round(self, ids: list[str], withdrawn: set[str],
-                       result: dict[str, Metrics]) -> list[str]:
-        metrics = [m for m in INSIGHTS.values() if m not in withdrawn]
-        answers = self.batch([f"{i}/insights?metric={','.join(metrics)}" for i in ids])
-        refused = []
-        for media_id, (code, body) in zip(ids, answers, strict=True):
-            if code == 200 and isinstance(body, dict):
-                values = {item.get("name"): (item.get("values") or [{}])[-1].get("value")
-                          for item in body.get("data", [])}
-                result[media_id] = {ours: _int(values.get(theirs))
-                                    for ours, theirs in INSIGHTS.items()}
-                result[media_id]["clicks"] = None
-            elif _error(body).get("code") == 100 and _error(body).get("error_subcode") != 33:
-                refused.append(media_id)
-        return refused
+    def _comment(self, item: dict) -> Comment:
+        author = item.get("from") or {}
+        handle = item.get("username") or author.get("username")
+        return Comment(
+            remote_id=str(item["id"]), text=item.get("text") or "",
+            created_at=graph_time(item.get("timestamp")), author_id=author.get("id"),
+            author_handle=f"@{handle}" if handle else None, parent_id=item.get("parent_id"),
+            own=str(author.get("id")) == str(self.ig_user))
 
-
-def _error(body: object) -> dict:
-    return (body.get("error") or {}) if isinstance(body, dict) else {}
+    def _figures(self, fields: dict, values: dict | None) -> Metrics:
+        values = values or {}
+        figures: Metrics = {ours: _int(values.get(theirs)) for ours, theirs in INSIGHTS.items()}
+        for ours, field in (("likes", "like_count"), ("comments", "comments_count")):
+            if figures[ours] is None:
+                figures[ours] = _int(fields.get(field))
+        figures["clicks"] = None
+        return figures
 
 
 def _int(value: object) -> int | None:

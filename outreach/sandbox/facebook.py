@@ -30,9 +30,11 @@ from outreach.sandbox.graph import (
     USAGE_LIMITS,
     Ctx,
     GraphError,
+    expansion,
     graph_time,
     insights_body,
     invalid_param,
+    lacks,
     listing,
     missing_object,
     modifier,
@@ -56,11 +58,15 @@ INSIGHTS = ("post_media_view", "post_total_media_view_unique", "post_clicks",
 WITHDRAWN = ("post_impressions", "post_impressions_unique", "post_impressions_organic")
 REACTIONS = ("like", "love", "care", "wow", "haha", "sad", "angry")
 MAX_MESSAGE = 63206
+# The Page's likes (POST /_sandbox/options {"facebook.page_likes": 40}: a Page under 100 likes,
+# whose posts have no insights).
+PAGE_LIKES = 1000.0
 POST_ID = r"(\d+_\d+)"
 
 
 def install(app: FastAPI, state: SandboxState) -> None:
-    state.register("facebook", limits=LIMITS, metrics=page_post_metrics)
+    state.register("facebook", limits=LIMITS, metrics=page_post_metrics,
+                   options={"facebook.page_likes": PAGE_LIKES})
     state.extras["facebook"].clear()
 
 
@@ -207,6 +213,16 @@ def _insights(ctx: Ctx, post: SandboxPost, metrics: list[str]) -> dict:
     known = set(INSIGHTS) - withdrawn
     if not metrics or any(m not in known for m in metrics):
         raise GraphError(400, 100, "(#100) The value must be a valid insights metric")
+    # Insights need the read_insights permission and a Page with 100 or more likes
+    # (https://developers.facebook.com/docs/graph-api/reference/insights, Permissions and
+    # Limitations). The permission error is #200 ("API Permission", error-handling guide); the
+    # small Page's is subcode 2874008 (https://developers.facebook.com/docs/pages-api/error-codes).
+    if lacks(ctx, "read_insights"):
+        raise GraphError(403, 200, "(#200) The read_insights permission is required to read "
+                         "this Page's insights")
+    if ctx.state.options.get("facebook.page_likes", PAGE_LIKES) < 100:
+        raise GraphError(400, 100, "Facebook Page insights are only available for Pages with "
+                         "at least 100 likes", subcode=2874008)
     values = ctx.state.metrics(post)
     out = {}
     for name in metrics:
@@ -244,6 +260,11 @@ def _fields(ctx: Ctx, post: SandboxPost, raw: str | None) -> dict:
                                         "reactions")
         elif name == "comments":
             out["comments"] = _summary(values["comments"], "comments")
+            limit, sub = expansion(mods)
+            if limit:  # comments{...} ride along (field expansion), newest first if asked
+                out["comments"].update(_comment_page(
+                    ctx, post, sub, min(limit, 100), None,
+                    modifier(mods, "order") == "reverse_chronological"))
         elif name == "insights":
             metric = modifier(mods, "metric") or ""
             out["insights"] = _insights(ctx, post, [m for m in metric.split(",") if m])
@@ -281,18 +302,31 @@ async def post_comments(ctx: Ctx, post_id: str):
         limit = max(1, min(100, int(ctx.params.get("limit", 25))))
     except ValueError:
         raise invalid_param("Param limit must be a number") from None
-    fields = parse_fields(ctx.params.get("fields") or "id,message,created_time")
-    unknown = set(fields) - {"id", "message", "created_time", "from", "parent", "permalink_url",
-                             "like_count"}
+    with ctx.state.lock:
+        post = _post(ctx, post_id)
+    return _comment_page(ctx, post, ctx.params.get("fields"), limit, ctx.params.get("after"),
+                         ctx.params.get("order") == "reverse_chronological"), None
+
+
+COMMENT_FIELDS = {"id", "message", "created_time", "from", "parent", "permalink_url",
+                  "like_count"}
+
+
+def _comment_page(ctx: Ctx, post: SandboxPost, raw_fields: str | None, limit: int,
+                  after: str | None, newest_first: bool) -> dict:
+    """One page of a post's comments, as `GET /{post}/comments` and the `comments{...}` field
+    expansion of `GET /{post}` give it."""
+    fields = parse_fields(raw_fields or "id,message,created_time")
+    unknown = set(fields) - COMMENT_FIELDS
     if unknown:
         raise invalid_param(f"Tried accessing nonexisting field ({sorted(unknown)[0]}) on node "
                             "type (Comment)")
     with ctx.state.lock:
-        post = _post(ctx, post_id)
         found = comments_of(ctx.state, post, "comments")
-    if ctx.params.get("order") == "reverse_chronological":
+    if newest_first:
         found.reverse()
-    chunk, after = page(found, limit, ctx.params.get("after"))
+    chunk, after = page(found, limit, after)
+    post_id = post.id
     page_id, _, number = post_id.partition("_")
     data = []
     for c in chunk:
@@ -312,4 +346,4 @@ async def post_comments(ctx: Ctx, post_id: str):
     paging: dict = {"cursors": {"before": "0", "after": after or str(len(found))}}
     if after:
         paging["next"] = (f"{ctx.base}/graph/{post_id}/comments?limit={limit}&after={after}")
-    return {"data": data, "paging": paging}, None
+    return {"data": data, "paging": paging}

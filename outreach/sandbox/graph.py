@@ -34,6 +34,13 @@ PLATFORM_TYPE = {"facebook": "pages", "instagram": "instagram"}
 # business-use-case limits; POST /_sandbox/limits {"endpoint": "facebook.calls", ...} changes it.
 USAGE_LIMITS = {"facebook.calls": (4800, 3600), "instagram.calls": (4800, 3600)}
 RATE_CODE = {"facebook": 80001, "instagram": 80002}  # "too many calls to this ... account"
+# Instagram's temporary container errors (error-codes page): subcode -> (code, user message,
+# is_transient). 2207003: the image took too long to download; 2207052: the fetch failed.
+CONTAINER_ERRORS = {
+    2207003: (-2, "It takes too long to download the media.", True),
+    2207052: (9004, "Media download has failed. The media URI doesn't meet our requirements.",
+              False),
+}
 
 
 class GraphError(Exception):
@@ -83,8 +90,20 @@ def fault_error(fault: Fault, platform: str) -> GraphError:
         return GraphError(status, 506, fault.detail or "Duplicate status message",
                           subcode=fault.subcode, type_="FacebookApiException")
     if code == 368:
+        # "Temporarily blocked for policies violations: wait and retry the operation"
+        # (https://developers.facebook.com/docs/graph-api/guides/error-handling); 1390008 is the
+        # "posting too fast" subcode.
         return GraphError(status, 368, fault.detail or "The action attempted has been deemed "
                           "abusive or is otherwise disallowed", subcode=fault.subcode or 1390008)
+    if code == 100 and fault.subcode == 33:  # the object does not exist (a deleted post)
+        error = missing_object("0")
+        error.status = status
+        return error
+    if fault.subcode in CONTAINER_ERRORS:
+        # https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes
+        code, message, transient = CONTAINER_ERRORS[fault.subcode]
+        return GraphError(status, code, fault.detail or message, subcode=fault.subcode,
+                          transient=transient, user_msg=message)
     transient = status >= 500 or code in (1, 2)
     message = fault.detail or ("An unexpected error has occurred. Please retry your request "
                                "later." if transient else f"(#{code}) Invalid parameter")
@@ -144,8 +163,34 @@ def install(app: FastAPI, state: SandboxState) -> None:
     """Serve the Graph API; `sandbox/facebook.py` and `sandbox/instagram.py` add the handlers
     (and their `<platform>.calls` usage windows)."""
     state.register("graph", limits={"graph.batch": (10**6, 3600)}, metrics=lambda *a: {})
+    app.add_api_route("/_sandbox/permissions", set_permissions, methods=["POST"])
     app.add_api_route("/graph/{path:path}", graph_entry, methods=["GET", "POST", "DELETE"])
     app.add_api_route("/graph", graph_entry, methods=["GET", "POST"])
+
+
+async def set_permissions(request: Request) -> Response:
+    """`POST /_sandbox/permissions {"token": "...", "lacks": ["read_insights", ...]}`: a token
+    granted without those permissions (off by default: every token has them all). Until
+    `POST /_sandbox/reset`."""
+    state: SandboxState = request.app.state.sandbox
+    try:
+        data = await request.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not data.get("token") or \
+            not isinstance(data.get("lacks"), list):
+        return JSONResponse({"error": 'send {"token": "...", "lacks": ["read_insights"]}'},
+                            status_code=400)
+    with state.lock:
+        lacking = state.extras.setdefault("graph", {}).setdefault("lacks", {})
+        lacking[str(data["token"])] = {str(p) for p in data["lacks"]}
+        return JSONResponse({"token_lacks": sorted(lacking[str(data["token"])])})
+
+
+def lacks(ctx: Ctx, permission: str) -> bool:
+    """Whether the call's token was granted without `permission` (`set_permissions`)."""
+    token = str(ctx.params.get("access_token") or "")
+    return permission in ctx.state.extras.get("graph", {}).get("lacks", {}).get(token, ())
 
 
 async def _params(request: Request) -> tuple[dict[str, Any], dict[str, tuple[str, bytes, str]]]:
@@ -356,21 +401,30 @@ def listing(ctx: Ctx, platform: str, account: str, render: Callable[[Any], dict]
 
 
 def parse_fields(raw: str | None) -> dict[str, str]:
-    """`a,b.summary(true).limit(0),insights.metric(x,y)` -> {"a": "", "b": ".summary(true)...",
-    "insights": ".metric(x,y)"} (commas inside parentheses do not split)."""
+    """`a,b.summary(true).limit(0),insights.metric(x,y),c.limit(5){d,e}` -> {"a": "",
+    "b": "summary(true).limit(0)", "insights": "metric(x,y)", "c": "limit(5){d,e}"} (commas
+    inside parentheses or braces, Graph's field expansion, do not split)."""
     fields: dict[str, str] = {}
     depth, current = 0, ""
     for ch in (raw or "") + ",":
         if ch == "," and depth == 0:
             if current.strip():
-                name, _, modifiers = current.strip().partition(".")
-                fields[name] = modifiers
+                name, brace, sub = current.strip().partition("{")
+                name, _, modifiers = name.partition(".")
+                fields[name] = modifiers + brace + sub
             current = ""
             continue
-        depth += ch == "("
-        depth -= ch == ")"
+        depth += ch in "({"
+        depth -= ch in ")}"
         current += ch
     return fields
+
+
+def expansion(modifiers: str) -> tuple[int | None, str | None]:
+    """(`limit(n)`, the `{sub,fields}`) of a field expansion such as `limit(25){id,text}`."""
+    limit = modifier(modifiers, "limit")
+    sub = modifiers.partition("{")[2].rpartition("}")[0] if "{" in modifiers else None
+    return (int(limit) if limit and limit.isdigit() else None), sub
 
 
 def modifier(modifiers: str, name: str) -> str | None:

@@ -29,9 +29,11 @@ from outreach.sandbox.graph import (
     USAGE_LIMITS,
     Ctx,
     GraphError,
+    expansion,
     graph_time,
     insights_body,
     invalid_param,
+    lacks,
     listing,
     missing_object,
     parse_fields,
@@ -50,10 +52,14 @@ LIMITS = {
     "instagram.comments": (10**6, 3600),
     "instagram.calls": USAGE_LIMITS["instagram.calls"],
 }
-OPTIONS = {"instagram.processing_seconds": 0.3}  # how long a container stays IN_PROGRESS
+# How long a container stays IN_PROGRESS; the reach under which a media has no insights
+# ("Not enough viewers"; 0: off).
+OPTIONS = {"instagram.processing_seconds": 0.3, "instagram.min_viewers": 0.0}
 INSIGHTS = ("views", "reach", "likes", "comments", "shares", "saved", "total_interactions")
 WITHDRAWN = ("impressions", "plays", "video_views")  # deprecated in 2025
 MAX_BYTES = 8 * 1024 * 1024
+MEDIA_FIELDS = {"like_count", "comments_count", "caption", "timestamp", "permalink",
+                "media_type", "comments"}
 MAX_CAPTION = 2200
 STATUS_TEXT = {
     "IN_PROGRESS": "In Progress: Media is still being processed.",
@@ -247,10 +253,12 @@ async def get_object(ctx: Ctx, object_id: str):
             return out, container["account"]
         post = state.get("instagram", object_id)
         if post is not None:
-            return _media(state, post, fields), post.account
+            return _media(state, post, fields, ctx.base), post.account
         facebook = [p for p in state.posts.values() if p.id.startswith(object_id + "_")]
         if facebook:
             return {"id": object_id, "name": f"Sandbox Page {object_id}"}, object_id
+    if set(fields) & MEDIA_FIELDS:  # a media that is not (or no longer) there: #100/33
+        raise missing_object(object_id)
     return {"id": object_id, "username": f"sandbox_{object_id}"}, object_id
 
 
@@ -306,7 +314,8 @@ async def publishing_limit(ctx: Ctx, account: str):
                       "config": {"quota_total": limit, "quota_duration": DAY}}]}, account
 
 
-def _media(state: SandboxState, post: SandboxPost, fields: dict[str, str]) -> dict:
+def _media(state: SandboxState, post: SandboxPost, fields: dict[str, str],
+           base: str = "") -> dict:
     out: dict = {"id": post.id}
     values = state.metrics(post)
     for name in fields:
@@ -322,6 +331,9 @@ def _media(state: SandboxState, post: SandboxPost, fields: dict[str, str]) -> di
             out["like_count"] = values["likes"]
         elif name == "comments_count":
             out["comments_count"] = values["comments"]
+        elif name == "comments":  # field expansion: comments.limit(n){id,text,...}
+            limit, sub = expansion(fields[name])
+            out["comments"] = _comment_page(state, post, sub, min(limit or 25, 50), None, base)
     return out
 
 
@@ -343,7 +355,16 @@ async def insights(ctx: Ctx, media_id: str):
         if not metrics or bad:
             raise invalid_param(f"metric[{metrics.index(bad[0]) if bad else 0}] must be one "
                                 f"of the following values: {', '.join(sorted(known))}")
+        # https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights
+        # needs instagram_manage_insights (else "(#10) Application does not have permission for
+        # this action"), and a media seen by too few people answers "(#10) Not enough viewers
+        # for the media to show insights" (Limitations).
+        if lacks(ctx, "instagram_manage_insights"):
+            raise GraphError(403, 10, "(#10) Application does not have permission for this "
+                             "action")
         values = ctx.state.metrics(post)
+        if values["reach"] < ctx.state.options.get("instagram.min_viewers", 0):
+            raise GraphError(400, 10, "(#10) Not enough viewers for the media to show insights")
     return insights_body(media_id, {m: values[m] for m in metrics}), post.account
 
 
@@ -354,14 +375,24 @@ async def media_comments(ctx: Ctx, media_id: str):
         limit = max(1, min(50, int(ctx.params.get("limit", 25))))
     except ValueError:
         raise invalid_param("Param limit must be a number") from None
-    fields = parse_fields(ctx.params.get("fields") or "id,text,timestamp")
     with ctx.state.lock:
         post = ctx.state.get("instagram", media_id)
         if post is None or post.extra.get("backend") == "private":
             raise missing_object(media_id)
-        found = comments_of(ctx.state, post, "comments")
+    return _comment_page(ctx.state, post, ctx.params.get("fields"), limit,
+                         ctx.params.get("after"), ctx.base), post.account
+
+
+def _comment_page(state: SandboxState, post: SandboxPost, raw_fields: str | None, limit: int,
+                  after: str | None, base: str) -> dict:
+    """One page of a media's comments, newest first, as `GET /{media}/comments` and the
+    `comments{...}` field expansion of `GET /{media}` give it."""
+    fields = parse_fields(raw_fields or "id,text,timestamp")
+    media_id = post.id
+    with state.lock:
+        found = comments_of(state, post, "comments")
     found.reverse()  # newest first
-    chunk, after = page(found, limit, ctx.params.get("after"))
+    chunk, after = page(found, limit, after)
     data = []
     for c in chunk:
         item: dict = {"id": str(17_800_000_000_000_000 + int(media_id) % 10**12 * 1000
@@ -373,5 +404,5 @@ async def media_comments(ctx: Ctx, media_id: str):
         data.append(item)
     paging: dict = {"cursors": {"before": "0", "after": after or str(len(found))}}
     if after:
-        paging["next"] = f"{ctx.base}/graph/{media_id}/comments?limit={limit}&after={after}"
-    return {"data": data, "paging": paging}, post.account
+        paging["next"] = f"{base}/graph/{media_id}/comments?limit={limit}&after={after}"
+    return {"data": data, "paging": paging}
