@@ -84,6 +84,7 @@ class XPlatform(Platform):
         max_thread_parts=25,  # replies to one's own post; compose numbers the parts
     )
     secret_fields = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+    signin = "x"  # connected by signing in: desk/connect.py
     credential_fields = CREDENTIAL_FIELDS
     one_shot_max = ONE_SHOT_MAX  # larger images are uploaded in segments
     segment_size = SEGMENT
