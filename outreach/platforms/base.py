@@ -157,6 +157,8 @@ class Platform(ABC):
     backend: ClassVar[str | None] = None
     # True for unofficial backends: the UI and docs mark them "tidak resmi · unofficial".
     unofficial: ClassVar[bool] = False
+    # The sign-in that connects accounts of this class ("meta", "x"; desk/connect.py), if any.
+    signin: ClassVar[str | None] = None
 
     def __init__(
         self,

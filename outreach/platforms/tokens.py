@@ -45,7 +45,8 @@ LOST = ("The answer to the last renewal of the access never arrived; the access 
         "still works until it ends.")
 _COLUMNS = (Account.credentials_encrypted, Account.refresh_token_encrypted,
             Account.token_expires_at, Account.data_access_expires_at,
-            Account.refresh_lease_until, Account.refresh_locked_by, Account.refresh_error)
+            Account.refresh_lease_until, Account.refresh_locked_by, Account.refresh_error,
+            Account.reconnect_reason)
 
 
 def needs_care(account: Account) -> bool:
@@ -89,6 +90,10 @@ def fresh_credentials(account: Account, settings: Settings, cls: type[Platform],
             row = conn.execute(select(*_COLUMNS).where(Account.id == account.id)).one()
         creds = decrypt_credentials(settings, row.credentials_encrypted) \
             if row.credentials_encrypted else {}
+        if row.reconnect_reason:  # ended for good: never spend a refresh token again
+            raise PublishError(ErrorKind.auth_expired, row.refresh_error or (
+                f"The access to {cls.label} for {account.name} ended: an admin must sign in "
+                "again."))
         if row.data_access_expires_at is not None and row.data_access_expires_at <= now:
             message = (f"{cls.label}'s data access for {account.name} ended on "
                        f"{_day(row.data_access_expires_at)}: an admin must sign in again.")

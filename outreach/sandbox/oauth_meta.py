@@ -186,7 +186,8 @@ async def accounts(ctx: Ctx):
                           "MANAGE"]}
         if "access_token" in fields:
             item["access_token"] = oauth.issue(ctx.state, "EAApage", page_grant)
-        if "instagram_business_account" in fields and ig is not None:
+        # Graph's nested fields ("instagram_business_account{id,username}") use braces.
+        if ig is not None and any(f.startswith("instagram_business_account") for f in fields):
             item["instagram_business_account"] = {"id": ig[0], "username": ig[1]}
         data.append(item)
     return {"data": data, "paging": {"cursors": {"before": "QVFI", "after": "QVFJ"}}}, None

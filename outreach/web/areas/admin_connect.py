@@ -133,7 +133,8 @@ def meta_callback(request: Request, user: Admin) -> Response:
         return _failed(request, exc)
     missing = [{"perms": ", ".join(perms), "why": NEEDED_FOR[group]}
                for group, perms in grant.missing.items()]
-    return render(request, "admin_connect.html", {"grant": grant, "missing": missing})
+    return render(request, "admin_connect.html", {"grant": grant, "missing": missing,
+                                                  "error": None})
 
 
 @router.post("/admin/accounts/connect/meta/pick")
