@@ -35,6 +35,8 @@ EXPECTED = {
     "x_api_url": "an http(s) URL such as https://api.x.com",
     "graph_api_url": "an http(s) URL such as https://graph.facebook.com",
     "instagram_private_api_url": "an http(s) URL such as https://i.instagram.com",
+    "facebook_dialog_url": "an http(s) URL such as https://www.facebook.com",
+    "x_authorize_url": "an http(s) URL such as https://x.com/i/oauth2/authorize",
     "templates_dir": "an existing folder",
     "schedules_dir": "an existing folder",
     "media_dir": "a folder path (created when needed)",
@@ -182,6 +184,15 @@ class Settings(BaseSettings):
     x_api_url: str = "https://api.x.com"
     graph_api_url: str = "https://graph.facebook.com"
     instagram_private_api_url: str = "https://i.instagram.com"
+    # Connecting accounts by signing in (desk/connect.py): the library's own Meta app and X app
+    # (OAuth 2.0; the X secret stays empty for a public client), and the sign-in pages a
+    # person's browser is sent to.
+    meta_app_id: str | None = None
+    meta_app_secret: SecretStr | None = None
+    x_client_id: str | None = None
+    x_client_secret: SecretStr | None = None
+    facebook_dialog_url: str = "https://www.facebook.com"
+    x_authorize_url: str = "https://x.com/i/oauth2/authorize"
 
     library_name: str = "Perpustakaan Kota Bontang"
     opac_url: str | None = None
@@ -265,7 +276,7 @@ class Settings(BaseSettings):
         return value.replace("-", "_")
 
     @field_validator("public_base_url", "x_api_url", "graph_api_url", "instagram_private_api_url",
-                     "s3_endpoint_url")
+                     "s3_endpoint_url", "facebook_dialog_url", "x_authorize_url")
     @classmethod
     def _urls(cls, value: str | None) -> str | None:
         return _http_url(value)

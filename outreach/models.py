@@ -204,6 +204,29 @@ class Account(SQLModel, table=True):
     last_published_at: datetime | None = Time(default=None)
     created_at: datetime = Time(default_factory=utcnow)
     updated_at: datetime = Time(default_factory=utcnow)
+    # Accounts connected by signing in (desk/connect.py): how long their access lasts.
+    # token_expires_at: the access token's end (X: about 2 hours, renewed with the refresh token;
+    # None: it does not expire, as a Page token made from a long-lived user token).
+    # data_access_expires_at: Meta's 90-day data access, renewed only by signing in again.
+    token_expires_at: datetime | None = Time(default=None)
+    data_access_expires_at: datetime | None = Time(default=None)
+    # X's refresh tokens rotate: each is spent by one refresh. Kept encrypted (crypto.py), apart
+    # from the credentials, so a refresh can compare-and-swap it (platforms/tokens.py).
+    refresh_token_encrypted: str | None = None
+    # A refresh in flight: the worker spending the refresh token holds it until then.
+    refresh_lease_until: datetime | None = Time(default=None)
+    refresh_locked_by: str | None = Field(default=None, max_length=120)
+    # The last refresh's failure in plain words (never a token); None after a good refresh.
+    refresh_error: str | None = None
+    # Why the account must be signed in to again (ReconnectReason), beside health_reason.
+    reconnect_reason: str | None = Field(default=None, max_length=20)
+
+
+class ReconnectReason(StrEnum):
+    expired = "expired"  # the access (or Meta's data access) ran out
+    revoked = "revoked"  # the platform no longer accepts the token or refresh token
+    refresh_failed = "refresh_failed"  # a refresh's answer was lost and the old token is spent
+    permissions = "permissions"  # a permission the account needs was taken away
 
 
 class Post(SQLModel, table=True):

@@ -49,7 +49,7 @@ def test_healthy_accounts(db_url, sandbox_env, media_server):
 def test_a_missing_permission_is_named(db_url, sandbox_env, media_server):
     token = os.environ["OUTREACH_INSTAGRAM_ACCESS_TOKEN"]
     requests.post(f"{sandbox_env.url}/_sandbox/permissions",
-                  json={"token": token, "declined": ["instagram_content_publish"]},
+                  json={"token": token, "lacks": ["instagram_content_publish"]},
                   timeout=5).raise_for_status()
     code, found = check_json("Instagram (.env)")
     assert code == 1
@@ -128,7 +128,7 @@ def test_the_admin_checks_an_account_from_its_page(db_url, sandbox_env, media_se
         ids = {a.platform: a.id for a in s.exec(select(Account))}
     token = os.environ["OUTREACH_INSTAGRAM_ACCESS_TOKEN"]
     requests.post(f"{sandbox_env.url}/_sandbox/permissions",
-                  json={"token": token, "declined": ["instagram_manage_insights"]},
+                  json={"token": token, "lacks": ["instagram_manage_insights"]},
                   timeout=5).raise_for_status()
 
     def flashes(path: str) -> str:

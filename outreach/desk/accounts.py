@@ -109,6 +109,17 @@ def connect(session: Session, settings: Settings, cls: type[Platform],
     except SecretKeyError:
         raise AccountError("no_secret_key") from None
     identity, creds = verify_credentials(settings, cls, creds)
+    return store(session, settings, cls, identity, creds, actor=actor, user_id=user_id,
+                 name=name, account=account)
+
+
+def store(session: Session, settings: Settings, cls: type[Platform], identity: Identity,
+          creds: dict[str, str], *, actor: str, user_id: int | None = None,
+          name: str | None = None, account: Account | None = None,
+          lifetimes: Mapping[str, Any] | None = None) -> Connected:
+    """Store credentials the platform accepted (`verify_credentials`) on a new account or on
+    `account` (a reconnect). `lifetimes`: Account columns of an account connected by signing in
+    (token_expires_at, data_access_expires_at, refresh_token_encrypted)."""
     if account is not None:
         if account.source == "env":
             raise AccountError("env_account", name=account.name)
@@ -129,6 +140,12 @@ def connect(session: Session, settings: Settings, cls: type[Platform],
                                              else identity.name)
     account.source, account.backend = "db", cls.backend
     account.credentials_encrypted = encrypt_credentials(settings, creds)
+    # Signing in again (or pasting keys) starts the account's lifetimes afresh.
+    account.token_expires_at = account.data_access_expires_at = None
+    account.refresh_token_encrypted = account.refresh_error = account.reconnect_reason = None
+    account.refresh_lease_until = account.refresh_locked_by = None
+    for key, value in (lifetimes or {}).items():
+        setattr(account, key, value)
     if was_removed:
         account.health, account.health_reason = AccountHealth.ok, None
     account.updated_at = now

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from outreach.config import Settings
 from outreach.crypto import decrypt_credentials
 from outreach.models import Account, utcnow
+from outreach.platforms import tokens
 from outreach.platforms.base import (
     ErrorKind,
     Limits,
@@ -98,7 +99,11 @@ def client_for(account: Account, settings: Settings, *,
     """The platform client of an account. `media_url` turns a media file path into the public
     URL a platform fetches it from (Instagram); without it such platforms refuse images."""
     cls = platform_class(account.platform, account.backend)
-    return cls(account, credentials_for(account, settings), settings, media_url=media_url)
+    if tokens.needs_care(account):  # signed in: renewed before its access ends (tokens.py)
+        credentials = tokens.fresh_credentials(account, settings, cls)
+    else:
+        credentials = credentials_for(account, settings)
+    return cls(account, credentials, settings, media_url=media_url)
 
 
 def sync_env_accounts(session: Session, settings: Settings) -> list[Account]:

@@ -190,6 +190,8 @@ class Platform(ABC):
     # Permissions the token needs (the platform's names) -> what for, in a few English words;
     # checked by `outreach accounts check` where the platform lists a token's permissions.
     permissions_needed: ClassVar[dict[str, str]] = {}
+    # The sign-in that connects accounts of this class ("meta", "x"; desk/connect.py), if any.
+    signin: ClassVar[str | None] = None
 
     def __init__(
         self,

@@ -72,6 +72,7 @@ class FacebookPlatform(GraphPlatform):
         link_preview=True,
     )
     secret_fields = ("page_token",)
+    signin = "meta"  # connected by signing in: desk/connect.py
     credential_fields = (
         CredentialField("page_id", "ID Halaman (Page ID)", secret=False,
                         help="Angka di Halaman Facebook: Tentang → Transparansi Halaman."),

@@ -33,7 +33,12 @@ _SECRET_PARAM = re.compile(
     r"(?i)\b(access_token|refresh_token|client_secret|app_secret|appsecret_proof|"
     r"X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential|"
     r"fb_exchange_token|input_token|oauth_token|oauth_token_secret|oauth_signature|"
-    r"oauth_verifier|password|sessionid|token)=([^&\s\"'#,;]+)"
+    r"oauth_verifier|password|sessionid|token|code|code_verifier)=([^&\s\"'#,;]+)"
+)
+# The same names as JSON or a Python dict (requests-oauthlib logs token answers and requests so).
+_SECRET_ITEM = re.compile(
+    r"(?i)([\"'](?:access_token|refresh_token|client_secret|code|code_verifier|id_token)"
+    r"[\"']\s*:\s*[\"'])([^\"']+)"
 )
 _AUTH_HEADER = re.compile(
     r"\b(Bearer)\s+[A-Za-z0-9._~+/=%-]{8,}|\b(OAuth)\s+(?:realm|oauth_)[^'\n]*"
@@ -59,6 +64,7 @@ def mask_secrets(text: str, secrets: Iterable[str | None] = ()) -> str:
         for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
             text = text.replace(form, MASK)
     text = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    text = _SECRET_ITEM.sub(lambda m: f"{m.group(1)}{MASK}", text)
     return _AUTH_HEADER.sub(lambda m: f"{m.group(1) or m.group(2)} {MASK}", text)
 
 

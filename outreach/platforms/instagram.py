@@ -79,6 +79,7 @@ class InstagramPlatform(GraphPlatform):
         links_clickable=False,
     )
     secret_fields = ("access_token",)
+    signin = "meta"  # connected by signing in: desk/connect.py
     credential_fields = (
         CredentialField("ig_user_id", "ID pengguna Instagram (Instagram user ID)", secret=False,
                         help="ID akun bisnis/kreator yang tertaut ke Halaman Facebook "

@@ -10,8 +10,9 @@ Control routes (JSON):
 - `POST /_sandbox/options` `{"instagram.processing_seconds": 2}`: tunables (see state `options`);
 - `POST /_sandbox/withdrawn` `{"platform": "facebook", "metrics": ["post_clicks"]}`: metrics that
   Meta "withdrew" (asking for one fails the whole request with #100);
-- `POST /_sandbox/permissions` `{"token": "...", "declined": ["instagram_content_publish"]}`:
-  what `GET /me/permissions` says that token lacks (`sandbox/graph_permissions.py`);
+- `POST /_sandbox/permissions` `{"token": "...", "lacks": ["read_insights"]}`: a token granted
+  without those permissions (`sandbox/graph.py`; `GET /me/permissions` says so too);
+- `POST /_sandbox/oauth/revoke` `{"platform": "x"|"meta", "subject": id}`: tokens revoked;
 - `GET /_sandbox/media/{id}`: an image that was uploaded or fetched (shown on the page).
 """
 
@@ -24,9 +25,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from outreach.sandbox import facebook as sandbox_facebook
 from outreach.sandbox import graph as sandbox_graph
-from outreach.sandbox import graph_permissions, page
 from outreach.sandbox import instagram as sandbox_instagram
 from outreach.sandbox import instagram_private as sandbox_instagram_private
+from outreach.sandbox import oauth as sandbox_oauth
+from outreach.sandbox import oauth_meta, oauth_x, page
 from outreach.sandbox import x as sandbox_x
 from outreach.sandbox.faults import ConnectionDropper, Fault, FaultError
 from outreach.sandbox.state import SandboxState
@@ -61,8 +63,9 @@ def create_app(
     sandbox_facebook.install(app, state)
     sandbox_instagram.install(app, state)
     sandbox_graph.install(app, state)
-    graph_permissions.install(app, state)
     sandbox_instagram_private.install(app, state)
+    oauth_x.install(app, state)
+    oauth_meta.install(app, state)
     app.include_router(control)
     app.include_router(pages)
     return app
@@ -186,17 +189,16 @@ async def withdrawn(request: Request) -> JSONResponse:
         return JSONResponse({"withdrawn": sorted(current)})
 
 
-@control.post("/permissions")
-async def permissions(request: Request) -> JSONResponse:
-    state = _state(request)
+@control.post("/oauth/revoke")
+async def oauth_revoke(request: Request) -> JSONResponse:
+    """`{"platform": "x"|"meta", "subject": user or person id}`: every token issued to that
+    person stops working, as when they remove the app from their account."""
     data = await _json(request)
-    if not isinstance(data, dict) or not data.get("token") \
-            or not isinstance(data.get("declined"), list):
-        return _refused('send {"token": "...", "declined": ["permission", ...]}')
-    with state.lock:
-        refused = graph_permissions.declined(state).setdefault(str(data["token"]), set())
-        refused.update(str(p) for p in data["declined"])
-        return JSONResponse({"declined": sorted(refused)})
+    if not isinstance(data, dict) or data.get("platform") not in ("x", "meta") \
+            or not data.get("subject"):
+        return _refused('send {"platform": "x"|"meta", "subject": "user or person id"}')
+    count = sandbox_oauth.revoke_subject(_state(request), data["platform"], str(data["subject"]))
+    return JSONResponse({"revoked": count})
 
 
 @control.get("/media/{blob_id}")

@@ -25,6 +25,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 
+from outreach.sandbox import oauth
 from outreach.sandbox.faults import Fault, after_call, before_call
 from outreach.sandbox.state import SandboxState
 
@@ -242,7 +243,11 @@ def _find(method: str, rest: str) -> tuple[Route, tuple[str, ...]] | None:
     return None
 
 
-def _token_error(params: dict[str, Any]) -> GraphError | None:
+# Endpoints called without an access token (the code exchange of Facebook Login).
+NO_TOKEN: set[str] = set()
+
+
+def _token_error(params: dict[str, Any], state: SandboxState | None = None) -> GraphError | None:
     token = str(params.get("access_token") or "")
     if not token:
         return GraphError(400, 2500, "An active access token must be used to query "
@@ -250,6 +255,16 @@ def _token_error(params: dict[str, Any]) -> GraphError | None:
     if token.startswith("expired"):
         return GraphError(400, 190, "Error validating access token: Session has expired.",
                           subcode=463)
+    if state is not None:  # a token of the sandbox's Facebook Login (oauth_meta.py)
+        _grant, dead = oauth.check(state, token)
+        if dead == "expired":
+            return GraphError(400, 190, "Error validating access token: Session has expired.",
+                              subcode=463)
+        if dead == "revoked":
+            # https://developers.facebook.com/docs/graph-api/guides/error-handling: 458, the
+            # person removed the app.
+            return GraphError(400, 190, "Error validating access token: The user has not "
+                              "authorized application.", subcode=458)
     return None
 
 
@@ -315,7 +330,7 @@ async def _dispatch(ctx: Ctx, rest: str, *, top: bool) -> Response:
         error = GraphError(400, 100, f"Unknown path components: /{rest}",
                            type_="OAuthException")
         return _json_response(400, error.body())
-    error = _token_error(ctx.params)
+    error = None if route_.endpoint in NO_TOKEN else _token_error(ctx.params, state)
     if error is None and ctx.account is not None:
         with state.lock:
             window, allowed = state.rates.hit(f"{ctx.platform}.calls", ctx.account)
@@ -344,7 +359,7 @@ async def _batch(request: Request, state: SandboxState, params: dict[str, Any]) 
             400, GraphError(400, 4, "(#4) Application request limit reached").body()))
     if early is not None:
         return early
-    error = _token_error(params)
+    error = _token_error(params, state)
     if error is not None:
         return _json_response(error.status, error.body())
     try:

@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from outreach.sandbox.faults import Fault, after_call, before_call
+from outreach.sandbox.oauth_x import bearer_user
 from outreach.sandbox.state import SandboxState, Window
 
 PROBLEM = "application/problem+json"
@@ -114,11 +115,12 @@ def _account(request: Request) -> tuple[str | None, bool]:
     """(account, user context?) from the Authorization header; (None, False) when absent.
 
     The sandbox checks that an OAuth 1.0a header names a consumer key; it does not verify the
-    signature (it has no secrets). A token "1500-..." belongs to user 1500, as on X.
+    signature (it has no secrets). A token "1500-..." belongs to user 1500, as on X. A bearer
+    token issued by the sandbox's sign-in (`oauth_x`) is user context, until it expires.
     """
     header = request.headers.get("authorization", "")
     if header.startswith("Bearer ") and len(header) > 7:
-        return "app", False
+        return bearer_user(request.app.state.sandbox, header[7:]) or ("app", False)
     if not header.startswith("OAuth "):
         return None, False
     params = {k: unquote(v) for k, v in _OAUTH_PARAM.findall(header)}

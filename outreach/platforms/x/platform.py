@@ -39,6 +39,7 @@ from outreach.platforms.http import (
 from outreach.platforms.x import count as x_count
 from outreach.platforms.x import errors as x_errors
 from outreach.platforms.x import metrics as x_metrics
+from outreach.platforms.x import oauth2 as x_oauth2
 from outreach.platforms.x.client import OAuth1Signer, XClient
 from outreach.platforms.x.media import ONE_SHOT_MAX, SEGMENT, upload_images
 
@@ -89,6 +90,7 @@ class XPlatform(Platform):
         link_cost=13.0,
     )
     secret_fields = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+    signin = "x"  # connected by signing in: desk/connect.py
     credential_fields = CREDENTIAL_FIELDS
     one_shot_max = ONE_SHOT_MAX  # larger images are uploaded in segments
     segment_size = SEGMENT
@@ -106,25 +108,33 @@ class XPlatform(Platform):
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         media_url: MediaURL | None = None,
     ) -> None:
+        if x_oauth2.ACCESS_TOKEN in credentials:  # signed in with OAuth 2.0 (x/oauth2.py)
+            self.secret_fields = (x_oauth2.ACCESS_TOKEN,)
         super().__init__(account, credentials, settings, timeout=timeout, media_url=media_url)
         creds = self.credentials
         self._secrets = tuple(creds[f] for f in self.secret_fields)
         # Rate limits are per endpoint: "POST /2/tweets", "GET /2/tweets", "GET /2/tweets/:id".
         self.rate_states: dict[str, RateState] = {}
-        keys = (creds["consumer_key"], creds["consumer_secret"], creds["access_token"],
-                creds["access_token_secret"])
-        self._signer = tweepy.OAuth1UserHandler(*keys).apply_auth()
-        # tweepy's Client, sending to OUTREACH_X_API_URL and signing once per call with one
-        # signer per account (x/client.py); it never sleeps on a rate limit.
-        self.client = XClient(
-            settings.x_api_url,
-            OAuth1Signer(*keys, fallback=self._signer),
-            consumer_key=keys[0],
-            consumer_secret=keys[1],
-            access_token=keys[2],
-            access_token_secret=keys[3],
-            return_type=dict,
-        )
+        if x_oauth2.ACCESS_TOKEN in creds:
+            # The user's bearer token takes the OAuth 1.0a signer's place, for tweepy's calls
+            # and the media upload alike.
+            self._signer = x_oauth2.BearerAuth(creds[x_oauth2.ACCESS_TOKEN])
+            self.client = XClient(settings.x_api_url, self._signer, return_type=dict)
+        else:
+            keys = (creds["consumer_key"], creds["consumer_secret"], creds["access_token"],
+                    creds["access_token_secret"])
+            self._signer = tweepy.OAuth1UserHandler(*keys).apply_auth()
+            # tweepy's Client, sending to OUTREACH_X_API_URL and signing once per call with one
+            # signer per account (x/client.py); it never sleeps on a rate limit.
+            self.client = XClient(
+                settings.x_api_url,
+                OAuth1Signer(*keys, fallback=self._signer),
+                consumer_key=keys[0],
+                consumer_secret=keys[1],
+                access_token=keys[2],
+                access_token_secret=keys[3],
+                return_type=dict,
+            )
         self.client.user_agent = user_agent()  # tweepy sets its own on every request
         self._base_path = urlsplit(settings.x_api_url).path.rstrip("/")
         # Routed before signing (x_media's calls use api.x.com URLs), so signed once as well.
@@ -310,6 +320,11 @@ class XPlatform(Platform):
         handle = data.get("username")
         return Identity(external_id=str(data["id"]),
                         name=f"@{handle}" if handle else str(data.get("name") or data["id"]))
+
+    @classmethod
+    def renew_access(cls, settings: Settings, refresh_token: str) -> x_oauth2.Tokens:
+        """A new access token (and refresh token) for an account signed in with OAuth 2.0."""
+        return x_oauth2.refresh(settings, refresh_token)
 
     # -- rate limits ------------------------------------------------------------------------
     @property

@@ -14,6 +14,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from outreach.desk import accounts as core
+from outreach.desk import connect
 from outreach.models import Account, Delivery, utcnow
 from outreach.platforms import (
     BACKENDS,
@@ -138,10 +139,16 @@ def accounts_page(request: Request, user: Admin, session: DB) -> Response:
             "limited_until": a.rate_reset_at if a.rate_remaining == 0 and a.rate_reset_at
             and a.rate_reset_at > now else None,
             "waiting": waiting.get(a.id, 0),
+            "signin": connect.signin_url(a),
         })
+    ending = [{"name": a.name, "ends": connect.access_ends(a)} for a in connect.ending_soon(
+        [r["a"] for rows in groups.values() for r in rows if not r["removed"]], now)]
+    uris = [connect.redirect_uri(settings, p) for p in ("meta", "x")
+            if connect.configured(settings, p)]
     return render(request, "admin_accounts.html", {
         "groups": [(name, rows) for name, rows in groups.items()],
-        "options": _options(), "key_missing": _key_missing(request)})
+        "options": _options(), "key_missing": _key_missing(request),
+        "ending": ending, "redirect_uris": [u for u in uris if u]})
 
 
 def _form(request: Request, cls: type[Platform] | None, *, account: Account | None = None,
