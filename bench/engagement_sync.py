@@ -3,7 +3,9 @@ against the minimum (⌈N/100⌉ on X, ⌈2N/50⌉ Graph batches on Facebook and
 post's own fields and its insights are two sub-requests, so a refused insights keeps the
 rest), time, and
 the same on X within X's real window (900 calls / 15 min per user: the sync stops at the window,
-with no 429).
+with no 429), and X's replies: posts a few hours old, whose replies are read with recent searches
+that OR several posts' `conversation_id:` terms (searches against ⌈N/10⌉ for the N posts whose
+replies were read; pages of more than 100 replies apart).
 
 The sandbox runs as its own process, seeded with the posts (published a minute ago: their first
 snapshot, before anyone commented, so the figure is the metric sync alone; on Facebook and
@@ -155,24 +157,39 @@ class Stage:
         dispose_engines()
 
 
-def _sync() -> tuple[float, int, int, list[str], int]:
+def _sync() -> tuple[float, int, int, list[str], int, int]:
     from outreach.config import get_settings
     from outreach.engagement.sync import sync_pass
 
     settings = get_settings()
     started = time.perf_counter()
-    snapshots = calls = comment_calls = 0
+    snapshots = calls = comment_calls = comments = 0
     waiting: list[str] = []
     while True:
         result = sync_pass(settings)
         snapshots += result.snapshots
         calls += result.calls
         comment_calls += result.comment_calls
+        comments += result.comments
         waiting += result.waiting
         if result.errors:
             raise RuntimeError("; ".join(result.errors[:3]))
         if not result.more:
-            return time.perf_counter() - started, snapshots, calls, waiting, comment_calls
+            return (time.perf_counter() - started, snapshots, calls, waiting, comment_calls,
+                    comments)
+
+
+def _replies_read(database_url: str) -> int:
+    """X deliveries whose replies were read (their comment count is marked seen)."""
+    from sqlalchemy import func
+    from sqlmodel import Session, select
+
+    from outreach.db import get_engine
+    from outreach.models import Delivery
+
+    with Session(get_engine(database_url)) as session:
+        return session.exec(select(func.count()).select_from(Delivery).where(
+            Delivery.platform == "x", Delivery.comments_seen > 0)).one()
 
 
 def run(args: argparse.Namespace) -> list[dict]:
@@ -185,7 +202,7 @@ def run(args: argparse.Namespace) -> list[dict]:
         try:
             # Generous windows: this row measures calls and time, not the platforms' limits.
             stage.limits(x_get_tweets=10**6, facebook_calls=10**7, instagram_calls=10**7)
-            seconds, snapshots, calls, _, comment_calls = _sync()
+            seconds, snapshots, calls, _, comment_calls, _ = _sync()
             seen = stage.calls()
         finally:
             stage.close()
@@ -209,7 +226,7 @@ def run(args: argparse.Namespace) -> list[dict]:
         stage = Stage(Path(folder) / "x", {"x": n})
         try:
             stage.limits(x_get_tweets=window)
-            seconds, snapshots, calls, waiting, comment_calls = _sync()
+            seconds, snapshots, calls, waiting, comment_calls, _ = _sync()
             seen = stage.calls().get("x.get_tweets", 0)
         finally:
             stage.close()
@@ -221,6 +238,32 @@ def run(args: argparse.Namespace) -> list[dict]:
             "comment calls": comment_calls, "seconds": round(seconds, 1),
             "per 1,000": f"{seconds / max(1, snapshots) * 1000:.2f} s",
             "met": "yes" if seen == window == math.ceil(snapshots / 100) and waiting else "no"})
+
+        # X's replies: posts three hours old have a few replies each; the sync reads those of
+        # the posts whose reply count grew (up to its budget per pass), several posts a search.
+        n = 300 if args.quick else 1_000
+        (Path(folder) / "replies").mkdir()
+        stage = Stage(Path(folder) / "replies", {"x": n}, age=3 * 3600)
+        try:
+            stage.limits(x_get_tweets=10**6, x_search_recent=10**6)
+            seconds, snapshots, calls, _, comment_calls, comments = _sync()
+            seen = stage.calls()
+            read = _replies_read(stage.database_url)
+        finally:
+            stage.close()
+        metric_calls, metric_min = seen.get("x.get_tweets", 0), math.ceil(n / 100)
+        searches = seen.get("x.search_recent.queries", 0)
+        pages = seen.get("x.search_recent", 0)
+        rows.append({
+            "setup": f"{n:,} X deliveries 3 h old: replies of {read:,} read ({comments:,} "
+                     "replies)",
+            "calls": f"metrics {metric_calls}; reply searches {searches} ({pages} with pages)",
+            "minimum": f"metrics {metric_min}; searches ⌈{read}/10⌉ = {math.ceil(read / 10)}",
+            "snapshots": f"{snapshots:,}", "comment calls": comment_calls,
+            "seconds": round(seconds, 1),
+            "per 1,000": f"{seconds / max(1, snapshots) * 1000:.2f} s",
+            "met": "yes" if metric_calls == metric_min and read and comments
+            and searches <= math.ceil(read / 10) else "no"})
     return rows
 
 

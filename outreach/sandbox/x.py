@@ -48,7 +48,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
 # Switches (POST /_sandbox/options), all off by default: the app's credits (-1: unlimited,
 # see x_wire), a t.co link to the media at the end of a media post's text, GIFs that need
 # processing (seconds; 0: ready at once) and processing that fails.
-OPTIONS = {"x.credits": -1.0, "x.media_link": 0.0, **x_media.OPTIONS}
+OPTIONS = {"x.credits": -1.0, "x.media_link": 0.0, **x_media.OPTIONS, **x_search.OPTIONS}
 URL = re.compile(r"https?://[^\s]+")
 PRIVATE_DAYS = 30  # non-public and organic metrics: own posts of the last 30 days
 TWEPOCH_MS = 1288834974657  # X's snowflake epoch

@@ -5,6 +5,14 @@ Wire format: https://docs.x.com/x-api/posts/search/api-reference/get-tweets-sear
 newest first, `includes.users` for `expansions=author_id`, `meta.next_token` while more pages
 exist. Recent search covers the last 7 days: older replies are not found, and a `start_time`
 older than that is refused (400), as on X. Replies come from `sandbox/comments.py`.
+
+Queries: `conversation_id:ID` terms joined by ` OR ` (upper case: X takes a lower-case "or"
+for a keyword), each term or the whole optionally in parentheses; anything else is refused,
+since the sandbox does not match text. A query longer than the self-serve limit of 512
+characters (https://docs.x.com/x-api/posts/search/integrate/build-a-query, "Query
+limitations"; Enterprise allows 4,096: option `x.search_query_max`) is refused with 400 before
+anything is searched. The docs give the limit but not X's wording of the refusal: the answer is
+X's invalid-request problem naming the `query` parameter.
 """
 
 from __future__ import annotations
@@ -22,7 +30,10 @@ from outreach.sandbox.state import SandboxState
 router = APIRouter(prefix="/x")
 LIMITS = {"x.search_recent": (300, 15 * 60)}
 WINDOW = timedelta(days=7)
+QUERY_MAX = 512
+OPTIONS = {"x.search_query_max": float(QUERY_MAX)}
 _TERM = re.compile(r"^conversation_id:(\d{1,19})$")
+_OR = re.compile(r"\s+OR\s+")
 
 
 def install(app: FastAPI, state: SandboxState) -> None:
@@ -41,8 +52,18 @@ async def search_recent(request: Request) -> Response:
         return call
     params = request.query_params
     query = params.get("query", "")
-    terms = [t for t in re.split(r"\s+OR\s+", query.strip().strip("()")) if t]
-    matched = [_TERM.match(t) for t in terms]
+    state = call.state
+    longest = int(state.options.get("x.search_query_max", QUERY_MAX))
+    if len(query) > longest:
+        return x_wire.invalid_request(
+            [f"There were errors processing your request: Query is {len(query)} characters "
+             f"long; the maximum is {longest}."], call.window, {"query": [query]})
+    whole = query.strip()
+    if whole.startswith("(") and whole.endswith(")") and whole.count("(") == 1:
+        whole = whole[1:-1]  # "(a OR b)"
+    terms = [t.strip() for t in _OR.split(whole)] if whole else []
+    matched = [_TERM.match(t[1:-1] if t.startswith("(") and t.endswith(")") else t)
+               for t in terms]
     if not terms or not all(matched):
         return x_wire.invalid_request(["This sandbox searches `conversation_id:ID` terms (joined "
                                   "by OR) only."], call.window, {"query": [query]})
@@ -53,7 +74,9 @@ async def search_recent(request: Request) -> Response:
     if not 10 <= limit <= 100:
         return x_wire.invalid_request([f"The `max_results` query parameter value [{limit}] is not "
                                   "between 10 and 100"], call.window)
-    state = call.state
+    if not params.get("next_token"):
+        with state.lock:  # searches apart from their further pages, for the figures
+            state.calls["x.search_recent.queries"] += 1
     now = state.clock.now()
     start = None
     if params.get("start_time"):

@@ -40,6 +40,7 @@ from outreach.platforms.x import count as x_count
 from outreach.platforms.x import errors as x_errors
 from outreach.platforms.x import metrics as x_metrics
 from outreach.platforms.x import oauth2 as x_oauth2
+from outreach.platforms.x import replies as x_replies
 from outreach.platforms.x.client import OAuth1Signer, XClient
 from outreach.platforms.x.media import ONE_SHOT_MAX, SEGMENT, upload_images
 
@@ -48,8 +49,6 @@ if TYPE_CHECKING:
     from outreach.models import Account, Delivery
 
 MAX_WEIGHTED = 280
-COMMENT_PAGES = 5  # pages of 100 replies read per post and sync
-COMMENT_FIELDS = ["created_at", "author_id", "conversation_id", "referenced_tweets"]
 _PORTAL = ("Dari portal pengembang X: Projects & Apps → aplikasi Anda → Keys and tokens. "
            "Aplikasi perlu izin Read and Write.")
 CREDENTIAL_FIELDS = (
@@ -145,6 +144,7 @@ class XPlatform(Platform):
             resign=self._resign,
         )
         self.client.session.hooks["response"].append(self._remember_rate)
+        self.requests_made = 0  # HTTP requests answered, for the engagement sync's figures
 
     # -- the contract -----------------------------------------------------------------------
     @classmethod
@@ -252,52 +252,14 @@ class XPlatform(Platform):
         return x_metrics.fetch(self, [str(i) for i in remote_ids])
 
     def fetch_comments(self, remote_id: str, since: datetime | None = None) -> list[Comment]:
-        """Replies to the account's posts, for the feedback inbox.
+        """Replies to one of the account's posts, for the feedback inbox (x/replies.py)."""
+        return self.fetch_comments_many([remote_id], since=since).get(str(remote_id), [])
 
-        `GET /2/tweets/search/recent` with the query `conversation_id:ID` finds every reply in a
-        post's conversation, newest first, 100 a page
-        (https://docs.x.com/x-api/posts/search/integrate/build-a-query). Recent search covers the
-        last 7 days only and refuses a `start_time` older than that, so `since` is applied here:
-        paging stops at the first reply older than it.
-        """
-        own = self.user_id()
-        found: list[Comment] = []
-        token = None
-        for _ in range(COMMENT_PAGES):
-            try:
-                body = self.client.search_recent_tweets(
-                    f"conversation_id:{remote_id}", max_results=100, user_auth=True,
-                    expansions=["author_id"], user_fields=["username"], tweet_fields=COMMENT_FIELDS,
-                    **({"next_token": token} if token else {}))
-            except (tweepy.TweepyException, requests.RequestException) as exc:
-                raise self._error(exc, publishing=False) from exc
-            users = {str(u.get("id")): u.get("username")
-                     for u in (body.get("includes") or {}).get("users", [])}
-            older = False
-            for tweet in body.get("data") or []:
-                created = _time(tweet.get("created_at"))
-                if since is not None and created is not None and created < since:
-                    older = True
-                    continue
-                tweet_id = str(tweet["id"])
-                if tweet_id == str(remote_id):
-                    continue
-                author = str(tweet.get("author_id") or "") or None
-                handle = users.get(author or "")
-                parent = next((str(r.get("id")) for r in tweet.get("referenced_tweets") or []
-                               if r.get("type") == "replied_to"), None)
-                found.append(Comment(
-                    remote_id=tweet_id, text=html.unescape(tweet.get("text") or ""),
-                    created_at=created, author_id=author,
-                    author_handle=f"@{handle}" if handle else None,
-                    url=f"https://self.com/{handle}/status/{tweet_id}" if handle
-                    else status_url(tweet_id),
-                    parent_id=None if parent in (None, str(remote_id)) else parent,
-                    own=author == own))
-            token = (body.get("meta") or {}).get("next_token")
-            if older or not token:
-                break
-        return sorted(found, key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
+    def fetch_comments_many(self, remote_ids: list[str], since: datetime | None = None
+                            ) -> dict[str, list[Comment]]:
+        """Replies to several posts: recent search with their `conversation_id:` terms OR'ed,
+        as many per query as X's query length allows (x/replies.py)."""
+        return x_replies.fetch(self, [str(i) for i in remote_ids], since=since)
 
     def verify(self) -> Identity:
         """Connecting an X account: the four OAuth 1.0a values a person copies from the
@@ -338,6 +300,7 @@ class XPlatform(Platform):
         return self.rate_states.get("POST /2/tweets")
 
     def _remember_rate(self, response: requests.Response, *args, **kwargs) -> None:
+        self.requests_made += 1
         headers = response.headers
         if "x-rate-limit-remaining" not in headers:
             return
