@@ -15,10 +15,11 @@ class Sent:
     method: str
     path: str  # from "/2/" on: the same for the sandbox ("/x/2/...") and X ("/2/...")
     query: dict[str, list[str]]
-    content_type: str
+    content_type: str  # without parameters
     body: bytes | None
     status: int
     json: Any = field(default=None)
+    content_header: str = ""  # the whole Content-Type header (a multipart boundary with it)
 
     @property
     def first(self) -> dict[str, str]:
@@ -30,19 +31,26 @@ def record(x) -> list[Sent]:
     sent: list[Sent] = []
 
     def hook(response, *args, **kwargs):
-        request = response.request
-        url = urlsplit(request.url)
-        path = url.path[url.path.index("/2/"):] if "/2/" in url.path else url.path
-        body = request.body
-        if isinstance(body, str):
-            body = body.encode()
-        content_type = (request.headers.get("Content-Type") or "").split(";")[0].strip()
-        item = Sent(method=request.method, path=path,
-                    query=parse_qs(url.query, keep_blank_values=True),
-                    content_type=content_type, body=body, status=response.status_code)
-        if body and content_type == "application/json":
-            item.json = json.loads(body)
-        sent.append(item)
+        sent.append(sent_of(response.request, response.status_code))
 
     x.client.session.hooks["response"].append(hook)
     return sent
+
+
+def sent_of(request, status: int = 0) -> Sent:
+    """A `requests.PreparedRequest` as the oracle reads it."""
+    url = urlsplit(request.url)
+    path = url.path[url.path.index("/2/"):] if "/2/" in url.path else url.path
+    body = request.body
+    if isinstance(body, str):
+        body = body.encode()
+    header = request.headers.get("Content-Type") or ""
+    if isinstance(header, bytes):
+        header = header.decode("latin-1")
+    content_type = header.split(";")[0].strip()
+    item = Sent(method=request.method, path=path,
+                query=parse_qs(url.query, keep_blank_values=True), content_type=content_type,
+                body=body or None, status=status, content_header=header)
+    if body and content_type == "application/json":
+        item.json = json.loads(body)
+    return item
