@@ -18,9 +18,9 @@ import pytest
 import requests
 from platform_kit import delivery, fault, instagrapi_session, jpeg, make_client
 
-from outreach.platforms.instagram_private import backend as instagram_private
 from outreach.platforms.base import ErrorKind, PublishError
 from outreach.platforms.http import BaseURLAdapter
+from outreach.platforms.instagram_private import backend as instagram_private
 from outreach.sandbox.instagram_private_login import TOTP_SEED, user_pk
 
 pytest.importorskip("instagrapi")
