@@ -1,5 +1,6 @@
 """The package's shape: no import cycles between `outreach` modules, a small top level, no
 oversized module, and no pointer to the team's private notes in anything the project ships.
+And the tests' own: no assertion that cannot fail.
 
 The import graph is read from the source with `ast` (nothing is imported), so a cycle that only
 bites when a function runs (an import inside a function) is caught too. Imports under
@@ -268,3 +269,51 @@ def test_nothing_shipped_points_at_the_team_notes():
             if PRIVATE_NOTES.search(line):
                 hits.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:100]}")
     assert not hits, "lines that point at the team's notes:\n" + "\n".join(hits)
+
+
+# --- assertions that cannot fail --------------------------------------------------------------
+
+def always_true(test: ast.expr) -> bool:
+    """An assert condition true whatever the code under test does: a non-empty literal (a set
+    or list display is truthy however its items compare), a truthy constant or f-string, a
+    generator or lambda, or a plain expression compared with itself (calls excepted: comparing
+    two calls checks that the function is deterministic)."""
+    if isinstance(test, (ast.Set, ast.List, ast.Tuple)):
+        return bool(test.elts)
+    if isinstance(test, ast.Dict):
+        return bool(test.keys)
+    if isinstance(test, ast.Constant):
+        return bool(test.value)
+    if isinstance(test, ast.JoinedStr):
+        return any(isinstance(v, ast.Constant) and v.value for v in test.values)
+    if isinstance(test, (ast.GeneratorExp, ast.Lambda)):
+        return True
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
+        return any(always_true(v) for v in test.values)
+    if (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], (ast.Eq, ast.Is, ast.GtE, ast.LtE))
+            and not any(isinstance(n, ast.Call) for n in ast.walk(test))):
+        return ast.dump(test.left) == ast.dump(test.comparators[0])
+    return False
+
+
+def test_detector_of_assertions_that_cannot_fail():
+    def flagged(source: str) -> bool:
+        return always_true(ast.parse(source).body[0].test)
+
+    for source in ("assert {x.status for x in rows} == {'ok'}", "assert not rows",
+                   "assert f() == f()", "assert a or b", "assert {x for x in rows}"):
+        assert not flagged(source), source
+    for source in ("assert {'published'}", "assert [rows]", "assert (a, 'why')", "assert True",
+                   "assert 'text'", "assert f'{a}!'", "assert (x for x in rows)",
+                   "assert a == a", "assert a or [1]"):
+        assert flagged(source), source
+
+
+def test_no_assertion_in_the_tests_cannot_fail():
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assert) and always_true(node.test):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)[:100]}")
+    assert not found, "assertions that cannot fail:\n" + "\n".join(found)
