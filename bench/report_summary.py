@@ -249,6 +249,14 @@ def _measure_all(name: str, url_for, total: int, rounds: int) -> list[dict]:  # 
 
 
 def run(args: argparse.Namespace) -> list[dict]:
+    rows = _run(args)
+    if args.quick:  # a smoke test: tiny sizes say nothing of the goal
+        for row in rows:
+            row["met"] = "n/a (--quick)" if row["met"] else ""
+    return rows
+
+
+def _run(args: argparse.Namespace) -> list[dict]:
     total = 5_000 if args.quick else args.snapshots
     rounds = 1 if args.quick else args.rounds
     with tempfile.TemporaryDirectory(prefix="bench-report-") as folder:
