@@ -9,6 +9,7 @@ so each one's peak RSS is its own.
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from typing import Any
@@ -30,6 +31,12 @@ REGISTRY: list[tuple[str, str]] = [
 
 class BenchError(Exception):
     """A measured step failed; the message carries its output."""
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (share 0.95: p95), a value that was measured."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 def measure(target: str, *args: str, timeout: float = 3600) -> dict[str, Any]:

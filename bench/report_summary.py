@@ -12,7 +12,7 @@ over all of those. A second row builds the full report with the per-post list (w
 --format json` prints) for two months.
 
 Run: `python -m bench report_summary` (or standalone `python -m bench.report_summary`);
-`--quick` for 100,000 snapshots. PostgreSQL: `--postgres URL` or OUTREACH_TEST_POSTGRES_URL
+`--quick`: tiny sizes, a smoke test. PostgreSQL: `--postgres URL` or OUTREACH_TEST_POSTGRES_URL
 (a server where a database may be created); skipped when neither is set.
 """
 
@@ -210,7 +210,8 @@ def _row(name: str, snapshots: int, posts: int, load: float, times: list[float],
     q = statistics.quantiles(times, n=20, method="inclusive") if len(times) > 1 else times * 19
     return {"setup": f"{name}, {snapshots:,} snapshots of {posts:,} posts, {what}",
             "p50": f"{q[9] * 1000:.0f} ms", "p95": f"{q[18] * 1000:.0f} ms",
-            "max": f"{max(times) * 1000:.0f} ms", "load": f"{load:.0f} s",
+            "max": f"{max(times) * 1000:.0f} ms", "runs": len(times),
+            "fill s": f"{load:.0f}",
             "goal": "p95 < 300 ms" if goal else "(information)",
             "met": ("yes" if q[18] < 0.3 else "no") if goal else ""}
 
@@ -248,7 +249,15 @@ def _measure_all(name: str, url_for, total: int, rounds: int) -> list[dict]:  # 
 
 
 def run(args: argparse.Namespace) -> list[dict]:
-    total = 100_000 if args.quick else args.snapshots
+    rows = _run(args)
+    if args.quick:  # a smoke test: tiny sizes say nothing of the goal
+        for row in rows:
+            row["met"] = "n/a (--quick)" if row["met"] else ""
+    return rows
+
+
+def _run(args: argparse.Namespace) -> list[dict]:
+    total = 5_000 if args.quick else args.snapshots
     rounds = 1 if args.quick else args.rounds
     with tempfile.TemporaryDirectory(prefix="bench-report-") as folder:
         rows = _measure_all("SQLite", lambda h: (

@@ -21,6 +21,8 @@ from typing import Any
 
 import requests
 
+from bench import percentile
+
 OAUTH = ('OAuth oauth_consumer_key="bench", oauth_token="1500-bench", '
          'oauth_signature_method="HMAC-SHA1", oauth_signature="c2ln"')
 PAGE = "104857600123"
@@ -111,16 +113,15 @@ def _load(call, url: str, total: int, threads: int) -> dict[str, float]:  # noqa
     for t in pool:
         t.join()
     seconds = time.perf_counter() - started
-    latencies.sort()
     return {"requests": total, "seconds": seconds, "req_per_s": total / seconds,
             "p50_ms": statistics.median(latencies) * 1000,
-            "p95_ms": latencies[int(len(latencies) * 0.95) - 1] * 1000, "errors": errors}
+            "p95_ms": percentile(latencies, 0.95) * 1000, "errors": errors}
 
 
 def run(args: argparse.Namespace) -> list[dict]:
     quick = getattr(args, "quick", False)
     threads = getattr(args, "sandbox_threads", 4)
-    total = 300 if quick else 3000
+    total = 100 if quick else 3000
     proc, url = _start()
     try:
         for endpoint in ("x.create_tweet", "x.get_tweets"):

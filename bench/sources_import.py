@@ -94,7 +94,7 @@ def import_source(kind: str, source: str, db_path: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    titles = 2_000 if args.quick else args.source_titles
+    titles = 200 if args.quick else args.source_titles
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-sources-") as tmp:
         folder = Path(tmp)

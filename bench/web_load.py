@@ -10,10 +10,11 @@ library runs it); the people are httpx clients in this process, each signed in t
 form with its own session cookie, each clicking through the pages in turn with `--web-think`
 seconds (±50 %) between clicks, for `--web-seconds`. A response other than 200 (a redirect to the
 login page included) or a transport error is an error; the first few are printed with why.
-"alone": the median of each page requested by one person alone (its own cost, no queueing).
+"alone, median": the median of each page requested by one person alone (its own cost, no queueing).
 
-Run: `python -m bench web_load` (or `python -m bench.web_load`); `--quick` for 10,000 deliveries,
-10 users, 10 s. PostgreSQL too with `--postgres URL` or OUTREACH_TEST_POSTGRES_URL.
+Run: `python -m bench web_load` (or `python -m bench.web_load`); `--quick`: tiny sizes, a smoke
+test.
+PostgreSQL too with `--postgres URL` or OUTREACH_TEST_POSTGRES_URL.
 """
 
 from __future__ import annotations
@@ -342,7 +343,7 @@ def _row(setup: str, label: str, solo: float, times: list[float], errors: int, t
         p50, p95 = q[9], q[18]
     else:
         p50 = p95 = times[0] if times else 0.0
-    return {"setup": setup, "page": label, "alone": _ms(solo), "requests": len(times),
+    return {"setup": setup, "page": label, "alone, median": _ms(solo), "requests": len(times),
             "req/s": round(len(times) / took, 1) if took else 0.0,
             "p50": _ms(p50), "p95": _ms(p95), "max": _ms(max(times, default=0.0)),
             "errors": errors, "db fill": f"{load:.0f} s"}
@@ -350,7 +351,7 @@ def _row(setup: str, label: str, solo: float, times: list[float], errors: int, t
 
 def _sizes(args: argparse.Namespace) -> tuple[int, int, float, float]:
     if args.quick:
-        return 10_000, 10, 10.0, args.web_think
+        return 1_000, 3, 3.0, args.web_think
     return args.web_deliveries, args.web_users, args.web_seconds, args.web_think
 
 

@@ -22,6 +22,18 @@ def _clean_env(monkeypatch, tmp_path):
     dispose_engines()
 
 
+@pytest.fixture(scope="session")
+def shared_samples():
+    """The team's sample files (SLiMS dump, OAI-PMH pages) kept beside the repository, which a
+    clone on its own does not have: tests that read them skip there, never fail to collect.
+    Session-scoped so that Hypothesis tests may use it."""
+    from sources_kit import SAMPLES
+
+    if not SAMPLES.is_dir():
+        pytest.skip("team samples ../shared/samples not present")
+    return SAMPLES
+
+
 @pytest.fixture
 def db_url(tmp_path, monkeypatch) -> str:
     url = f"sqlite:///{tmp_path / 'outreach.db'}"

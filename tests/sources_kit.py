@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from typer.testing import CliRunner
 
+# The team's samples beside the repository; read them through the `shared_samples` fixture
+# (conftest.py), which skips when they are absent, never at import time.
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 
 Answer = tuple[int, str, bytes]  # status, content type, body

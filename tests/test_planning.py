@@ -26,15 +26,21 @@ from outreach.sources.importing import run_import
 
 runner = CliRunner()
 MONDAY_0830_WITA = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)
+# The demo library's "now": not a Monday (the weekly digest would join the queue), in the
+# morning (the day's slots ahead), and no quiet date within the 14-day horizon.
+WEDNESDAY_0830_WITA = datetime(2026, 12, 2, 0, 30, tzinfo=UTC)
 
 
 @pytest.fixture
 def library(db_url, sandbox_env, tmp_path, monkeypatch):
-    """The demo library's catalogue and events, dated around the real now, with X, Facebook and
-    Instagram accounts (pointed at the sandbox)."""
+    """The demo library's catalogue and events, dated around WEDNESDAY_0830_WITA, with X,
+    Facebook and Instagram accounts (pointed at the sandbox). The planner's clock is pinned
+    there too: `outreach plan` has no clock option, and with the real clock what it plans
+    depends on the day the tests run (on a Monday the weekly digest joins in)."""
     monkeypatch.setenv("OUTREACH_MEDIA_DIR", str(tmp_path / "media"))
     monkeypatch.setenv("OUTREACH_OPAC_URL", "https://opac.perpustakaan.example.id")
-    return load_demo(tmp_path, datetime.now(UTC))
+    monkeypatch.setattr("outreach.planning.planner.utcnow", lambda: WEDNESDAY_0830_WITA)
+    return load_demo(tmp_path, WEDNESDAY_0830_WITA)
 
 
 def load_demo(folder: Path, now: datetime) -> str:
@@ -116,7 +122,8 @@ def test_dry_run_shows_and_changes_nothing(library):
 def test_planning_reports_its_progress(library):
     seen: list[tuple[int, int]] = []
     with session() as s:
-        result = plan(s, dry_run=True, progress=lambda done, total: seen.append((done, total)))
+        result = plan(s, dry_run=True, now=WEDNESDAY_0830_WITA,
+                      progress=lambda done, total: seen.append((done, total)))
     subjects = {p.subject for p in result.planned}
     total = seen[-1][1]
     assert seen[-1] == (total, total) and total >= len(subjects) > 25
@@ -124,11 +131,12 @@ def test_planning_reports_its_progress(library):
 
 
 def test_daily_maximum_spacing_quiet_dates_and_horizon(library):
-    tomorrow = (datetime.now(UTC).astimezone(get_settings().tz) + timedelta(days=1)).date()
+    now = WEDNESDAY_0830_WITA
+    tomorrow = (now.astimezone(get_settings().tz) + timedelta(days=1)).date()
     sched = schedule(quiet_dates=[str(tomorrow)], horizon_days=5,
                      acquisitions={"platforms": ["x", "facebook", "instagram"]})
     with session() as s:
-        result = plan(s, schedule=sched)
+        result = plan(s, schedule=sched, now=now)
     assert any("within the horizon" in why for why in result.skipped)  # more titles than slots
     with session() as s:
         rows = s.exec(select(Delivery)).all()
@@ -136,7 +144,7 @@ def test_daily_maximum_spacing_quiet_dates_and_horizon(library):
     for d in rows:
         when = local(d)
         assert when.date() != tomorrow
-        assert when <= datetime.now(UTC) + timedelta(days=5)
+        assert now <= when <= now + timedelta(days=5)
         by_account.setdefault((d.account_id, when.date()), []).append(when)
     for (account_id, _), times in by_account.items():
         platform = next(d.platform for d in rows if d.account_id == account_id)
@@ -241,7 +249,7 @@ def test_approval_policy(library):
     assert initial_status("acquisition") == "scheduled"
     sched = schedule(approval={"acquisition": "review"})
     with session() as s:
-        result = plan(s, schedule=sched)
+        result = plan(s, schedule=sched, now=WEDNESDAY_0830_WITA)
     statuses = {p.kind: p.status for p in result.planned}
     assert statuses["acquisition"] == "pending_review"
 
@@ -261,7 +269,7 @@ def test_staff_edited_template_wins_and_hostile_edit_is_refused(library):
                       "Baru di rak kami: {{ title.title }} ({{ title.call_number }})",
                       "kepala@bontang", get_settings())
         s.commit()
-        result = plan(s)
+        result = plan(s, now=WEDNESDAY_0830_WITA)
     facebook = [p for p in result.planned if p.platform == "facebook" and p.kind == "acquisition"]
     assert facebook and all(p.text.startswith("Baru di rak kami: ") for p in facebook)
 

@@ -12,7 +12,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -131,7 +130,6 @@ def test_every_instagram_error_has_its_kind(instagram_private_env, ig, tmp_path,
                                          else [])
     d = delivery("instagram", "Jam buka Ramadan", media=media, alt_text=["x"] * len(media))
     fault(instagram_private_env, endpoint=f"instagram_private.{endpoint}", mode="status", **spec)
-    started = time.monotonic()
     with pytest.raises(PublishError) as caught:
         ig.publish(d)
     error = caught.value
@@ -140,8 +138,8 @@ def test_every_instagram_error_has_its_kind(instagram_private_env, ig, tmp_path,
     if kind == ErrorKind.rate_limited:
         assert error.retry_after == (86400 if code == "feedback_required" else 900)
     calls = instagram_private_env.state()["calls"]
-    assert calls.get(f"instagram_private.{endpoint}") == 1  # never sent again by instagrapi
-    assert time.monotonic() - started < 5  # instagrapi's 60 s wait-and-resend is off
+    # Never sent again: instagrapi's wait-and-resend (60 s) is off.
+    assert calls.get(f"instagram_private.{endpoint}") == 1
     assert posted(instagram_private_env, d.text) == []
 
 

@@ -63,7 +63,9 @@ def test_three_workers_publish_2000_deliveries_exactly_once(scale_env, sandbox_e
     assert {d.status for d in deliveries} == {"published"}
     assert len({d.remote_id for d in deliveries}) == 2000
     assert len(attempts) == 2000  # one try each: nothing was claimed twice
-    assert {a.worker.rsplit(":", 2)[0] for a in attempts}  # every attempt names its worker
+    # Every attempt names the process that made it (worker:host:pid:tag), one of the three
+    # started here, and each of them took a share.
+    assert {a.worker.rsplit(":", 2)[1] for a in attempts} == {str(w.pid) for w in workers}
     assert len({a.worker for a in attempts}) == 3  # the work was shared
     assert leased == []  # SIGTERM released every lease
     # Each account's posts went out in their order.

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sources_kit import SAMPLES, list_records, slims_record
+from sources_kit import list_records, slims_record
 from test_sources_events import CALENDAR
 from test_sources_koha_rss import ATOM, RSS
 from test_sources_slims_csv import BIBLIO
@@ -39,12 +39,12 @@ def _xlsx() -> bytes:
     return out.getvalue()
 
 
-SLIMS_DUMP = (SAMPLES / "slims" / "sampledata.sql").read_bytes()
 OAI_PAGE = list_records([slims_record(1, "Judul : anak judul", isbn="0-596-00108-8",
                                       image="a.jpg", authors=("A",)),
                          slims_record(2, "Dihapus", deleted=True)], token="t")
+# Valid files made here; the SLiMS dump is the team's sample (test_damaged_slims_sample_dump).
 VALID: dict[str, bytes] = {
-    "dump": SLIMS_DUMP, "csv": BIBLIO.encode(), "events": b"judul,tanggal\nA,2030-01-02\n",
+    "csv": BIBLIO.encode(), "events": b"judul,tanggal\nA,2030-01-02\n",
     "xlsx": _xlsx(), "ics": CALENDAR.encode(), "rss": RSS.encode(), "atom": ATOM.encode(),
 }
 
@@ -61,6 +61,14 @@ def run_file(reader: Callable, data: bytes, name: str) -> None:
                     assert item.where and item.message
         except SourceUnreadable as exc:
             assert str(exc)
+
+
+def damaged(valid: bytes, fraction: float, flip: int, at: float) -> bytes:
+    """The first `fraction` of a valid file with one byte overwritten by `flip`."""
+    data = bytearray(valid[: int(len(valid) * fraction)])
+    if data:
+        data[int((len(data) - 1) * at)] = flip
+    return bytes(data)
 
 
 def run_oai(data: bytes, cut: int) -> None:
@@ -90,14 +98,18 @@ def test_arbitrary_bytes(kind, data):
 
 
 @FUZZ
-@given(kind=st.sampled_from(sorted(READERS)), fraction=st.floats(0, 1),
+@given(kind=st.sampled_from(sorted(VALID)), fraction=st.floats(0, 1),
        flip=st.integers(0, 255), at=st.floats(0, 1))
 def test_truncated_and_damaged_valid_files(kind, fraction, flip, at):
     reader, name = READERS[kind]
-    data = bytearray(VALID[kind][: int(len(VALID[kind]) * fraction)])
-    if data:
-        data[int((len(data) - 1) * at)] = flip
-    run_file(reader, bytes(data), name)
+    run_file(reader, damaged(VALID[kind], fraction, flip, at), name)
+
+
+@FUZZ
+@given(fraction=st.floats(0, 1), flip=st.integers(0, 255), at=st.floats(0, 1))
+def test_truncated_and_damaged_slims_sample_dump(shared_samples, fraction, flip, at):
+    dump = (shared_samples / "slims" / "sampledata.sql").read_bytes()
+    run_file(read_slims_db, damaged(dump, fraction, flip, at), "dump.sql")
 
 
 @FUZZ

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 from sources_kit import (
-    SAMPLES,
     list_records,
     oai_error,
     run_import_cli,
@@ -177,11 +176,11 @@ def test_nothing_listening_and_unknown_host(db_url):
     assert code == 2 and "could not be found" in out["errors"][-1]["message"]
 
 
-def test_sickle_samples_through_koha_oai_falling_back_to_oai_dc(db_url):
+def test_sickle_samples_through_koha_oai_falling_back_to_oai_dc(db_url, shared_samples):
     """Generic oai_dc (sickle's samples): a deleted record, resumptionTokens, the server refusing
     marcxml (cannotDisseminateFormat, so the harvest falls back to oai_dc), and a token it no
     longer knows (badResumptionToken: exit 2, the pages read before are kept)."""
-    folder = SAMPLES / "oai-pmh"
+    folder = shared_samples / "oai-pmh"
 
     def answer(path, query):
         if query.get("metadataPrefix") == "marcxml":

@@ -9,23 +9,22 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sources_kit import SAMPLES, run_import_cli
+from sources_kit import run_import_cli
 from sqlmodel import Session, select
 
 from outreach.db import get_engine
 from outreach.models import Title
 
-SLIMS = SAMPLES / "slims"
 WITA = ZoneInfo("Asia/Makassar")
 
 
 @pytest.fixture
-def slims_dump(tmp_path):
+def slims_dump(tmp_path, shared_samples):
     """A whole-database dump, as mysqldump or a SLiMS backup gives it: DDL, then the rows."""
     dump = tmp_path / "slims.sql"
     with dump.open("w", encoding="utf-8") as out:
         for name in ("senayan_ddl.sql", "sampledata.sql"):
-            out.write((SLIMS / name).read_text(encoding="utf-8"))
+            out.write((shared_samples / "slims" / name).read_text(encoding="utf-8"))
             out.write("\n")
     return dump
 
@@ -71,6 +70,9 @@ def test_slims_sample_from_a_dump_file(db_url, slims_dump, monkeypatch):
 def test_local_cover_folder_and_item_dates(db_url, tmp_path):
     """Without biblio.input_date the acquisition date is the copies' earliest date; covers may
     come from a local copy of images/docs."""
+    images = tmp_path / "images_docs"
+    images.mkdir()
+    (images / "php5_dummies.jpg").write_bytes(b"\xff\xd8\xff\xe0 a cover\xff\xd9")
     dump = tmp_path / "dump.sql"
     dump.write_text(
         "-- a small hand-made dump: backslash escapes, NULL dates, a hidden title\n"
@@ -85,12 +87,12 @@ def test_local_cover_folder_and_item_dates(db_url, tmp_path):
         " (3, 20, '2026-02-12', '2026-02-20 08:00:00');\n",
         encoding="utf-8")
     code, out = run_import_cli("slims-db", str(dump), "--option",
-                               f"images={SLIMS / 'images_docs'}")
+                               f"images={images}")
     assert code == 0, out
     rows = titles(db_url)
     folk = rows["20"]
     assert folk.catalogued_at == datetime(2026, 2, 10, 8, 30, tzinfo=WITA)
-    assert folk.cover_url == str((SLIMS / "images_docs" / "php5_dummies.jpg").resolve())
+    assert folk.cover_url == str((images / "php5_dummies.jpg").resolve())
     assert folk.opac_url is None  # no OPAC address configured
     assert rows["22"].title == "Rahasia Dapur 'Etam' Bontang"
     # A title hidden from the OPAC is withdrawn (never announced), as SLiMS's OAI-PMH marks it
@@ -137,7 +139,7 @@ MYSQL_URL = os.environ.get("OUTREACH_TEST_MYSQL_URL")
 
 
 @pytest.fixture
-def mysql_url():
+def mysql_url(shared_samples):
     """A fresh database on a real MariaDB/MySQL server holding the SLiMS sample. Skips locally
     when OUTREACH_TEST_MYSQL_URL is not set or the server is unreachable; fails in CI."""
     base = MYSQL_URL
@@ -166,7 +168,7 @@ def mysql_url():
             cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
             cur.execute(f"USE `{name}`")
             for part in ("senayan_ddl.sql", "sampledata.sql"):
-                sql = (SLIMS / part).read_text(encoding="utf-8")
+                sql = (shared_samples / "slims" / part).read_text(encoding="utf-8")
                 # DELIMITER is a directive of the mysql client, not SQL: the triggers it wraps
                 # are not needed to read the catalogue.
                 sql = re.sub(r"DELIMITER \$\$.*?DELIMITER ;", "", sql, flags=re.S)

@@ -189,14 +189,17 @@ def test_pause_resume_and_reconnect_after_auth_expired(sandbox_env, web):
     assert "Dijeda" in admin.get("/admin/accounts").text
     assert web.post(admin, f"/admin/accounts/{account.id}/resume").status_code == 303
     assert account_of(web, "x", "2600").health == "ok"
-    with web.session() as s:  # X said the limit resets at 09.00 WITA
+    # X said the limit resets at 09.00 WITA on New Year's Day: always ahead (a fixed year
+    # would pass, and a limit that has reset is not shown).
+    year = utcnow().year + 1
+    with web.session() as s:
         row = s.get(Account, account.id)
-        row.rate_remaining, row.rate_reset_at = 0, datetime(2030, 1, 1, 1, 0, tzinfo=UTC)
+        row.rate_remaining, row.rate_reset_at = 0, datetime(year, 1, 1, 1, 0, tzinfo=UTC)
         row.last_published_at = datetime(2026, 3, 1, 4, 5, tzinfo=UTC)
         s.add(row)
         s.commit()
     page = admin.get("/admin/accounts")
-    assert "Dibatasi sampai 1 Jan 2030 09.00" in page.text and "1 Mar 2026 12.05" in page.text
+    assert f"Dibatasi sampai 1 Jan {year} 09.00" in page.text and "1 Mar 2026 12.05" in page.text
     # The platform refused the token: the account is flagged and its deliveries held.
     held = add_delivery(web, account, "held")
     with web.session() as s:

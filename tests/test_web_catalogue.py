@@ -324,12 +324,14 @@ def test_saved_template_is_used_by_planning_and_reset_restores_the_file(
     from outreach.planning.planner import plan
 
     monkeypatch.setenv("OUTREACH_MEDIA_DIR", str(tmp_path / "media"))
-    write_marc(tmp_path / "katalog.mrc", datetime.now(UTC))
+    # Catalogue and planning on one pinned clock (a Wednesday morning), not the day tests run.
+    now = datetime(2026, 12, 2, 0, 30, tzinfo=UTC)
+    write_marc(tmp_path / "katalog.mrc", now)
     assert run_import("marc", str(tmp_path / "katalog.mrc")).exit_code == 0
 
     def facebook_texts(dry_run: bool) -> list[str]:
         with web.session() as s:
-            result = plan(s, dry_run=dry_run, images=False)
+            result = plan(s, dry_run=dry_run, images=False, now=now)
         return [p.text for p in result.planned
                 if p.platform == "facebook" and p.kind == "acquisition"]
 

@@ -8,12 +8,26 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from outreach.config import get_settings
 from outreach.db import get_engine
 from outreach.models import AuditLog, Delivery, Event
 from outreach.planning.planner import plan
+from outreach.planning.schedule import load_schedule
 from outreach.sources.importing import run_import
 
-NOW = datetime(2026, 11, 30, 0, 30, tzinfo=UTC)  # Monday 08:30 WITA
+
+def planning_now() -> datetime:
+    """08:30 local on the first Wednesday after today with no quiet date of the shipped
+    schedule in the three weeks from it. The pages read the real clock, so the events must lie
+    ahead of it; planning on a set weekday and hour, away from holidays, plans the same posts
+    whatever day the tests run."""
+    tz = get_settings().tz
+    schedule = load_schedule()
+    day = datetime.now(tz).date() + timedelta(days=1)
+    while day.weekday() != 2 or any(schedule.is_quiet(day + timedelta(days=n))
+                                    for n in range(21)):
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 8, 30, tzinfo=tz).astimezone(UTC)
 
 
 def _csv(path: Path, day: date, start: str, end: str, place: str) -> None:
@@ -26,12 +40,13 @@ def test_inbox_shows_an_event_changed_after_its_announcement(web, sandbox_env, t
                                                              monkeypatch):
     monkeypatch.setenv("OUTREACH_MEDIA_DIR", str(tmp_path / "media"))
     source = tmp_path / "acara.csv"
-    day = (datetime.now(UTC) + timedelta(days=5)).date()
+    now = planning_now()
+    day = (now + timedelta(days=5)).date()
     _csv(source, day, "09:00", "10:30", "Pojok Baca Anak")
     assert run_import("events-csv", str(source)).exit_code == 0
     engine = get_engine(web.db_url)
     with Session(engine) as s:
-        plan(s, now=datetime.now(UTC) - timedelta(minutes=1))
+        plan(s, now=now)
         announced = s.exec(select(Delivery).where(Delivery.subject_key.like("event:%"))).all()
         assert announced
         facebook = next(d for d in announced if d.platform == "facebook")
@@ -78,12 +93,13 @@ def test_a_post_edited_by_hand_waits_in_the_inbox_when_its_event_changes(web, sa
     lists that draft with why and a link to check it; saving it there sends it on."""
     monkeypatch.setenv("OUTREACH_MEDIA_DIR", str(tmp_path / "media"))
     source = tmp_path / "acara.csv"
-    day = (datetime.now(UTC) + timedelta(days=5)).date()
+    now = planning_now()
+    day = (now + timedelta(days=5)).date()
     _csv(source, day, "09:00", "10:30", "Pojok Baca Anak")
     assert run_import("events-csv", str(source)).exit_code == 0
     engine = get_engine(web.db_url)
     with Session(engine) as s:
-        plan(s, now=datetime.now(UTC) - timedelta(minutes=1))
+        plan(s, now=now)
         x = s.exec(select(Delivery).where(Delivery.subject_key.like("event:%"),
                                           Delivery.platform == "x")).one()
     client = web.client("staff")
@@ -95,7 +111,7 @@ def test_a_post_edited_by_hand_waits_in_the_inbox_when_its_event_changes(web, sa
     _csv(source, day + timedelta(days=1), "15:00", "16:30", "Aula Utama")  # moved
     assert run_import("events-csv", str(source)).exit_code == 0
     with Session(engine) as s:
-        plan(s, now=datetime.now(UTC) - timedelta(minutes=1))
+        plan(s, now=now)
     page = client.get("/inbox").text
     assert f'id="d-{x.id}"' in page and mine in page
     assert "berubah di sumber setelah teks ini disunting tangan" in page
