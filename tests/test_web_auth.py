@@ -169,6 +169,11 @@ def test_every_page_route_checks_its_role_and_csrf(web):
             if not role_at_least(name, role):
                 assert response.status_code == 403, f"{name} {method} {path}"
                 assert "Akses ditolak" in response.text
+            elif method == "GET" and "/connect/" in path:
+                # A sign-in that cannot start (no app configured) or a callback with no pending
+                # sign-in: a page that says why.
+                assert response.status_code == 400 and 'class="flash flash-error" role="alert"' \
+                    in response.text, f"{name} GET {path}: {response.status_code}"
             elif method == "GET":
                 assert response.status_code in (200, 404), \
                     f"{name} GET {path}: {response.status_code}"
