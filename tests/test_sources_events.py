@@ -137,6 +137,84 @@ def test_recurrence_stops_at_the_horizon(db_url, tmp_path, monkeypatch):
     assert code == 0 and 29 <= out["created"] <= 32  # never endless
 
 
+def _calendar(*events: str) -> str:
+    return "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Perpus//Agenda//ID",
+                        *events, "END:VCALENDAR", ""])
+
+
+def _vevent(uid: str, *lines: str) -> str:
+    return "\r\n".join(["BEGIN:VEVENT", f"UID:{uid}", *lines, "END:VEVENT"])
+
+
+def test_bad_events_are_named_by_line_and_uid_and_the_rest_kept(db_url, tmp_path):
+    path = tmp_path / "agenda.ics"
+    path.write_text(_calendar(
+        _vevent("ok-1", "SUMMARY:Klub Buku", f"DTSTART:{NEXT_YEAR}0105T020000Z"),  # line 4
+        _vevent("no-start", "SUMMARY:Tanpa jam"),  # line 9
+        _vevent("two-starts", "SUMMARY:Dua jam", f"DTSTART:{NEXT_YEAR}0106T020000Z",
+                f"DTSTART:{NEXT_YEAR}0107T020000Z"),  # line 13
+        _vevent("bad-start", "SUMMARY:Jam salah", "DTSTART:besok pagi"),  # line 19
+        _vevent("bad-rule", "SUMMARY:Aturan salah", f"DTSTART:{NEXT_YEAR}0108T020000Z",
+                "RRULE:FREQ=FORTNIGHTLY;COUNT=3"),  # line 24
+        _vevent("ok-2", "SUMMARY:Dongeng", f"DTSTART:{NEXT_YEAR}0109T020000Z"),  # line 30
+    ), encoding="utf-8")
+    code, out = run_import_cli("ics", str(path))
+    assert (code, out["created"]) == (1, 2), out
+    assert [(e["where"], e["message"]) for e in out["errors"]] == [
+        ("line 9 (UID no-start)", "it has no start (DTSTART)"),
+        ("line 13 (UID two-starts)",
+         f"it has 2 starts (DTSTART: {NEXT_YEAR}0106T020000Z, {NEXT_YEAR}0107T020000Z); an "
+         "event has one"),
+        ("line 19 (UID bad-start)", "its start (DTSTART) 'besok pagi' is not a date or time"),
+        ("line 24 (UID bad-rule)", "its repeat rule (RRULE) 'FREQ=FORTNIGHTLY;COUNT=3' cannot "
+         "be read (Expected frequency, got: FORTNIGHTLY)"),
+    ]
+    assert sorted(e.source_id for e in events(db_url)) == ["ok-1", "ok-2"]
+
+
+def test_exchange_spaced_and_lower_case_rules_are_read_and_told(db_url, tmp_path):
+    path = tmp_path / "exchange.ics"
+    path.write_text(_calendar(
+        _vevent("senin-rabu", "SUMMARY:Jam Baca Bersama",
+                f"DTSTART;TZID=Asia/Jakarta:{NEXT_YEAR}0104T090000",
+                "RRULE:FREQ=WEEKLY;BYDAY=MO, TU, WE;COUNT=6"),
+        _vevent("kecil", "SUMMARY:Kelas Menulis", f"DTSTART:{NEXT_YEAR}0104T010000Z",
+                "RRULE:freq=weekly;byday=mo;count=2"),
+    ), encoding="utf-8")
+    code, out = run_import_cli("ics", str(path))
+    assert (code, out["created"], out["errors"]) == (0, 8, []), out
+    assert out["warnings"] == [{
+        "where": "line 4 (UID senin-rabu)",
+        "message": "the repeat rule (RRULE) 'FREQ=WEEKLY;BYDAY=MO, TU, WE;COUNT=6' was read as "
+                   "'FREQ=WEEKLY;BYDAY=MO,TU,WE;COUNT=6'"}]
+    rows = [e for e in events(db_url) if e.series_id == "senin-rabu"]
+    assert {e.starts_at.weekday() for e in rows} == {0, 1, 2} and len(rows) == 6
+    assert rows[0].starts_at.hour == 2  # 09:00 WIB
+    assert len([e for e in events(db_url) if e.series_id == "kecil"]) == 2
+    code, out = run_import_cli("ics", str(path))
+    assert (out["created"], out["updated"], out["unchanged"]) == (0, 0, 8)
+
+
+def test_events_outside_the_window_are_counted_with_the_window(db_url, tmp_path):
+    path = tmp_path / "lama.ics"
+    path.write_text(_calendar(
+        _vevent("lama", "SUMMARY:Pameran 2019", "DTSTART;VALUE=DATE:20190105"),
+        _vevent("jauh", "SUMMARY:Festival", f"DTSTART;VALUE=DATE:{NEXT_YEAR + 3}0105"),
+        _vevent("mingguan", "SUMMARY:Dongeng Sabtu", "DTSTART:20190105T020000Z",
+                "RRULE:FREQ=WEEKLY;COUNT=3"),
+        _vevent("kini", "SUMMARY:Klub Buku", f"DTSTART:{NEXT_YEAR}0105T020000Z"),
+    ), encoding="utf-8")
+    code, out = run_import_cli("ics", str(path), "-o", "since=2020-01-01",
+                               "-o", f"until={NEXT_YEAR}-12-31")
+    assert (code, out["created"], out["errors"]) == (0, 1, []), out
+    assert out["warnings"] == [{"where": "import window", "message": (
+        f"5 occurrences fall outside the import window 2020-01-01 to {NEXT_YEAR}-12-31 and "
+        "were not imported (4 before it, 1 after it). Use -o since=YYYY-MM-DD and "
+        "-o until=YYYY-MM-DD to import another window.")}]
+    code, out = run_import_cli("ics", str(path), "-o", "since=tomorrow")
+    assert code == 2 and "since=tomorrow" in out["errors"][-1]["message"]
+
+
 @pytest.mark.parametrize(("body", "words"), [
     (b"<html>not a calendar</html>", "not an iCalendar file"),
     (b"", "not an iCalendar file"),
