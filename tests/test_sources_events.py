@@ -211,6 +211,15 @@ def test_events_outside_the_window_are_counted_with_the_window(db_url, tmp_path)
         f"5 occurrences fall outside the import window 2020-01-01 to {NEXT_YEAR}-12-31 and "
         "were not imported (4 before it, 1 after it). Use -o since=YYYY-MM-DD and "
         "-o until=YYYY-MM-DD to import another window.")}]
+    from outreach.desk.catalogue import rejected_count
+    from outreach.models import ImportRun
+
+    with Session(get_engine(db_url)) as session:
+        run = session.exec(select(ImportRun)).one()
+    # Kept with the run (the runs page shows it) and not counted as a rejected record.
+    assert run.status == "ok" and rejected_count(run) == 0
+    assert run.errors == [{"where": "import", "message": "import window: " +
+                           out["warnings"][0]["message"]}]
     code, out = run_import_cli("ics", str(path), "-o", "since=tomorrow")
     assert code == 2 and "since=tomorrow" in out["errors"][-1]["message"]
 
