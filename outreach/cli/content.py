@@ -42,7 +42,8 @@ def import_(
                                        "what is new since the last run.")] = False,
     option: Annotated[list[str] | None, typer.Option(
         "--option", "-o", help="KEY=VALUE for the reader, repeatable (docs/sources.md): "
-        "items=PATH (slims-csv), opac_url=URL (slims-db), metadata_prefix=P, set_spec=S (OAI).")]
+        "items=PATH (slims-csv), opac_url=URL (slims-db), metadata_prefix=P, set_spec=S (OAI), "
+        "since=YYYY-MM-DD, until=YYYY-MM-DD (ics), sheet=NAME (events-csv).")]
     = None,
 ) -> None:
     """Import titles or events from the library's data. Exit 0: all taken; 1: some records were
@@ -94,6 +95,11 @@ def import_(
             err.print(f"  {e.where}: {e.message}", highlight=False, markup=False)
         if len(result.errors) > 50:
             err.print(f"  … and {len(result.errors) - 50} more (use --json for all)")
+        for w in result.warnings[:50]:
+            err.print(f"  note: {w.where}: {w.message}" if w.where else f"  note: {w.message}",
+                      highlight=False, markup=False)
+        if len(result.warnings) > 50:
+            err.print(f"  … and {len(result.warnings) - 50} more notes (use --json for all)")
     raise typer.Exit(result.exit_code)
 
 

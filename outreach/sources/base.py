@@ -2,8 +2,10 @@
 
 A reader is a function `read(source: str, **options) -> Iterator[TitleRecord | EventRecord |
 RecordError]`: it streams (flat memory), yields one RecordError for each record it must reject
-(where it is and why, in plain words) and goes on with the next one. When the source cannot be read
-at all it raises SourceUnreadable. Readers never touch the database: `sources.importing` does.
+(where it is and why, in plain words) and goes on with the next one; a RecordWarning tells what was
+taken but deserves a look (a value it could not use, events outside the import window). When the
+source cannot be read at all it raises SourceUnreadable. Readers never touch the database:
+`sources.importing` does.
 """
 
 from __future__ import annotations
@@ -22,6 +24,18 @@ class SourceUnreadable(Exception):
 @dataclass(slots=True)
 class RecordError:
     where: str  # "record 12 (byte 40213)", "line 7", "oai:slims:123"
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"where": self.where, "message": self.message}
+
+
+@dataclass(slots=True)
+class RecordWarning:
+    """Something the import took with a caveat, or left aside on purpose: shown and stored with the
+    run, never a rejection (the exit code does not change)."""
+
+    where: str
     message: str
 
     def as_dict(self) -> dict[str, str]:
@@ -80,7 +94,7 @@ class EventRecord:
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-Item = TitleRecord | EventRecord | RecordError
+Item = TitleRecord | EventRecord | RecordError | RecordWarning
 Reader = Callable[..., Iterator[Item]]
 
 

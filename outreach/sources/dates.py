@@ -6,6 +6,7 @@ named groups, and `parse_when` turns the first that fits into a datetime:
 
     Y  four-digit year       y  two-digit year (00-69: 2000s, 70-99: 1900s, as MARC 008 means)
     m  month   d  day        H, M, S  hour, minute, second (optional)
+    b  a month's name, Indonesian or English, full or short (Desember, Des, December, Dec)
     z  zone: Z or +hh:mm / +hhmm (optional; without one the value is in `tz`)
 
 A pattern must fit the whole text; one that ends in `ANY_REST` fits its start. Nothing raises:
@@ -26,7 +27,27 @@ FRACTION = r"(?:\.[0-9]+)?"
 ZONE = r"(?P<z>Z|[+-][0-9]{2}:?[0-9]{2})?"
 # 10/02/2026, 10-2-2026, 10.02.2026: the day first, as Indonesia writes it
 DAY_MONTH_YEAR = r"(?P<d>[0-9]{1,2})(?P<sep>[/.-])(?P<m>[0-9]{1,2})(?P=sep)(?P<Y>[0-9]{4})"
+# 05/30/2026: the month first, as Google Calendar's CSV import format is documented
+MONTH_DAY_YEAR = r"(?P<m>[0-9]{1,2})(?P<sep>[/.-])(?P<d>[0-9]{1,2})(?P=sep)(?P<Y>[0-9]{4})"
 ANY_REST = r".*"  # what follows the date is not read (fractions, a zone nobody needs …)
+MONTHS = {
+    **dict.fromkeys(("januari", "january", "jan"), 1),
+    **dict.fromkeys(("februari", "pebruari", "february", "feb", "peb"), 2),
+    **dict.fromkeys(("maret", "march", "mar"), 3),
+    **dict.fromkeys(("april", "apr"), 4),
+    **dict.fromkeys(("mei", "may"), 5),
+    **dict.fromkeys(("juni", "june", "jun"), 6),
+    **dict.fromkeys(("juli", "july", "jul"), 7),
+    **dict.fromkeys(("agustus", "august", "agu", "agt", "ags", "aug"), 8),
+    **dict.fromkeys(("september", "sept", "sep"), 9),
+    **dict.fromkeys(("oktober", "october", "okt", "oct"), 10),
+    **dict.fromkeys(("november", "nopember", "nov", "nop"), 11),
+    **dict.fromkeys(("desember", "december", "des", "dec"), 12),
+}
+_MONTH_NAME = "|".join(sorted(MONTHS, key=len, reverse=True))
+# 5 Desember 2026, 05-Des-2026, 5 Dec. 2026: how staff write a date in words
+DAY_MONTH_NAME_YEAR = (r"(?P<d>[0-9]{1,2})[ -](?i:(?P<b>" + _MONTH_NAME + r"))\.?[ -]"
+                       r"(?P<Y>[0-9]{4})")
 
 
 @lru_cache(maxsize=64)
@@ -50,7 +71,8 @@ def _from_match(match: re.Match[str], tz: tzinfo | None) -> datetime:
     else:
         yy = int(found["y"])
         year = (2000 if yy < 70 else 1900) + yy
-    when = datetime(year, int(found["m"]), int(found["d"]), int(found.get("H") or 0),
+    month = MONTHS[found["b"].lower()] if found.get("b") else int(found["m"])
+    when = datetime(year, month, int(found["d"]), int(found.get("H") or 0),
                     int(found.get("M") or 0), int(found.get("S") or 0))
     zone = found.get("z")
     return when.replace(tzinfo=_zone(zone) if zone else tz)
@@ -84,3 +106,10 @@ def parse_when(value: Any, tz: tzinfo | None, *patterns: str, earliest: int = 19
     if when is None or when.year < earliest:
         return None
     return when
+
+
+def fits_shape(value: Any, *patterns: str) -> bool:
+    """True when `value` is written like one of `patterns`, whether or not that day exists:
+    tells "31/02/2026 does not exist" apart from "this is not a date"."""
+    text = str(value).strip()
+    return any(_compiled(p).fullmatch(text) for p in patterns)

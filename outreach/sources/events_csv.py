@@ -1,140 +1,119 @@
 """Events from a spreadsheet kept by staff, as CSV or Excel XLSX (kind `events-csv`).
 
-Columns (Indonesian or English headers, any order, case and spacing ignored):
+Columns are found by their names, in any order, case and spacing ignored: the Indonesian and
+English names staff use ("Judul Kegiatan", "Hari/Tanggal", "Waktu", "Kuota Peserta" …) and
+Google Calendar's CSV import header; `sources.sheet_cells` reads the names and the cells, and
+docs/sources.md lists them. Required: a title and a date.
 
-| Bahasa Indonesia | English      | meaning                                          |
-|------------------|--------------|--------------------------------------------------|
-| id               | id           | optional stable identifier; else title + date    |
-| judul            | title        | required                                         |
-| tanggal          | date         | required: 2026-12-05, 05/12/2026 or 5-12-2026    |
-| jam mulai        | start time   | 09:00 or 09.00; empty = all-day                  |
-| jam selesai      | end time     | optional                                         |
-| tempat           | location     | optional                                         |
-| jenis            | kind         | pelatihan/workshop, komunitas/community, ...     |
-| pendaftaran      | registration | optional registration link                       |
-| deskripsi        | description  | optional                                         |
-| kapasitas        | capacity     | optional whole number                            |
-
-Times are local (OUTREACH_TIMEZONE) and stored in UTC. "jenis" goes through the event-kind
-rules (`sources.kinds`, OUTREACH_EVENT_KIND_RULES). XLSX files (any name: recognised by their
-content) are read with openpyxl in read-only mode, row by row, from the first sheet or the one
-named by the `sheet` option; Excel's own date and time cells are taken as they are. CSV files may
-use commas, semicolons (Excel in an Indonesian locale) or tabs, UTF-8 or Windows-1252.
+Times are local (OUTREACH_TIMEZONE) unless the cell names a zone (09.00 WIB, +07:00); stored in
+UTC. A capacity that is not one number ("20-30") is left empty with a warning, not a rejection.
+"jenis" goes through the event-kind rules (`sources.kinds`, OUTREACH_EVENT_KIND_RULES). XLSX
+files (any name: recognised by their content) are read with openpyxl in read-only mode, row by
+row, from the first sheet or the one named by the `sheet` option; Excel's own date and time cells
+are taken as they are. CSV files may use commas, semicolons (Excel in an Indonesian locale) or
+tabs, UTF-8 or Windows-1252.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import re
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from outreach.config import get_settings
-from outreach.sources.base import EventRecord, RecordError, SourceUnreadable
+from outreach.sources.base import EventRecord, RecordError, RecordWarning, SourceUnreadable
 from outreach.sources.csvfiles import normalise_header, open_csv
-from outreach.sources.dates import DAY_MONTH_YEAR, parse_when
 from outreach.sources.kinds import KindRules
-
-HEADERS = {
-    "id": "id", "kode": "id",
-    "judul": "title", "title": "title", "nama kegiatan": "title", "kegiatan": "title",
-    "tanggal": "date", "date": "date",
-    "jam mulai": "start", "mulai": "start", "start": "start", "start time": "start",
-    "jam selesai": "end", "selesai": "end", "end": "end", "end time": "end",
-    "tempat": "location", "lokasi": "location", "location": "location", "place": "location",
-    "jenis": "kind", "kind": "kind", "type": "kind", "kategori": "kind",
-    "pendaftaran": "registration", "registration": "registration",
-    "link pendaftaran": "registration",
-    "deskripsi": "description", "keterangan": "description", "description": "description",
-    "kapasitas": "capacity", "capacity": "capacity", "kuota": "capacity",
-    "waktu mulai": "start", "waktu selesai": "end", "nama acara": "title", "acara": "title",
-    "url pendaftaran": "registration", "link": "registration",
-}
-
-
-# 2026-12-05, 2026/12/5; the day-first shapes are DAY_MONTH_YEAR's
-_YEAR_MONTH_DAY = r"(?P<Y>[0-9]{4})(?P<sep>[-/])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})"
-
-
-def _date(value: Any) -> date:
-    if (when := parse_when(value, None, _YEAR_MONTH_DAY, DAY_MONTH_YEAR, earliest=1)) is None:
-        text = str(value).strip()
-        raise ValueError(f"the date {text!r} is not a date like 2026-12-05 or 05/12/2026")
-    return when.date()
-
-
-def _time(value: Any) -> time | None:
-    if isinstance(value, datetime):
-        return value.time().replace(second=0, microsecond=0)
-    if isinstance(value, time):
-        return value.replace(second=0, microsecond=0)
-    if isinstance(value, float) and 0 <= value < 1:  # Excel's fraction of a day
-        minutes = round(value * 24 * 60)
-        return time(minutes // 60 % 24, minutes % 60)
-    text = str(value or "").strip()
-    if not text:
-        return None
-    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})(?:[:.]\d{2})?(?:\s*(WITA|WIB|WIT))?", text,
-                         re.IGNORECASE)
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError(f"the time {text!r} is not a time like 09:00 or 09.00")
-    return time(int(match[1]), int(match[2]))
+from outreach.sources.sheet_cells import (
+    capacity,
+    field_name,
+    is_google,
+    parse_day,
+    parse_times,
+    truthy,
+)
 
 
 def _cell(value: Any) -> Any:
     if isinstance(value, str):
         return value.strip()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
     return "" if value is None else value
 
 
-def _row(raw: dict[str, Any], tz, rules: KindRules) -> EventRecord:  # noqa: ANN001
-    row = {HEADERS[k]: _cell(v) for k, v in raw.items() if k in HEADERS}
-    title = str(row.get("title") or "")
+def _meaning(raw: dict[str, Any]) -> dict[str, Any]:
+    """The row by meaning ("title", "date", …); of two columns with one meaning, the first
+    that is filled in."""
+    row: dict[str, Any] = {}
+    for name, value in raw.items():
+        key = field_name(name)
+        value = _cell(value)
+        if key and (row.get(key) in (None, "")):
+            row[key] = value
+    return row
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value or "").strip()
+
+
+def _row(raw: dict[str, Any], tz: tzinfo, rules: KindRules, google: bool
+         ) -> tuple[EventRecord, list[str]]:
+    """One event and the notes about it (values it could not use)."""
+    row = _meaning(raw)
+    notes: list[str] = []
+    title = _text(row.get("title"))
     if not title:
         raise ValueError("the title (judul) is empty")
     if row.get("date") in (None, ""):
         raise ValueError("the date (tanggal) is empty")
-    day = _date(row["date"])
-    start, end = _time(row.get("start")), _time(row.get("end"))
-    all_day = start is None
-    starts = datetime.combine(day, start or time(0), tz)
-    ends = None
-    if end is not None:
-        ends = datetime.combine(day, end, tz)
+    day = parse_day(row["date"], google)
+    last_day = parse_day(row["end_date"], google) if row.get("end_date") not in (None, "") \
+        else day
+    if last_day < day:
+        raise ValueError(f"the end date {last_day:%d/%m/%Y} is before the date {day:%d/%m/%Y}")
+    start, end, zone = parse_times(row.get("start"))
+    if row.get("end") not in (None, ""):
+        end, _, end_zone = parse_times(row.get("end"))
+        zone = zone or end_zone
+    all_day = start is None or truthy(row.get("all_day"))
+    zone = zone or tz
+    starts = datetime.combine(day, time(0) if all_day else start, zone)
+    if all_day:
+        ends = datetime.combine(last_day + timedelta(days=1), time(0), zone)
+    elif end is not None:
+        ends = datetime.combine(last_day, end, zone)
         if ends <= starts:
             raise ValueError(f"the end time {end:%H:%M} is not after the start time "
-                             f"{(start or time(0)):%H:%M}")
-    elif all_day:
-        ends = starts + timedelta(days=1)
-    kind = rules.kind([str(row.get("kind") or "")])
-    capacity = None
-    if row.get("capacity") not in (None, ""):
-        text = str(row["capacity"])
-        if not text.isdigit():
-            raise ValueError(f"the capacity {text!r} is not a whole number")
-        capacity = int(text)
-    source_id = str(row.get("id") or "") or hashlib.sha1(
+                             f"{start:%H:%M}")
+    else:
+        ends = None
+    kind = rules.kind([_text(row.get("kind"))])
+    seats, note = capacity(row.get("capacity"))
+    if note:
+        notes.append(note)
+    source_id = _text(row.get("id")) or hashlib.sha1(
         f"{title.lower()}|{day.isoformat()}".encode()
     ).hexdigest()[:16]
-    text_or_none = lambda key: str(row.get(key) or "") or None  # noqa: E731
+    text_or_none = lambda key: _text(row.get(key)) or None  # noqa: E731
     return EventRecord(
         source_id=source_id, title=title, starts_at=starts, ends_at=ends, kind=kind,
         description=text_or_none("description"), all_day=all_day,
         location=text_or_none("location"), registration_url=text_or_none("registration"),
-        capacity=capacity,
-    )
+        capacity=seats,
+    ), notes
 
 
 def _check_headers(fields: list[str], source: str) -> None:
-    if "title" not in {HEADERS.get(f) for f in fields}:
+    if "title" not in {field_name(f) for f in fields}:
         raise SourceUnreadable(
             f"{source} has no title column: expected headers such as "
-            "judul, tanggal, jam mulai, jam selesai, tempat, jenis, pendaftaran, deskripsi."
+            "judul, tanggal, jam mulai, jam selesai, tempat, jenis, pendaftaran, deskripsi "
+            "(or Google Calendar's Subject, Start Date, Start Time …)."
         )
 
 
@@ -207,7 +186,7 @@ def _sheet_rows(book: Any, source: str, sheet: str | None
 
 
 def read_events_csv(source: str, *, sheet: str | None = None, **_options: object
-                    ) -> Iterator[EventRecord | RecordError]:
+                    ) -> Iterator[EventRecord | RecordError | RecordWarning]:
     """Stream the events of a staff spreadsheet: CSV, or XLSX (recognised by its content)."""
     path = Path(source)
     if not path.is_file():
@@ -230,6 +209,10 @@ def read_events_csv(source: str, *, sheet: str | None = None, **_options: object
             continue
         where, raw = found
         try:
-            yield _row(raw, settings.tz, rules)
+            record, notes = _row(raw, settings.tz, rules, is_google(list(raw)))
         except ValueError as exc:
             yield RecordError(where, str(exc))
+            continue
+        for note in notes:
+            yield RecordWarning(where, note)
+        yield record

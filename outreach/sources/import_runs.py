@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from outreach.config import get_settings
 from outreach.models import ImportRun, utcnow
-from outreach.sources.base import HarvestState, RecordError
+from outreach.sources.base import HarvestState, RecordError, RecordWarning
 from outreach.sources.fetch import mask_url
 
 MAX_STORED_ERRORS = 1000
@@ -24,17 +24,22 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RecordError] = field(default_factory=list)
+    warnings: list[RecordWarning] = field(default_factory=list)  # taken, with a caveat
     unreadable: str | None = None  # why the source could not be read at all
     run_id: int | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The `outreach import --json` object (a contract); an unreadable source is the last
-        of its errors."""
+        of its errors. "warnings" came later: it is there only when there are warnings, so the
+        four original keys stay the whole object for every import that has none."""
         errors = [e.as_dict() for e in self.errors]
         if self.unreadable:
             errors.append({"where": "source", "message": self.unreadable})
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "errors": errors}
+        out: dict[str, Any] = {"created": self.created, "updated": self.updated,
+                               "unchanged": self.unchanged, "errors": errors}
+        if self.warnings:
+            out["warnings"] = [w.as_dict() for w in self.warnings]
+        return out
 
     @property
     def exit_code(self) -> int:
@@ -66,6 +71,11 @@ def _stored_errors(result: ImportResult, note: str | None) -> list[dict[str, str
         stored.append({"where": "", "message": f"… and {more} more rejected records, not stored"})
     if result.unreadable:
         stored.append({"where": "source", "message": result.unreadable})
+    # Warnings go in the same list under "import", which is not counted as a rejected record
+    # (desk.catalogue.rejected_count), so the runs page shows them without a schema change.
+    for warning in result.warnings[:MAX_STORED_ERRORS]:
+        where = f"{warning.where}: " if warning.where else ""
+        stored.append({"where": "import", "message": f"{where}{warning.message}"})
     if note:
         stored.append({"where": "import", "message": note})
     return stored

@@ -39,6 +39,7 @@ from outreach.sources.base import (
     EventRecord,
     HarvestState,
     RecordError,
+    RecordWarning,
     SourceUnreadable,
     TitleRecord,
 )
@@ -332,6 +333,9 @@ def run_import(
                     progress(seen)  # a slow OAI server still shows movement on the terminal
                 if isinstance(item, RecordError):
                     result.errors.append(item)
+                    continue
+                if isinstance(item, RecordWarning):
+                    result.warnings.append(item)
                     continue
                 upserter.add(item)
                 if len(upserter.pending) >= batch_size:
