@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from marc_samples import book, field, fields, write_iso, write_xml
 from pymarc import Field
 
-from outreach.sources.base import RecordError, SourceUnreadable, TitleRecord
+from outreach.sources.base import RecordError, RecordWarning, SourceUnreadable, TitleRecord
 from outreach.sources.isbn import isbn13_check_digit, normalize_isbn
 from outreach.sources.marc import read_marc, read_marcxml
 from outreach.sources.marc_mapping import title_from_record, trim
@@ -28,6 +28,10 @@ def titles(items: list) -> list[str]:
 
 def errors(items: list) -> list[RecordError]:
     return [i for i in items if isinstance(i, RecordError)]
+
+
+def warnings(items: list) -> list[RecordWarning]:
+    return [i for i in items if isinstance(i, RecordWarning)]
 
 
 def full_record():
@@ -245,12 +249,12 @@ def test_non_numeric_and_too_small_lengths(tmp_path):
 def test_records_without_title_or_control_number(tmp_path):
     parts = [good(1), book("NT", None).as_marc(), book(None, "Tanpa nomor").as_marc(), good(4)]
     items = read(write_iso(tmp_path / "m.mrc", *parts))
-    assert titles(items) == ["G1", "G4"]
-    no_title, no_id = errors(items)
+    # Without a 001 the record is known by a key of its content (no ISBN here).
+    assert titles(items)[0] == "G1" and titles(items)[2] == "G4"
+    assert titles(items)[1].startswith("key:")
+    [no_title] = errors(items)
     assert no_title.where == f"record 2 (byte {offsets(*parts)[1]})"
     assert "no title (field 245 $a" in no_title.message and "'NT'" in no_title.message
-    assert no_id.where == f"record 3 (byte {offsets(*parts)[2]})"
-    assert "no control number (field 001)" in no_id.message
 
 
 def test_invalid_utf8_and_damaged_directory(tmp_path):
@@ -259,9 +263,13 @@ def test_invalid_utf8_and_damaged_directory(tmp_path):
     bad_directory = record[:27] + b"x" + record[28:]  # a letter in a field length
     parts = [good(1), bad_utf8, bad_directory, good(4)]
     items = read(write_iso(tmp_path / "d.mrc", *parts))
-    assert titles(items) == ["G1", "G4"]
-    utf8, directory = errors(items)
+    # The bad byte costs one character, replaced and warned about; the record is kept.
+    assert titles(items) == ["G1", "BU", "G4"]
+    assert [i.title for i in items if isinstance(i, TitleRecord)][1] == "Jud\ufffdl"
+    [utf8] = warnings(items)
+    assert utf8.where == f"record 2 (byte {offsets(*parts)[1]}), id BU"
     assert "not valid UTF-8" in utf8.message and "field 245" in utf8.message
+    [directory] = errors(items)
     assert directory.where == f"record 3 (byte {offsets(*parts)[2]})"
     assert "directory is damaged" in directory.message
 
@@ -276,8 +284,10 @@ def test_encoding_option_overrides_the_leader(tmp_path):
     data = book("E1", "Caf\xe9").as_marc()
     data = data[:9] + b" " + data[10:]
     path = write_iso(tmp_path / "e.mrc", data)
-    assert read(path)[0].title != "Café"
-    assert read(path, encoding="utf-8")[0].title == "Café"
+    warning, title = read(path)  # found out, read as UTF-8, and said so
+    assert title.title == "Café" and "marked as MARC-8" in warning.message
+    assert read(path, encoding="utf-8") == [title]
+    assert read(path, encoding="marc-8")[0].title != "Café"
     with pytest.raises(ValueError):
         read(path, encoding="latin-9")
 
@@ -320,7 +330,7 @@ def scratch(tmp_path_factory) -> Path:
 
 def only_items(path: Path) -> list:
     items = read(path)
-    assert all(isinstance(i, TitleRecord | RecordError) for i in items)
+    assert all(isinstance(i, TitleRecord | RecordError | RecordWarning) for i in items)
     return items
 
 

@@ -29,6 +29,28 @@ class RecordError:
 
 
 @dataclass(slots=True)
+class RecordWarning:
+    """Something a reader repaired or left out that costs no record (a damaged character
+    replaced, an encoding other than the declared one, a copy without a date): reported, but
+    the import still counts as complete (exit 0)."""
+
+    where: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"where": self.where, "message": self.message}
+
+
+@dataclass(slots=True)
+class Tally:
+    """A count a reader gives besides its records, for the import summary: slims-csv's
+    `Tally("copies", 95)` and `Tally("copies_undated", 60)`."""
+
+    name: str
+    count: int
+
+
+@dataclass(slots=True)
 class TitleRecord:
     source_id: str
     title: str
@@ -80,7 +102,7 @@ class EventRecord:
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-Item = TitleRecord | EventRecord | RecordError
+Item = TitleRecord | EventRecord | RecordError | RecordWarning | Tally
 Reader = Callable[..., Iterator[Item]]
 
 

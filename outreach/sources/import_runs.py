@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from outreach.config import get_settings
 from outreach.models import ImportRun, utcnow
-from outreach.sources.base import HarvestState, RecordError
+from outreach.sources.base import HarvestState, RecordError, RecordWarning
 from outreach.sources.fetch import mask_url
 
 MAX_STORED_ERRORS = 1000
@@ -24,6 +24,9 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RecordError] = field(default_factory=list)
+    # Repairs and left-out parts that cost no record (they do not change the exit code).
+    warnings: list[RecordWarning] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # the readers' Tally items
     unreadable: str | None = None  # why the source could not be read at all
     run_id: int | None = None
 
@@ -33,8 +36,14 @@ class ImportResult:
         errors = [e.as_dict() for e in self.errors]
         if self.unreadable:
             errors.append({"where": "source", "message": self.unreadable})
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "errors": errors}
+        data: dict[str, Any] = {"created": self.created, "updated": self.updated,
+                                "unchanged": self.unchanged, "errors": errors}
+        if self.warnings:
+            data["warnings"] = [w.as_dict() for w in self.warnings]
+        if "copies" in self.counts:
+            data["copies"] = {"read": self.counts["copies"],
+                              "undated": self.counts.get("copies_undated", 0)}
+        return data
 
     @property
     def exit_code(self) -> int:
@@ -61,6 +70,10 @@ def start_run(engine: Engine, kind: str, source: str, state: HarvestState | None
 
 def _stored_errors(result: ImportResult, note: str | None) -> list[dict[str, str]]:
     stored = [e.as_dict() for e in result.errors[:MAX_STORED_ERRORS]]
+    room = max(0, MAX_STORED_ERRORS - len(stored))
+    # Warnings are kept with the run too, marked as such, after the errors.
+    stored += [{"where": w.where, "message": f"(warning) {w.message}"}
+               for w in result.warnings[:room]]
     if len(result.errors) > MAX_STORED_ERRORS:
         more = len(result.errors) - MAX_STORED_ERRORS
         stored.append({"where": "", "message": f"… and {more} more rejected records, not stored"})

@@ -39,7 +39,9 @@ from outreach.sources.base import (
     EventRecord,
     HarvestState,
     RecordError,
+    RecordWarning,
     SourceUnreadable,
+    Tally,
     TitleRecord,
 )
 from outreach.sources.import_runs import (
@@ -332,6 +334,12 @@ def run_import(
                     progress(seen)  # a slow OAI server still shows movement on the terminal
                 if isinstance(item, RecordError):
                     result.errors.append(item)
+                    continue
+                if isinstance(item, RecordWarning):
+                    result.warnings.append(item)
+                    continue
+                if isinstance(item, Tally):
+                    result.counts[item.name] = result.counts.get(item.name, 0) + item.count
                     continue
                 upserter.add(item)
                 if len(upserter.pending) >= batch_size:
