@@ -59,6 +59,7 @@ class _Mapper:
     def __init__(self, options: dict) -> None:
         raw = options.get("id_field")
         self.id_field = IdField.parse(str(raw)) if raw else None
+        self.wanted = WANTED_TAGS | {self.id_field.tag} if self.id_field else WANTED_TAGS
         self.opac_url = str(options.get("opac_url") or get_settings().opac_url or "") or None
         self.counter = IdentityCounter()
 
@@ -79,7 +80,7 @@ class _Mapper:
 def _decode(chunk: bytes, encoding: str, where: str, mapper: _Mapper) -> Iterator[Item]:
     problems: list[str] = []
     try:
-        decoded = decode_record(chunk, encoding, WANTED_TAGS, problems)
+        decoded = decode_record(chunk, encoding, mapper.wanted, problems)
     except Exception as exc:  # noqa: BLE001 - one odd record must not stop the import
         decoded = f"it could not be read (unexpected {type(exc).__name__}: {exc})"
     if isinstance(decoded, str):
