@@ -1,5 +1,5 @@
-"""Property-based: every reader, fed arbitrary or truncated bytes, yields records, RecordErrors and warnings
-or raises SourceUnreadable (exit 2 in plain words): never any other exception."""
+"""Property-based: every reader, fed arbitrary or truncated bytes, yields records, RecordErrors
+and warnings, or raises SourceUnreadable (exit 2 in plain words): never any other exception."""
 
 from __future__ import annotations
 
