@@ -90,3 +90,14 @@ def test_events_spreadsheet_with_indonesian_headers(db_url, tmp_path):
     # 09.00 WITA is 01:00 UTC
     assert workshop.starts_at == datetime(2030, 12, 5, 1, 0, tzinfo=UTC)
     assert workshop.registration_url == "https://example.id/daftar"
+
+
+def test_import_help_names_the_reader_options():
+    from typer.testing import CliRunner
+
+    from outreach.cli import app
+
+    help_text = CliRunner().invoke(app, ["import", "--help"], env={"COLUMNS": "240"}).stdout
+    text = " ".join(help_text.split())
+    for words in ("encoding=auto|utf-8|marc-8|windows-1251|latin-1", "id_field=999c"):
+        assert words in text.replace("│ ", "").replace(" │", ""), text

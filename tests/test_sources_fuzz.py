@@ -1,5 +1,5 @@
-"""Property-based: every reader, fed arbitrary or truncated bytes, yields records and RecordErrors
-or raises SourceUnreadable (exit 2 in plain words): never any other exception."""
+"""Property-based: every reader, fed arbitrary or truncated bytes, yields records, RecordErrors
+and warnings, or raises SourceUnreadable (exit 2 in plain words): never any other exception."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ from test_sources_events import CALENDAR
 from test_sources_koha_rss import ATOM, RSS
 from test_sources_slims_csv import BIBLIO
 
-from outreach.sources.base import EventRecord, RecordError, SourceUnreadable, TitleRecord
+from outreach.sources.base import (
+    EventRecord,
+    RecordError,
+    RecordWarning,
+    SourceUnreadable,
+    Tally,
+    TitleRecord,
+)
 from outreach.sources.events_csv import read_events_csv
 from outreach.sources.ics import read_ics
 from outreach.sources.koha_rss import read_koha_feed
@@ -25,7 +32,7 @@ from outreach.sources.slims_db import read_slims_db
 
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-ITEMS_TYPES = (TitleRecord, EventRecord, RecordError)
+ITEMS_TYPES = (TitleRecord, EventRecord, RecordError, RecordWarning, Tally)
 
 
 def _xlsx() -> bytes:

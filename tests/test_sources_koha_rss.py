@@ -105,3 +105,28 @@ def test_not_a_feed_is_exit_2(db_url, tmp_path):
     code, out = run_import_cli("koha-rss", str(broken))
     assert code == 1 and out["created"] == 1  # what came before the break is kept
     assert "broken" in out["errors"][-1]["message"]
+
+
+def test_isbd_description_is_no_summary_and_titles_lose_isbd_punctuation(db_url, tmp_path):
+    # Koha's RSS item description is the record's ISBD areas; the Atom title keeps " :".
+    feed = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Baru</title>
+  <item><title>Pengantar ilmu perpustakaan :</title>
+    <link>https://koha.example/cgi-bin/koha/opac-detail.pl?biblionumber=7</link>
+    <description>By Sulistyo-Basuki.. Jakarta : Gramedia, c1988. . ix, 173 p. ; 22 cm.. ISBN :
+    </description></item>
+  <item><title>Kamus [Indonesia-Inggris /</title>
+    <link>https://koha.example/cgi-bin/koha/opac-detail.pl?biblionumber=8</link>
+    <dc:description>Kamus untuk pelajar sekolah menengah.</dc:description></item>
+</channel></rss>"""
+    path = tmp_path / "baru.rss"
+    path.write_text(feed, encoding="utf-8")
+    code, out = run_import_cli("koha-rss", str(path))
+    assert (code, out["created"]) == (0, 2), out
+    rows = titles(db_url)
+    assert (rows["7"].title, rows["7"].summary) == ("Pengantar ilmu perpustakaan", None)
+    assert rows["7"].authors == ["Sulistyo-Basuki"]
+    assert rows["8"].title == "Kamus Indonesia-Inggris"
+    assert rows["8"].summary == "Kamus untuk pelajar sekolah menengah."
+    code, out = run_import_cli("koha-rss", str(path))
+    assert (out["created"], out["updated"], out["unchanged"]) == (0, 0, 2)

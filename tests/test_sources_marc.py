@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from marc_samples import book, field, fields, write_iso, write_xml
 from pymarc import Field
 
-from outreach.sources.base import RecordError, SourceUnreadable, TitleRecord
+from outreach.sources.base import RecordError, RecordWarning, SourceUnreadable, TitleRecord
 from outreach.sources.isbn import isbn13_check_digit, normalize_isbn
 from outreach.sources.marc import read_marc, read_marcxml
 from outreach.sources.marc_mapping import title_from_record, trim
@@ -28,6 +28,10 @@ def titles(items: list) -> list[str]:
 
 def errors(items: list) -> list[RecordError]:
     return [i for i in items if isinstance(i, RecordError)]
+
+
+def warnings(items: list) -> list[RecordWarning]:
+    return [i for i in items if isinstance(i, RecordWarning)]
 
 
 def full_record():
@@ -245,12 +249,12 @@ def test_non_numeric_and_too_small_lengths(tmp_path):
 def test_records_without_title_or_control_number(tmp_path):
     parts = [good(1), book("NT", None).as_marc(), book(None, "Tanpa nomor").as_marc(), good(4)]
     items = read(write_iso(tmp_path / "m.mrc", *parts))
-    assert titles(items) == ["G1", "G4"]
-    no_title, no_id = errors(items)
+    # Without a 001 the record is known by a key of its content (no ISBN here).
+    assert titles(items)[0] == "G1" and titles(items)[2] == "G4"
+    assert titles(items)[1].startswith("key:")
+    [no_title] = errors(items)
     assert no_title.where == f"record 2 (byte {offsets(*parts)[1]})"
     assert "no title (field 245 $a" in no_title.message and "'NT'" in no_title.message
-    assert no_id.where == f"record 3 (byte {offsets(*parts)[2]})"
-    assert "no control number (field 001)" in no_id.message
 
 
 def test_invalid_utf8_and_damaged_directory(tmp_path):
@@ -259,9 +263,13 @@ def test_invalid_utf8_and_damaged_directory(tmp_path):
     bad_directory = record[:27] + b"x" + record[28:]  # a letter in a field length
     parts = [good(1), bad_utf8, bad_directory, good(4)]
     items = read(write_iso(tmp_path / "d.mrc", *parts))
-    assert titles(items) == ["G1", "G4"]
-    utf8, directory = errors(items)
+    # The bad byte costs one character, replaced and warned about; the record is kept.
+    assert titles(items) == ["G1", "BU", "G4"]
+    assert [i.title for i in items if isinstance(i, TitleRecord)][1] == "Jud\ufffdl"
+    [utf8] = warnings(items)
+    assert utf8.where == f"record 2 (byte {offsets(*parts)[1]}), id BU"
     assert "not valid UTF-8" in utf8.message and "field 245" in utf8.message
+    [directory] = errors(items)
     assert directory.where == f"record 3 (byte {offsets(*parts)[2]})"
     assert "directory is damaged" in directory.message
 
@@ -276,8 +284,10 @@ def test_encoding_option_overrides_the_leader(tmp_path):
     data = book("E1", "Caf\xe9").as_marc()
     data = data[:9] + b" " + data[10:]
     path = write_iso(tmp_path / "e.mrc", data)
-    assert read(path)[0].title != "Café"
-    assert read(path, encoding="utf-8")[0].title == "Café"
+    warning, title = read(path)  # found out, read as UTF-8, and said so
+    assert title.title == "Café" and "marked as MARC-8" in warning.message
+    assert read(path, encoding="utf-8") == [title]
+    assert read(path, encoding="marc-8")[0].title != "Café"
     with pytest.raises(ValueError):
         read(path, encoding="latin-9")
 
@@ -320,7 +330,7 @@ def scratch(tmp_path_factory) -> Path:
 
 def only_items(path: Path) -> list:
     items = read(path)
-    assert all(isinstance(i, TitleRecord | RecordError) for i in items)
+    assert all(isinstance(i, TitleRecord | RecordError | RecordWarning) for i in items)
     return items
 
 
@@ -420,3 +430,89 @@ def test_trim_isbd_punctuation(value, expected):
 def test_title_from_a_pymarc_record():
     title = title_from_record(full_record())
     assert title.source_id == "BTG-0042" and title.isbns[0] == "9786020324784"
+
+
+def test_koha_record_is_known_by_its_biblionumber_and_linked_to_its_opac(tmp_path):
+    record = book("  2004012345", "Laskar pelangi /",  # 001: a copied LC control number
+                  field("942", "  ", c="BK"), field("999", "  ", c="4711", d="4711"))
+    [title] = read(write_iso(tmp_path / "koha.mrc", record),
+                   opac_url="https://koha.perpus.example/")
+    assert title.source_id == "4711"
+    assert title.opac_url == ("https://koha.perpus.example/cgi-bin/koha/opac-detail.pl"
+                              "?biblionumber=4711")
+    # Without 942 and 999: the 001; with id_field, whichever field the library names.
+    [plain] = read(write_iso(tmp_path / "p.mrc", book("B1", "Judul", field("999", "  ", c="9"))))
+    assert plain.source_id == "B1" and plain.opac_url is None
+    [named] = read(write_iso(tmp_path / "n.mrc", book("B1", "Judul", field("035", "  ", a="X9"))),
+                   id_field="035a")
+    assert named.source_id == "X9"
+    with pytest.raises(ValueError, match="id_field"):
+        read(tmp_path / "n.mrc", id_field="99")
+
+
+def test_without_001_isbn_then_content_key_stable_across_files(tmp_path):
+    with_isbn = book(None, "Bumi manusia :", field("020", "  ", a="978-602-03-2478-4"))
+    bare = book(None, "Anak semua bangsa /", field("100", "1 ", a="Toer, Pramoedya."))
+    volume_2 = book(None, "Anak semua bangsa. Jilid 2 /", field("100", "1 ", a="Toer, P."))
+    first = titles(read(write_iso(tmp_path / "a.mrc", with_isbn, bare, bare, volume_2)))
+    assert first[0] == "isbn:9786020324784"
+    assert first[1] == first[2] and first[1].startswith("key:")  # one title exported twice
+    assert first[3].startswith("key:") and first[3] != first[1]
+    # ISBD punctuation and case do not change the key.
+    again = book(None, "ANAK SEMUA BANGSA", field("100", "1 ", a="Toer, Pramoedya"))
+    assert titles(read(write_iso(tmp_path / "b.mrc", again)))[0] == first[1]
+
+
+@pytest.mark.parametrize(("ind", "label", "url", "cover", "opac"), [
+    ("42", {"3": "Publisher description"}, "http://www.loc.gov/catdir/enhancements/fy0604/1.html",
+     None, None),
+    ("  ", {"3": "Table of contents"}, "http://catdir.example/toc/1.html", None, None),
+    ("42", {}, "https://publisher.example/book/1", None, None),  # a related resource
+    ("40", {}, "https://ebook.example/read/1", None, "https://ebook.example/read/1"),
+    ("  ", {"y": "Lihat di OPAC"}, "https://opac.example/x?1", None, "https://opac.example/x?1"),
+    ("  ", {}, "https://somewhere.example/page", None, None),  # says nothing: not taken
+    ("42", {"3": "Cover image"}, "https://img.example/c?1", "https://img.example/c?1", None),
+])
+def test_856_is_taken_only_for_what_it_says(tmp_path, ind, label, url, cover, opac):
+    link = field("856", ind, u=url, **label)
+    [title] = read(write_iso(tmp_path / "l.mrc", book("L1", "Judul", link)))
+    assert (title.cover_url, title.opac_url) == (cover, opac)
+
+
+def test_titles_parallel_titles_parts_corporate_names_and_isbd(tmp_path):
+    record = book("P1", None,
+                  fields("245", "10", ("a", "Kamus ilmu perpustakaan ="), ("b", "Dictionary of "
+                         "library science /"), ("c", "Tim.")),
+                  fields("110", "1 ", ("a", "Indonesia."), ("b", "Kementerian Pendidikan."),
+                         ("b", "Pusat Bahasa.")),
+                  fields("710", "2 ", ("a", "Perpustakaan Nasional"), ("b", "(Indonesia)")),
+                  field("260", "  ", a="[Jakarta :", b="Balai Pustaka]\u00a0\u00a0,", c="2019."))
+    [title] = read(write_iso(tmp_path / "t.mrc", record))
+    assert (title.title, title.subtitle) == ("Kamus ilmu perpustakaan",
+                                            "Dictionary of library science")
+    assert title.authors == ["Indonesia. Kementerian Pendidikan. Pusat Bahasa",
+                             "Perpustakaan Nasional (Indonesia)"]
+    assert (title.place, title.publisher) == ("Jakarta", "Balai Pustaka")
+    parts = book("P2", None, fields("245", "10", ("a", "Ensiklopedia anak."), ("n", "Jilid 2,"),
+                                    ("p", "Hewan =", ), ("b", "Children's encyclopedia.")))
+    [title] = read(write_iso(tmp_path / "p.mrc", parts))
+    assert (title.title, title.subtitle) == ("Ensiklopedia anak. Jilid 2, Hewan",
+                                            "Children's encyclopedia")
+
+
+def test_original_script_880_is_the_title_with_the_transliteration_kept(tmp_path):
+    record = book("R1", None,
+                  fields("245", "10", ("6", "880-01"), ("a", "Beikoku no tochi /")),
+                  fields("880", "10", ("6", "245-01/$1"), ("a", "米国の統治 /")),
+                  fields("100", "1 ", ("6", "880-02"), ("a", "Tanaka, Taro.")),
+                  fields("880", "1 ", ("6", "100-02/$1"), ("a", "田中太郎.")))
+    [title] = read(write_iso(tmp_path / "r.mrc", record))
+    assert (title.title, title.subtitle) == ("米国の統治", "Beikoku no tochi")
+    assert title.authors == ["Tanaka, Taro", "田中太郎"]
+
+
+def test_windows_1252_text_in_a_record_marked_utf8_is_detected(tmp_path):
+    data = book("W1", "Caf\xe9  de la gare").as_marc()  # UTF-8, then made Latin-1
+    data = data.replace(b"\xc3\xa9 ", b"\xe9  ")  # the same length: the directory holds
+    [warning, title] = read(write_iso(tmp_path / "w.mrc", data))
+    assert title.title == "Café de la gare" and "Windows-1252" in warning.message

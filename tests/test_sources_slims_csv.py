@@ -103,8 +103,9 @@ def test_without_the_item_csv_titles_are_kept_and_the_reason_given(db_url, tmp_p
     alone.mkdir()
     (alone / "biblio.csv").write_text(BIBLIO, encoding="utf-8")
     code, out = run_import_cli("slims-csv", str(alone / "biblio.csv"))
-    assert code == 1 and out["created"] == 2
-    assert "no item CSV" in out["errors"][0]["message"]
+    # Every title was stored: a warning, not a rejection (the row without a title is one).
+    assert code == 1 and out["created"] == 2 and len(out["errors"]) == 1
+    assert "no item CSV" in out["warnings"][0]["message"]
     assert all(t.catalogued_at is None for t in titles(db_url).values())
 
 
@@ -124,3 +125,19 @@ def test_not_a_slims_export_is_exit_2(db_url, tmp_path):
     assert code == 2 and "no title column" in out["errors"][-1]["message"]
     code, out = run_import_cli("slims-csv", str(tmp_path / "nothing"))
     assert code == 2 and "does not exist" in out["errors"][-1]["message"]
+
+
+def test_undated_copies_are_warnings_and_counted_apart_from_titles(db_url, tmp_path):
+    folder = tmp_path / "undated"
+    folder.mkdir()
+    biblio = BIBLIO.rsplit("\n", 2)[0] + "\n"  # without the row that has no title
+    (folder / "b.csv").write_text(biblio, encoding="utf-8")
+    undated = ITEMS.replace('"2026-02-20"', '""').replace("2026-02-26 22:19:28", "")
+    (folder / "i.csv").write_text(undated, encoding="utf-8")
+    code, out = run_import_cli("slims-csv", str(folder))
+    assert code == 0 and out["created"] == 2 and out["errors"] == []
+    assert out["copies"] == {"read": 3, "undated": 1}  # B00010 still has its entry date
+    assert [w["where"] for w in out["warnings"]] == ["i.csv line 2"]
+    assert "B00009 has no receipt or entry date" in out["warnings"][0]["message"]
+    code, out = run_import_cli("slims-csv", str(folder))
+    assert (code, out["created"], out["unchanged"]) == (0, 0, 2)

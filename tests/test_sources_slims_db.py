@@ -204,3 +204,19 @@ def test_mariadb_wrong_password_is_exit_2(db_url, mysql_url):
     assert code == 2
     message = out["errors"][-1]["message"]
     assert "refused" in message and "not-the-password" not in message
+
+
+def test_a_koha_dump_is_refused_saying_what_it_is(db_url, tmp_path):
+    # The shape of Koha's own tables (installer/data/mysql/kohastructure.sql): a `biblio`
+    # keyed by biblionumber, and biblioitems.
+    koha = tmp_path / "koha.sql"
+    koha.write_text(
+        "CREATE TABLE `biblio` (`biblionumber` int(11) NOT NULL, `title` mediumtext,"
+        " `author` text, PRIMARY KEY (`biblionumber`));\n"
+        "INSERT INTO `biblio` (`biblionumber`, `title`, `author`) VALUES (1, 'Perl', 'Wall');\n"
+        "CREATE TABLE `biblioitems` (`biblioitemnumber` int(11), `biblionumber` int(11));\n"
+        "INSERT INTO `biblioitems` VALUES (1, 1);\n", encoding="utf-8")
+    code, out = run_import_cli("slims-db", str(koha))
+    assert code == 2 and out["created"] == 0
+    message = out["errors"][-1]["message"]
+    assert "looks like a Koha database" in message and "koha-oai" in message

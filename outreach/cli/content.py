@@ -42,7 +42,10 @@ def import_(
                                        "what is new since the last run.")] = False,
     option: Annotated[list[str] | None, typer.Option(
         "--option", "-o", help="KEY=VALUE for the reader, repeatable (docs/sources.md): "
-        "items=PATH (slims-csv), opac_url=URL (slims-db), metadata_prefix=P, set_spec=S (OAI), "
+        "items=PATH (slims-csv), opac_url=URL (slims-db, slims-csv, marc), "
+        "encoding=auto|utf-8|marc-8|windows-1251|latin-1 (marc: when the records' leaders "
+        "declare the wrong one), id_field=999c (marc: the tag and subfield holding the record "
+        "id; Koha's 999$c is found by itself), metadata_prefix=P, set_spec=S (OAI), "
         "since=YYYY-MM-DD, until=YYYY-MM-DD (ics), sheet=NAME (events-csv).")]
     = None,
 ) -> None:
@@ -89,8 +92,13 @@ def import_(
     else:
         if result.unreadable:
             err.print(f"[red]Cannot read the source:[/red] {result.unreadable}", highlight=False)
+        warned = f", warnings {len(result.warnings)}" if result.warnings else ""
         out.print(f"created {result.created}, updated {result.updated}, "
-                  f"unchanged {result.unchanged}, rejected {len(result.errors)}")
+                  f"unchanged {result.unchanged}, rejected {len(result.errors)}{warned}")
+        if "copies" in result.counts:
+            undated = result.counts.get("copies_undated", 0)
+            out.print(f"copies: {result.counts['copies']} read, {undated} without a date "
+                      "(not used to date their titles)")
         for e in result.errors[:50]:
             err.print(f"  {e.where}: {e.message}", highlight=False, markup=False)
         if len(result.errors) > 50:

@@ -34,6 +34,10 @@ def opac_link(title: Title | TitleRow, settings: Settings) -> str | None:
     pattern = settings.opac_link_pattern or SLIMS_DETAIL
     if "{isbn}" in pattern and not title.isbn:
         return None  # an ISBN pattern cannot point at a record without one
+    if "{source_id}" in pattern and ":" in (title.source_id or ""):
+        # An id made by the import ("isbn:…", "key:…", slims-csv's "item:…") is no record
+        # number of the OPAC's: a link built from it would point at nothing or the wrong title.
+        return None
     path = pattern.format(source_id=title.source_id, isbn=title.isbn or "", id=title.id or "")
     if ":" in path and urlsplit(path).scheme in ("http", "https"):  # no ':', no scheme
         return path  # the pattern is a full URL

@@ -32,14 +32,25 @@ class RecordError:
 
 @dataclass(slots=True)
 class RecordWarning:
-    """Something the import took with a caveat, or left aside on purpose: shown and stored with the
-    run, never a rejection (the exit code does not change)."""
+    """Something the import took with a caveat, or left aside on purpose (a damaged character
+    replaced, an encoding other than the declared one, a copy without a date, occurrences outside
+    the import window): shown and stored with the run, never a rejection (the exit code does not
+    change)."""
 
     where: str
     message: str
 
     def as_dict(self) -> dict[str, str]:
         return {"where": self.where, "message": self.message}
+
+
+@dataclass(slots=True)
+class Tally:
+    """A count a reader gives besides its records, for the import summary: slims-csv's
+    `Tally("copies", 95)` and `Tally("copies_undated", 60)`."""
+
+    name: str
+    count: int
 
 
 @dataclass(slots=True)
@@ -94,7 +105,7 @@ class EventRecord:
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-Item = TitleRecord | EventRecord | RecordError | RecordWarning
+Item = TitleRecord | EventRecord | RecordError | RecordWarning | Tally
 Reader = Callable[..., Iterator[Item]]
 
 

@@ -24,7 +24,9 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RecordError] = field(default_factory=list)
-    warnings: list[RecordWarning] = field(default_factory=list)  # taken, with a caveat
+    # Repairs and left-out parts that cost no record (they do not change the exit code).
+    warnings: list[RecordWarning] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # the readers' Tally items
     unreadable: str | None = None  # why the source could not be read at all
     run_id: int | None = None
 
@@ -35,11 +37,14 @@ class ImportResult:
         errors = [e.as_dict() for e in self.errors]
         if self.unreadable:
             errors.append({"where": "source", "message": self.unreadable})
-        out: dict[str, Any] = {"created": self.created, "updated": self.updated,
-                               "unchanged": self.unchanged, "errors": errors}
+        data: dict[str, Any] = {"created": self.created, "updated": self.updated,
+                                "unchanged": self.unchanged, "errors": errors}
         if self.warnings:
-            out["warnings"] = [w.as_dict() for w in self.warnings]
-        return out
+            data["warnings"] = [w.as_dict() for w in self.warnings]
+        if "copies" in self.counts:
+            data["copies"] = {"read": self.counts["copies"],
+                              "undated": self.counts.get("copies_undated", 0)}
+        return data
 
     @property
     def exit_code(self) -> int:

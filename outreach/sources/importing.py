@@ -41,6 +41,7 @@ from outreach.sources.base import (
     RecordError,
     RecordWarning,
     SourceUnreadable,
+    Tally,
     TitleRecord,
 )
 from outreach.sources.import_runs import (
@@ -336,6 +337,9 @@ def run_import(
                     continue
                 if isinstance(item, RecordWarning):
                     result.warnings.append(item)
+                    continue
+                if isinstance(item, Tally):
+                    result.counts[item.name] = result.counts.get(item.name, 0) + item.count
                     continue
                 upserter.add(item)
                 if len(upserter.pending) >= batch_size:

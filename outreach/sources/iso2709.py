@@ -13,13 +13,11 @@ through pymarc's converter. Damage in a field nobody reads does not cost the rec
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from pymarc.marc8 import marc8_to_unicode
-
 from outreach.sources.base import SourceUnreadable
+from outreach.sources.marc_text import MARC8, REPLACEMENT, UTF8, choose_encoding, decode_field
 
 CHUNK = 1 << 20
 LEADER_LENGTH = 24
@@ -166,31 +164,45 @@ class MarcField:
         return f"MarcField({self.tag!r}, {self.indicator1 + self.indicator2!r}, {self.subfields})"
 
 
-def nfc(text: str) -> str:
-    # Decomposed accents ("e" + U+0301) are common in MARC; posts and searches want composed ones.
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
-
-
 def _indicators(raw: bytes) -> tuple[str, str]:
     head = raw.split(b"\x1f", 1)[0].decode("latin-1")
     return (head[0] if head else " "), (head[1] if len(head) > 1 else " ")
 
 
-def _field(tag: str, text: str) -> MarcField:
+def _field(tag: str, text: str, problems: list[str] | None = None) -> MarcField:
     if tag < "010" and tag.isdigit():
         return MarcField(tag, text)
     parts = text.split("\x1f")
     head = parts[0]
+    subfields = []
+    for part in parts[1:]:
+        if not part:
+            continue
+        code = part[0]
+        if not (code.isascii() and code.isalnum()) and problems is not None:
+            # A damaged code (a replaced byte before the real one): the next letter or digit.
+            rest = part.lstrip(part[0] + REPLACEMENT)
+            if rest and rest[0].isascii() and rest[0].isalnum():
+                problems.append(f"field {tag}: a damaged subfield code before ${rest[0]} was "
+                                "skipped")
+                code, part = rest[0], rest
+        subfields.append((code, part[1:]))
     return MarcField(tag, None, head[0] if head else " ", head[1] if len(head) > 1 else " ",
-                     [(part[0], part[1:]) for part in parts[1:] if part])
+                     subfields)
 
 
-def _marc8_field(tag: str, raw: bytes) -> MarcField:
+def _marc8_field(tag: str, raw: bytes, problems: list[str]) -> MarcField:
     if tag < "010" and tag.isdigit():
         return MarcField(tag, raw.decode("latin-1"))  # how pymarc reads MARC-8 control fields
     ind1, ind2 = _indicators(raw)
-    return MarcField(tag, None, ind1, ind2, [(chr(part[0]), marc8_to_unicode(part[1:], True))
-                                             for part in raw.split(b"\x1f")[1:] if part])
+    subfields = []
+    for part in raw.split(b"\x1f")[1:]:
+        if part:
+            text, note = decode_field(part[1:], MARC8)
+            if note:
+                problems.append(f"field {tag}: {note}")
+            subfields.append((chr(part[0]), text))
+    return MarcField(tag, None, ind1, ind2, subfields)
 
 
 def _bad_entry(directory: bytes) -> str:
@@ -203,10 +215,17 @@ def _bad_entry(directory: bytes) -> str:
             f"{len(directory)} bytes is not a whole number of 12-byte entries")
 
 
-def decode_record(chunk: bytes, utf8: bool, wanted: frozenset[str]
+def decode_record(chunk: bytes, encoding: str, wanted: frozenset[str],
+                  problems: list[str] | None = None
                   ) -> tuple[str, dict[str, list[MarcField]]] | str:
     """(leader, fields by tag) of one ISO 2709 record, keeping only the `wanted` tags; or a
-    message saying why the record cannot be read. `utf8` False means MARC-8."""
+    message saying why the record cannot be read.
+
+    `encoding`: "auto" (leader/09, checked against the bytes: marc_text.choose_encoding),
+    "utf-8", "marc-8" or a single-byte code page ("cp1251", "cp1252"). What had to be repaired
+    (a replaced byte, a broken escape, an encoding other than the declared one) is appended to
+    `problems`, one sentence each."""
+    notes: list[str] = problems if problems is not None else []
     leader_bytes = chunk[:LEADER_LENGTH]
     if not leader_bytes.isascii():
         return "its leader (the first 24 bytes) contains bytes that are not plain ASCII"
@@ -220,12 +239,7 @@ def decode_record(chunk: bytes, utf8: bool, wanted: frozenset[str]
     directory = chunk[LEADER_LENGTH:base - 1]
     if not _DIRECTORY.fullmatch(directory):
         return _bad_entry(directory)
-    # Most records are plain ASCII: decode once, and byte offsets are character offsets.
-    if utf8:
-        whole = chunk.decode("ascii") if chunk.isascii() else None
-    else:
-        whole = chunk.decode("ascii") if _PLAIN_ASCII.fullmatch(chunk, base) else None
-    by_tag: dict[str, list[MarcField]] = {}
+    entries = []
     for tag, length, offset in _ENTRY.findall(directory.decode("ascii")):
         if tag not in wanted:
             continue
@@ -233,16 +247,26 @@ def decode_record(chunk: bytes, utf8: bool, wanted: frozenset[str]
         stop = start + int(length) - 1  # without the field terminator
         if stop > end or stop < start:
             return f"its field {tag} lies outside the record (the directory is damaged)"
+        entries.append((tag, start, stop))
+    # Most records are plain ASCII: decode once, and byte offsets are character offsets.
+    whole = chunk.decode("ascii") if _PLAIN_ASCII.fullmatch(chunk, base) else None
+    if whole is None:
+        if encoding == "auto":
+            declared = UTF8 if leader[9] == "a" else MARC8
+            sample = b"".join(chunk[start:stop] for tag, start, stop in entries if tag >= "010")
+            encoding, note = choose_encoding(declared, sample)
+            if note:
+                notes.append(note)
+    by_tag: dict[str, list[MarcField]] = {}
+    for tag, start, stop in entries:
         if whole is not None:
             field = _field(tag, whole[start:stop])
+        elif encoding == MARC8:
+            field = _marc8_field(tag, chunk[start:stop], notes)
         else:
-            raw = chunk[start:stop]
-            try:
-                field = _field(tag, nfc(raw.decode("utf-8"))) if utf8 else _marc8_field(tag, raw)
-            except UnicodeDecodeError:
-                if utf8:
-                    return (f"it is marked as UTF-8 (leader/09 = 'a') but its field {tag} "
-                            "contains bytes that are not valid UTF-8")
-                return f"its field {tag} contains byte sequences that are not valid MARC-8"
+            text, note = decode_field(chunk[start:stop], encoding)
+            if note:
+                notes.append(f"field {tag}: {note}")
+            field = _field(tag, text, notes)
         by_tag.setdefault(tag, []).append(field)
     return leader, by_tag

@@ -55,6 +55,29 @@ def _biblionumber(link: str | None) -> str | None:
     return value or None
 
 
+# What Koha writes into an item's description: "By X.. Place : Publisher, c1988. . ix, 173 p. ;
+# 22 cm.. ISBN :" - the ISBD areas of the record, not a summary of the book.
+_ISBD_SIGNS = (re.compile(r"^\s*(?:By|Oleh):?\s", re.I), re.compile(r"\s:\s[^.]+,\s*c?\d{4}"),
+               re.compile(r"\b[ivxlc\d]+,?\s*\d*\s*(?:p|hlm|pages)\.", re.I),
+               re.compile(r"\b\d+\s*cm\b"), re.compile(r"\bISBN\b", re.I))
+
+
+def looks_like_isbd(text: str) -> bool:
+    """Whether `text` is a record's ISBD description (two of its signs) rather than prose."""
+    return sum(1 for sign in _ISBD_SIGNS if sign.search(text)) >= 2
+
+
+def _summary(values: dict[str, list[str]]) -> str | None:
+    """Only an element meant as a summary (Atom's summary, dc:description, an abstract), and
+    only when it is prose; the RSS item description and Atom content are Koha's ISBD lines."""
+    for key in ("summary", "dc_description", "abstract"):
+        for raw in values.get(key, []):
+            text = " ".join(_TAGS.sub(" ", unescape(raw)).split())
+            if text and not looks_like_isbd(text):
+                return text
+    return None
+
+
 def _item(elem: ET.Element, tz, where: str) -> Item:  # noqa: ANN001
     values: dict[str, list[str]] = {}
     link = cover = None
@@ -79,6 +102,8 @@ def _item(elem: ET.Element, tz, where: str) -> Item:  # noqa: ANN001
             if author and author.strip():
                 values.setdefault("creator", []).append(author.strip())
             continue
+        if name == "description" and child.tag.startswith("{") and "/dc/" in child.tag:
+            name = "dc_description"  # Dublin Core's description, not RSS's item description
         text = "".join(child.itertext()).strip()
         if text:
             values.setdefault(name, []).append(text)
@@ -101,8 +126,10 @@ def _item(elem: ET.Element, tz, where: str) -> Item:  # noqa: ANN001
     authors = list(dict.fromkeys(values.get("creator", [])))
     if not authors and (m := _BY.search(html)):
         authors = [trim(m[1] or m[2]) or (m[1] or m[2]).strip()]
-    title, subtitle = split_title(raw_title.rstrip(" /"))
-    summary = " ".join(_TAGS.sub(" ", html).split()) or None
+    title, subtitle = split_title(raw_title)
+    title = trim(title) or title
+    subtitle = trim(subtitle) if subtitle else None
+    summary = _summary(values)
     when = None
     for key in ("date", "pubDate", "published", "updated", "issued"):
         if (when := _date((values.get(key) or [None])[0], tz)) is not None:

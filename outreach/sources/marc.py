@@ -18,13 +18,16 @@ from typing import BinaryIO
 from xml.sax.expatreader import ExpatLocator
 from xml.sax.handler import ContentHandler, feature_external_ges, feature_namespaces
 
-from outreach.sources.base import Item, RecordError, SourceUnreadable, TitleRecord
-from outreach.sources.iso2709 import MarcField, RecordSplitter, decode_record, nfc
+from outreach.config import get_settings
+from outreach.sources.base import Item, RecordError, RecordWarning, SourceUnreadable, TitleRecord
+from outreach.sources.iso2709 import MarcField, RecordSplitter, decode_record
+from outreach.sources.marc_identity import IdentityCounter, IdField
 from outreach.sources.marc_mapping import (
     WANTED_TAGS,
     RecordRejected,
     title_from_fields,
 )
+from outreach.sources.marc_text import SINGLE_BYTE, nfc
 
 __all__ = ["read_marc", "read_marcxml"]
 
@@ -50,43 +53,67 @@ def _open(source: str) -> BinaryIO:
         raise SourceUnreadable(f"Cannot open {path}: {exc.strerror or exc}.") from None
 
 
-def _to_item(leader: str, by_tag: dict[str, list[MarcField]], where: str
-             ) -> TitleRecord | RecordError:
-    try:
-        return title_from_fields(leader, by_tag)
-    except RecordRejected as exc:
-        return RecordError(where, str(exc))
-    except Exception as exc:  # noqa: BLE001 - one odd record must not stop the import
-        return RecordError(where, f"it could not be read (unexpected {type(exc).__name__}: "
-                                  f"{exc})")
+class _Mapper:
+    """title_from_fields with the reader's options, and derived ids kept apart within a file."""
+
+    def __init__(self, options: dict) -> None:
+        raw = options.get("id_field")
+        self.id_field = IdField.parse(str(raw)) if raw else None
+        self.wanted = WANTED_TAGS | {self.id_field.tag} if self.id_field else WANTED_TAGS
+        self.opac_url = str(options.get("opac_url") or get_settings().opac_url or "") or None
+        self.counter = IdentityCounter()
+
+    def __call__(self, leader: str, by_tag: dict[str, list[MarcField]], where: str
+                 ) -> TitleRecord | RecordError:
+        try:
+            title = title_from_fields(leader, by_tag, id_field=self.id_field,
+                                      opac_url=self.opac_url)
+        except RecordRejected as exc:
+            return RecordError(where, str(exc))
+        except Exception as exc:  # noqa: BLE001 - one odd record must not stop the import
+            return RecordError(where, f"it could not be read (unexpected {type(exc).__name__}: "
+                                      f"{exc})")
+        title.source_id = self.counter(title.source_id, title.content_hash)
+        return title
 
 
-def _decode(chunk: bytes, encoding: str, where: str) -> TitleRecord | RecordError:
-    utf8 = encoding == "utf-8" or (encoding == "auto" and chunk[9:10] == b"a")
+def _decode(chunk: bytes, encoding: str, where: str, mapper: _Mapper) -> Iterator[Item]:
+    problems: list[str] = []
     try:
-        decoded = decode_record(chunk, utf8, WANTED_TAGS)
+        decoded = decode_record(chunk, encoding, mapper.wanted, problems)
     except Exception as exc:  # noqa: BLE001 - one odd record must not stop the import
         decoded = f"it could not be read (unexpected {type(exc).__name__}: {exc})"
     if isinstance(decoded, str):
-        return RecordError(where, decoded)
-    return _to_item(*decoded, where)
+        yield RecordError(where, decoded)
+        return
+    item = mapper(*decoded, where)
+    if problems and isinstance(item, TitleRecord):
+        named = f"{where}, id {item.source_id}"
+        for problem in dict.fromkeys(problems):
+            yield RecordWarning(named, problem)
+    yield item
 
 
 def _check_encoding(options: dict) -> str:
     encoding = str(options.get("encoding") or "auto").lower().replace("marc8", "marc-8")
     encoding = encoding.replace("utf8", "utf-8")
+    if encoding in SINGLE_BYTE:
+        return SINGLE_BYTE[encoding]
     if encoding not in _ENCODINGS:
-        raise ValueError(f"encoding must be one of {', '.join(_ENCODINGS)}, not {encoding!r}")
+        known = ", ".join(_ENCODINGS + ("windows-1251", "windows-1252", "latin-1"))
+        raise ValueError(f"encoding must be one of {known}, not {encoding!r}")
     return encoding
 
 
 def read_marc(source: str, **options: object) -> Iterator[Item]:
     """Stream the titles of an ISO 2709 MARC21 file (MARCXML is detected and read as such).
 
-    Option `encoding`: "auto" (default: leader/09 'a' is UTF-8, anything else MARC-8), "utf-8" or
-    "marc-8" for files whose leader lies about it.
+    Options: `encoding` "auto" (default: leader/09, checked against the bytes), "utf-8",
+    "marc-8", "windows-1251" or "latin-1" for files whose leaders lie about it; `id_field`
+    (999c: the field holding the record id); `opac_url` (the OPAC's address, for links).
     """
     encoding = _check_encoding(options)
+    mapper = _Mapper(options)
     with _open(source) as file:
         try:
             head = file.read(1024)
@@ -98,8 +125,33 @@ def read_marc(source: str, **options: object) -> Iterator[Item]:
             return
         for number, offset, data in RecordSplitter(file).records():
             where = f"record {number} (byte {offset})"
-            yield RecordError(where, data) if isinstance(data, str) else _decode(
-                data, encoding, where)
+            if isinstance(data, str):
+                yield RecordError(where, data)
+            else:
+                yield from _decode(data, encoding, where, mapper)
+
+
+# What XML 1.0 does not allow, raw or as a character reference: C0 controls but tab, LF, CR.
+_BAD_XML = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+    rb"|&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));")
+
+
+def _cut_reference(data: bytes, final: bool) -> tuple[bytes, bytes]:
+    """(what can be filtered now, a character reference cut by the chunk's end)."""
+    amp = data.rfind(b"&", max(0, len(data) - 12))
+    if final or amp < 0 or b";" in data[amp:]:
+        return data, b""
+    return data[:amp], data[amp:]
+
+
+def _filtered(data: bytes, line: int) -> Iterator[RecordWarning]:
+    for found in _BAD_XML.finditer(data):
+        at = line + data.count(b"\n", 0, found.start()) + 1
+        shown = found[0].decode("ascii", "replace")
+        code = f"0x{ord(shown):02X}" if len(shown) == 1 else shown
+        yield RecordWarning(f"line {at}", f"a control character ({code}), which XML does not "
+                                          "allow, was replaced by \ufffd; reading went on")
 
 
 class _NotMarcXml(Exception):
@@ -109,9 +161,10 @@ class _NotMarcXml(Exception):
 class _MarcXmlHandler(ContentHandler):
     """Collects MARCXML records from SAX events, with or without the MARCXML namespace."""
 
-    def __init__(self, line_offset: int = 0) -> None:
+    def __init__(self, mapper: _Mapper, line_offset: int = 0) -> None:
         super().__init__()
-        self.ready: list[TitleRecord | RecordError] = []
+        self.mapper = mapper
+        self.ready: list[Item] = []
         self.count = 0
         self.line_offset = line_offset
         self._depth = 0
@@ -159,7 +212,7 @@ class _MarcXmlHandler(ContentHandler):
             return
         if local == "record":
             where = f"record {self.count} (line {self._line})"
-            self.ready.append(_to_item(self._leader or "", fields, where))
+            self.ready.append(self.mapper(self._leader or "", fields, where))
             self._fields = self._field = None
         elif local == "leader":
             self._leader = text
@@ -176,11 +229,17 @@ class _MarcXmlHandler(ContentHandler):
 def read_marcxml(source: str, **options: object) -> Iterator[Item]:
     """Stream the titles of a MARCXML file (a <collection> of <record>s, or one <record>).
 
-    A break in the XML ends the reading there: the records before it are kept, and one
-    RecordError gives the line.
+    Characters XML does not allow (a stray control character, raw or as "&#27;") are replaced
+    by U+FFFD before parsing, each with a warning giving its line, so the records after them
+    are read. Any other break in the XML ends the reading there: the records before it are
+    kept, and one RecordError gives the line.
     """
+    mapper = _Mapper(options)
     with _open(source) as file:
         handler: _MarcXmlHandler | None = None
+        lines_fed = 0
+        carry = b""
+        utf16 = False
         parser = xml.sax.make_parser()
         parser.setFeature(feature_namespaces, True)
         # Never fetch external entities named by the file (XXE).
@@ -197,12 +256,19 @@ def read_marcxml(source: str, **options: object) -> Iterator[Item]:
                     if data:
                         continue
                     return  # an empty file holds no records
-                handler = _MarcXmlHandler(line_offset=data[: len(data) - len(stripped)]
+                handler = _MarcXmlHandler(mapper, line_offset=data[: len(data) - len(stripped)]
                                           .count(b"\n"))
+                utf16 = stripped[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in stripped[:4]
                 parser.setContentHandler(handler)
                 # parse() would hand the handler a locator; feed() does not.
                 handler.setDocumentLocator(ExpatLocator(parser))
                 data = stripped
+            if not utf16:
+                data, carry = _cut_reference(carry + data, final=not data)
+                if data:
+                    yield from _filtered(data, lines_fed + handler.line_offset)
+                    data = _BAD_XML.sub(b"&#xFFFD;", data)
+                    lines_fed += data.count(b"\n")
             try:
                 if data:
                     parser.feed(data)

@@ -16,68 +16,16 @@ from pymarc import Record
 
 from outreach.sources.base import TitleRecord
 from outreach.sources.dates import ANY_REST, ISO_DAY, parse_when
+from outreach.sources.isbd import clean_text, trim, unbracket
 from outreach.sources.isbn import normalize_isbn
+from outreach.sources.marc_identity import IdField, derived_id, links, opac_page, system_id
 
 
 class RecordRejected(ValueError):
     """This record cannot be imported; the message says why."""
 
 
-# ISBD punctuation that closes an element before the next one (" /", " :", " ;", " =", ","),
-# and the period that ends an area.
-_ISBD_END = "/:;=,."
-# A final period is kept after these (casefolded, without the period): "Jr.", "ed.", "dkk.".
-_ABBREVIATIONS = frozenset(
-    "co corp dkk ed eds etc hj hlm inc ir jr ltd no prof sr st vol cet penyunt terj"
-    .split()
-)
-_UNKNOWN_PLACE_OR_PUBLISHER = frozenset(
-    ["s.l", "s.n", "sine loco", "sine nomine", "t.p", "t.t", "t.tp", "tanpa penerbit",
-     "tanpa tempat", "publisher not identified", "place of publication not identified"]
-)
 _YEAR = re.compile(r"(?<![0-9])([12][0-9]{3})(?![0-9])")
-_COVER_WORDS = ("cover", "sampul", "image", "gambar", "thumbnail")
-_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp")
-
-
-def _keeps_period(text: str) -> bool:
-    """Whether a period after `text` belongs to an abbreviation or an initial."""
-    word = text.rsplit(None, 1)[-1].lstrip("([")
-    if len(word) == 1 and word.isalpha():
-        return True  # an initial: "Rowling, J. K."
-    if "." in word and all(part.isalpha() and len(part) <= 4 for part in word.split(".")):
-        return True  # "R.R.", "S.Kom."
-    return word.casefold() in _ABBREVIATIONS
-
-
-def trim(value: str | None) -> str | None:
-    """A value without the ISBD punctuation that ties it to the next element."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not text or text[-1] not in _ISBD_END:
-        return text or None  # the common case
-    kept = text.rstrip(_ISBD_END + " \t\n")
-    if not kept:
-        return None
-    after = text[len(kept):]
-    if after.startswith("..."):
-        return kept + "..."  # an ellipsis is part of the title
-    if after[0] == "." and _keeps_period(kept):
-        return kept + "."
-    return kept
-
-
-def _unbracket(value: str | None) -> str | None:
-    """ "[Jakarta]" -> "Jakarta"; "[s.n.]" (no publisher named) -> None."""
-    text = trim(value)
-    if text is None:
-        return None
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1].strip()
-    if text.casefold().rstrip(".") in _UNKNOWN_PLACE_OR_PUBLISHER:
-        return None
-    return trim(text)
 
 
 def _values(field, codes: str) -> list[str]:
@@ -118,22 +66,6 @@ def _catalogued_at(by_tag: dict, f008: str, f005: str) -> datetime | None:
             or parse_when(f005[0:14], UTC, _LATEST_CHANGE))
 
 
-def _links(fields) -> tuple[str | None, str | None]:
-    """(cover_url, opac_url) from the 856 fields: a cover is labelled or looks like an image."""
-    cover = opac = None
-    for field in fields:
-        url = _sub(field, "u")
-        if not url or not url.lower().startswith(("http://", "https://")):
-            continue  # only web links can be shown to the public
-        label = " ".join(_values(field, "3yz")).casefold()
-        path = url.split("?", 1)[0].split("#", 1)[0].lower()
-        if any(w in label for w in _COVER_WORDS) or path.endswith(_IMAGE_EXTENSIONS):
-            cover = cover or url
-        else:
-            opac = opac or url
-    return cover, opac
-
-
 def _call_number(by_tag: dict) -> str | None:
     for tag in ("090", "092", "099"):
         for field in by_tag.get(tag, ()):
@@ -167,12 +99,29 @@ def _subjects(fields) -> list[str]:
     return subjects
 
 
+# Which subfields make up a name: a person's name and numeration; a body with its subordinate
+# units ("Indonesia. Kementerian Pendidikan dan Kebudayaan"); a meeting with its number, date
+# and place.
+_NAME_CODES = {"100": "ab", "700": "ab", "110": "ab", "710": "ab", "111": "andc", "711": "andc"}
+
+
+def _name(field, tag: str) -> str | None:  # noqa: ANN001
+    parts = _values(field, _NAME_CODES[tag])
+    return trim(" ".join(parts)) if parts and field.subfields else None
+
+
+def linked(by_tag: dict, tag: str) -> list:
+    """The 880 fields holding the original script of `tag` ($6 "245-01/$1")."""
+    return [f for f in by_tag.get("880", ()) if (_sub(f, "6") or "")[:3] == tag]
+
+
 def _authors(by_tag: dict) -> list[str]:
+    """Main and added names, each romanised name followed by its original script (880)."""
     authors: list[str] = []
     seen: set[str] = set()
-    for tag in ("100", "110", "111", "700", "710"):
-        for field in by_tag.get(tag, ()):
-            name = trim(_sub(field, "a"))
+    for tag in ("100", "110", "111", "700", "710", "711"):
+        for field in by_tag.get(tag, []) + linked(by_tag, tag):
+            name = _name(field, tag)
             if name and (key := name.casefold()) not in seen:
                 seen.add(key)
                 authors.append(name)
@@ -191,20 +140,83 @@ def _isbns(fields) -> list[str]:
 # The tags title_from_fields reads; a decoder may skip all others.
 WANTED_TAGS = frozenset(
     "001 005 008 020 041 082 084 090 092 099 100 110 111 245 250 260 264 520 650 651 700 710 "
-    "856 952".split()
+    "711 856 880 942 952 999".split()
 )
 
 
-def title_from_record(record: Record) -> TitleRecord:
+def title_from_record(record: Record, **options: object) -> TitleRecord:
     """Map one pymarc Record; raise RecordRejected when it cannot be a title."""
     by_tag: dict[str, list] = {}
     for field in record.fields:
         by_tag.setdefault(field.tag, []).append(field)
-    return title_from_fields(str(record.leader), by_tag)
+    return title_from_fields(str(record.leader), by_tag, **options)  # type: ignore[arg-type]
 
 
-def title_from_fields(leader: str, by_tag: dict[str, list]) -> TitleRecord:
-    """Map a record given as its leader and its fields by tag (pymarc Fields or MarcFields)."""
+def _title_statement(field) -> tuple[str | None, str | None, list[str]]:  # noqa: ANN001
+    """(title with its part number and name, subtitle, parallel titles) of a 245 (or its 880).
+
+    ISBD puts " =" before a parallel title: a $b (or $n, $p) after it belongs to the title in
+    the other language, not to this one; " = " inside one $b starts a parallel subtitle.
+    """
+    title: list[str] = []
+    subtitle: list[str] = []
+    parallel: list[str] = []
+    after_equals = has_a = False
+    for code, value in field.subfields if field is not None else ():
+        value = (value or "").strip()
+        if not value:
+            continue
+        if code == "a" or (code in "np" and not after_equals):
+            title.append(value)
+            has_a = has_a or code == "a"
+        elif code == "b":
+            own, sep, other = value.partition(" = ")
+            if after_equals:
+                parallel.append(value)
+            else:
+                subtitle.append(own)
+                if sep:
+                    parallel.append(other)
+        if code in "abnp":
+            after_equals = value.endswith("=")
+        else:
+            after_equals = False
+    return (trim(" ".join(title)) if has_a else None, trim(" ".join(subtitle)),
+            [p for p in (trim(v) for v in parallel) if p])
+
+
+def _titles(by_tag: dict) -> tuple[str | None, str | None]:
+    """Title and subtitle; where the 245 is a transliteration, the original script (880) is the
+    title and the transliterated title its subtitle, so both are shown."""
+    title, subtitle, parallel = _title_statement((by_tag.get("245") or [None])[0])
+    original = linked(by_tag, "245")
+    if original:
+        own, own_sub, _ = _title_statement(original[0])
+        if own and title and own.casefold() != title.casefold():
+            romanised = title + (f" : {subtitle}" if subtitle else "")
+            return own, own_sub or romanised
+    if subtitle is None and parallel:
+        subtitle = parallel[0]  # the title in the other language, apart from the part number
+    return title, subtitle
+
+
+def _catalogued_fallback(by_tag: dict) -> str:
+    """005, also where SLiMS's export writes it as a data field with $a."""
+    for field in by_tag.get("005", ()):
+        if isinstance(field.data, str):
+            # Read as a control field, SLiMS's data field keeps its indicators and "\x1fa".
+            return field.data.rpartition("\x1fa")[2]
+        if (value := _sub(field, "a")) is not None:
+            return value
+    return ""
+
+
+def title_from_fields(leader: str, by_tag: dict[str, list], *, id_field: IdField | None = None,
+                      opac_url: str | None = None) -> TitleRecord:
+    """Map a record given as its leader and its fields by tag (pymarc Fields or MarcFields).
+
+    `id_field` names the field holding the record's id; `opac_url` is the OPAC's address, for
+    the links to systems whose pattern is known (marc_identity)."""
 
     def control(tag: str) -> str:
         fields = by_tag.get(tag)
@@ -212,29 +224,14 @@ def title_from_fields(leader: str, by_tag: dict[str, list]) -> TitleRecord:
         return data if isinstance(data, str) else ""
 
     withdrawn = len(leader) > 5 and leader[5] == "d"
-    source_id = control("001").strip()
-    if not source_id:
-        raise RecordRejected(
-            "it has no control number (field 001), so it could not be recognised next time"
-        )
-    if len(source_id) > 200:
-        raise RecordRejected(f"its control number (001) is {len(source_id)} characters long; "
-                             "at most 200 are expected")
-    title_parts: list[str] = []  # $a, with $n $p (number and name of a part)
-    subtitle_parts: list[str] = []
-    has_a = False
-    for c, v in by_tag["245"][0].subfields if "245" in by_tag else ():
-        if v and (v := v.strip()):
-            if c in "anp":
-                title_parts.append(v)
-                has_a = has_a or c == "a"
-            elif c == "b":
-                subtitle_parts.append(v)
-    title = trim(" ".join(title_parts)) if has_a else None
+    own_id, system = system_id(by_tag, id_field)
+    if own_id is not None and len(own_id) > 200:
+        raise RecordRejected(f"its record number ({own_id[:20]}…) is {len(own_id)} characters "
+                             "long; at most 200 are expected")
+    title, subtitle = _titles(by_tag)
     if title is None and not withdrawn:
-        raise RecordRejected(f"the record with control number {source_id!r} has no title "
-                             "(field 245 $a is missing or empty)")
-    subtitle = trim(" ".join(subtitle_parts))
+        named = f"the record {own_id!r}" if own_id else "the record"
+        raise RecordRejected(f"{named} has no title (field 245 $a is missing or empty)")
 
     f008 = control("008")
     publication = next((f for f in by_tag.get("264", ()) if f.indicator2 == "1"), None)
@@ -242,23 +239,33 @@ def title_from_fields(leader: str, by_tag: dict[str, list]) -> TitleRecord:
         publication = by_tag["260"][0]
     publisher = place = year = None
     if publication is not None:
-        publisher = _unbracket(_sub(publication, "b"))
-        place = _unbracket(_sub(publication, "a"))
+        publisher = unbracket(_sub(publication, "b"))
+        place = unbracket(_sub(publication, "a"))
         if (date := _sub(publication, "c")) and (m := _YEAR.search(date)):
             year = m[1]
     if year is None and (m := _YEAR.fullmatch(f008[7:11])):
         year = m[1]
 
+    authors = _authors(by_tag)
+    isbns = _isbns(by_tag.get("020", ()))
+    if own_id is None:
+        if title is None:
+            raise RecordRejected("a deleted record without a record number (001) or title "
+                                 "cannot be matched to anything imported before")
+        source_id = derived_id(title, authors, year, publisher, isbns)
+    else:
+        source_id = own_id
     classification = (_first_value(by_tag.get("082", ()), "a")
                       or _first_value(by_tag.get("084", ()), "a"))
-    summary = _first_value(by_tag.get("520", ()), "a")
-    cover_url, opac_url = _links(by_tag.get("856", ()))
+    summary = clean_text(" ".join(_values(by_tag["520"][0], "ab")) if by_tag.get("520")
+                         else None)
+    cover_url, link = links(by_tag.get("856", ()))
     return TitleRecord(
         source_id=source_id,
         title=title or "",
         subtitle=subtitle,
-        authors=_authors(by_tag),
-        isbns=_isbns(by_tag.get("020", ())),
+        authors=authors,
+        isbns=isbns,
         publisher=publisher,
         place=place,
         year=year,
@@ -269,7 +276,7 @@ def title_from_fields(leader: str, by_tag: dict[str, list]) -> TitleRecord:
         subjects=_subjects(by_tag.get("650", []) + by_tag.get("651", [])),
         summary=summary,
         cover_url=cover_url,
-        opac_url=opac_url,
-        catalogued_at=_catalogued_at(by_tag, f008, control("005")),
+        opac_url=opac_page(system, source_id, opac_url) or link,
+        catalogued_at=_catalogued_at(by_tag, f008, _catalogued_fallback(by_tag)),
         withdrawn=withdrawn,
     )

@@ -14,8 +14,10 @@ from datetime import UTC, datetime
 
 from outreach.sources.base import HarvestState, Item, RecordError, TitleRecord
 from outreach.sources.isbn import normalize_isbn
-from outreach.sources.iso2709 import MarcField, nfc
+from outreach.sources.iso2709 import MarcField
+from outreach.sources.marc_identity import IdField
 from outreach.sources.marc_mapping import RecordRejected, title_from_fields, trim
+from outreach.sources.marc_text import nfc
 from outreach.sources.oai import OaiRecord, harvest_formats, parse_datestamp
 
 _YEAR = re.compile(r"(?<![0-9])([12][0-9]{3})(?![0-9])")
@@ -137,7 +139,7 @@ def title_from_marcxml(metadata: ET.Element, source_id: str,
         raise RecordRejected("its metadata holds no MARCXML <record>")
     leader, by_tag = marc_fields(record)
     by_tag["001"] = [MarcField("001", source_id)]
-    title = title_from_fields(leader, by_tag)
+    title = title_from_fields(leader, by_tag, id_field=IdField("001", None))
     if title.catalogued_at is None:
         title.catalogued_at = datestamp
     return title

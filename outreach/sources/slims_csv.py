@@ -23,7 +23,14 @@ from datetime import datetime
 from pathlib import Path
 
 from outreach.config import get_settings
-from outreach.sources.base import Item, RecordError, SourceUnreadable, TitleRecord
+from outreach.sources.base import (
+    Item,
+    RecordError,
+    RecordWarning,
+    SourceUnreadable,
+    Tally,
+    TitleRecord,
+)
 from outreach.sources.csvfiles import normalise_header, open_csv
 from outreach.sources.dates import ANY_REST, DAY_MONTH_YEAR, ISO_DATE_TIME, ISO_DAY, parse_when
 from outreach.sources.isbn import normalize_isbn
@@ -131,10 +138,13 @@ def _find(source: Path, items: str | None) -> tuple[Path, Path | None]:
     return source, None
 
 
-def _item_dates(path: Path, tz) -> tuple[dict[str, datetime], list[RecordError]]:  # noqa: ANN001
-    """Each copy's date (received, else entered) by item code; codes and dates only in memory."""
+def _item_dates(path: Path, tz) -> tuple[dict[str, datetime], list[Item]]:  # noqa: ANN001
+    """Each copy's date (received, else entered) by item code; codes and dates only in memory.
+    A copy without a date is a warning, not a rejected record: it is not a title, and its
+    title is still imported (dated by its other copies, or not announced)."""
     dates: dict[str, datetime] = {}
-    errors: list[RecordError] = []
+    errors: list[Item] = []
+    copies = 0
     handle, dialect = open_csv(path)
     with handle:
         reader = csv.reader(handle, dialect)
@@ -152,15 +162,18 @@ def _item_dates(path: Path, tz) -> tuple[dict[str, datetime], list[RecordError]]
             code = get(row, "item_code").strip()
             if not code:
                 continue
+            copies += 1
             when = (parse_date(get(row, "received_date"), tz)
                     or parse_date(get(row, "input_date"), tz))
             if when is None:
-                errors.append(RecordError(f"{path.name} line {reader.line_num}",
-                                          f"the copy {code} has no receipt or entry date"))
+                errors.append(RecordWarning(f"{path.name} line {reader.line_num}",
+                                            f"the copy {code} has no receipt or entry date; "
+                                            "it does not date its title"))
                 continue
             if code not in dates or when < dates[code]:
                 dates[code] = when
-    return dates, errors
+    undated = sum(1 for e in errors if isinstance(e, RecordWarning))
+    return dates, [Tally("copies", copies), Tally("copies_undated", undated), *errors]
 
 
 def _chain(first: list[str], rest: Iterator[list[str]]) -> Iterator[list[str]]:
@@ -190,7 +203,7 @@ def read_slims_csv(source: str, *, items: str | None = None, opac_url: str | Non
         rows = reader if header else _chain(first, reader)
         dates: dict[str, datetime] = {}
         if item_file is None:
-            yield RecordError(str(biblio), "no item CSV (Bibliography > Item Export) was found "
+            yield RecordWarning(str(biblio), "no item CSV (Bibliography > Item Export) was found "
                                            "beside it, so the titles have no acquisition date "
                                            "and will not be announced as new")
         else:

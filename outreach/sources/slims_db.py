@@ -207,6 +207,32 @@ def _title(r: Any, authors: list[str], topics: list[str], received: Any, covers:
     )
 
 
+# Tables only Koha has; Koha's own `biblio` table is keyed by biblionumber.
+_KOHA_TABLES = ("biblioitems", "biblio_metadata", "borrowers")
+KOHA_MESSAGE = ("{source} looks like a Koha database (it has Koha's biblio/biblioitems tables), "
+                "not SLiMS's: import Koha's catalogue with koha-oai (its OAI-PMH, "
+                "/cgi-bin/koha/oai.pl) or koha-rss.")
+
+
+def _is_koha(found: object) -> bool:
+    if isinstance(found, Rows):
+        return found.table in _KOHA_TABLES or (
+            found.table == "biblio" and found.columns is not None
+            and "biblionumber" in found.columns)
+    if isinstance(found, tuple):
+        return found[1] in _KOHA_TABLES or (found[1] == "biblio" and "biblionumber" in found[2])
+    return False
+
+
+def _check_not_koha(conn: Connection, shown: str) -> None:
+    """Refuse a Koha database on a MySQL server, before its tables are read as SLiMS's."""
+    found = conn.execute(text(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"
+        " AND table_name IN ('biblioitems', 'biblio_metadata')")).scalar()
+    if found:
+        raise SourceUnreadable(KOHA_MESSAGE.format(source=shown))
+
+
 def _load_dump(path: str, target: str) -> Iterator[RecordError]:
     """Load the wanted tables of the dump at `path` into a new SQLite file `target`."""
     db = sqlite3.connect(target)
@@ -223,7 +249,9 @@ def _load_dump(path: str, target: str) -> Iterator[RecordError]:
             raise SourceUnreadable(f"Cannot open {path}: {exc.strerror or exc}.") from None
         seen = 0
         with handle:
-            for found in read_dump(handle, USED):
+            for found in read_dump(handle, [*USED, *_KOHA_TABLES]):
+                if _is_koha(found):
+                    raise SourceUnreadable(KOHA_MESSAGE.format(source=path))
                 if isinstance(found, DumpError):
                     yield RecordError(f"{path} {str(found).split(':', 1)[0]}",
                                       str(found).split(": ", 1)[-1])
@@ -303,6 +331,7 @@ def read_slims_db(source: str, *, opac_url: str | None = None, images: str | Non
     covers = _Covers(opac_url or settings.opac_url, images)
     if "://" in str(source):
         with _mysql(str(source)) as conn:
+            _check_not_koha(conn, mask_url(str(source)))
             yield from _titles(conn, covers, settings.tz)
         return
     path = os.fspath(source)
