@@ -56,6 +56,7 @@ EXPECTED = {
     "card_font": "an existing TrueType or OpenType font file",
     "card_font_bold": "an existing TrueType or OpenType font file",
     "cover_timeout_seconds": "a number of seconds greater than 0",
+    "cover_hosts": "host names separated by commas or spaces, such as opac.perpustakaan.local",
     "source_timeout_seconds": "a number of seconds greater than 0",
     "full_harvest_days": "a number of days, 0 or more",
     "events_horizon_days": "a whole number of days from 1 to 3650",
@@ -210,6 +211,9 @@ class Settings(BaseSettings):
     card_font_bold: Path | None = None
     fetch_covers: bool = True
     cover_timeout_seconds: float = 5.0
+    # Hosts covers may be fetched from at any address (an intranet server); every other host
+    # must be on the public internet (compose/covers.py). The OPAC's host is always trusted.
+    cover_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Instagram announced (2025-12) a cap of 5 hashtags per post; its API docs still say 30.
     instagram_max_hashtags: int = 5
     # Library data sources (outreach/sources/, docs/sources.md).
@@ -287,6 +291,20 @@ class Settings(BaseSettings):
         if value is not None and not Path(value).is_dir():
             raise ValueError("folder does not exist")
         return value
+
+    @field_validator("cover_hosts", mode="before")
+    @classmethod
+    def _cover_hosts(cls, value: object) -> list[str]:
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        hosts = []
+        for host in value or []:
+            host = str(host).strip().lower().rstrip(".")
+            if host and (not all(c.isalnum() or c in ".-:[]_" for c in host) or "/" in host):
+                raise ValueError(f"{host!r} is not a host name")
+            if host:
+                hosts.append(host.strip("[]"))
+        return hosts
 
     @field_validator("hashtags", mode="before")
     @classmethod
