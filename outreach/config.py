@@ -46,6 +46,7 @@ EXPECTED = {
     "retry_base_seconds": "a number of seconds greater than 0",
     "worker_concurrency": "a whole number from 1 to 64",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR",
+    "session_idle_hours": "a number of hours greater than 0 (at most 720)",
     "instagram_max_hashtags": "a whole number of hashtags, 0 to 30",
     "opac_link_pattern": "a path or URL with {source_id} (or {isbn}), such as "
     "index.php?p=show_detail&id={source_id}",
@@ -230,6 +231,8 @@ class Settings(BaseSettings):
     retry_base_seconds: float = 30.0
     worker_concurrency: int = 4
     log_level: str = "INFO"
+    # A web session unused this long ends (outreach/web/sessions.py); signing in starts anew.
+    session_idle_hours: float = 8.0
 
     # One-library set-up: credentials from the environment define the accounts.
     x_consumer_key: SecretStr | None = None
@@ -349,6 +352,13 @@ class Settings(BaseSettings):
     def _files(cls, value: Path | None) -> Path | None:
         if value is not None and not Path(value).is_file():
             raise ValueError("file does not exist")
+        return value
+
+    @field_validator("session_idle_hours")
+    @classmethod
+    def _session_idle(cls, value: float) -> float:
+        if not 0 < value <= 24 * 30:
+            raise ValueError("out of range")
         return value
 
     @field_validator("cover_timeout_seconds")

@@ -398,6 +398,17 @@ class LoginFailure(SQLModel, table=True):
     at: datetime = Time(default_factory=utcnow, index=True)
 
 
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. Its cookie carries a random token and this row its hash, so a session
+    ends on the server (a copied cookie stops working with it): on signing out, "keluar dari
+    semua perangkat", a new password, or after OUTREACH_SESSION_IDLE_HOURS without a request."""
+
+    id: str = Field(primary_key=True, max_length=64)  # sha256 of the cookie's token
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Time(default_factory=utcnow)
+    last_seen_at: datetime = Time(default_factory=utcnow, index=True)
+
+
 class ImportRun(SQLModel, table=True):
     """One import of one source: when, what, and what was rejected (shown in the UI)."""
 
