@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+from datetime import timedelta
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -21,6 +22,7 @@ from outreach import __version__
 from outreach.config import Settings, get_settings
 from outreach.db import get_engine
 from outreach.desk.queue import last_ticks, stalled, status_counts
+from outreach.desk.users import role_at_least
 from outreach.dispatch.dispatcher import next_due_at
 from outreach.models import utcnow
 from outreach.web import areas
@@ -28,6 +30,7 @@ from outreach.web.auth import Forbidden, NotSignedIn, forbidden_page, login_redi
 from outreach.web.auth import router as auth_router
 from outreach.web.pages import HERE, _, render
 from outreach.web.security import LoginLimiter, session_secret
+from outreach.web.sessions import current_user
 
 log = logging.getLogger(__name__)
 
@@ -118,35 +121,46 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.page_paths = {r.path for r in page_routes(app.routes) if "GET" in r.methods}
 
     @app.get("/healthz")
-    def healthz() -> JSONResponse:
+    def healthz(request: Request) -> JSONResponse:
+        """For monitors, which read the status code: 503 when posts are overdue or the clock
+        is silent (past their thresholds; a clock that never ticked is not "silent"). Anyone
+        gets the status, why, the clock's last tick and the counts by status; only a signed-in
+        admin also gets the version and the processes (host names, process ids)."""
         try:
             with Session(get_engine(settings.database_url)) as session:
                 counts = status_counts(session)
                 ticks = last_ticks(session)
+                viewer = current_user(session, request.session,
+                                      timedelta(hours=settings.session_idle_hours))
             due = next_due_at(settings)
         except SQLAlchemyError as exc:
             log.warning("health check: database error: %s", exc)
             return JSONResponse(
-                {"status": "error", "database": "unavailable", "detail": type(exc).__name__},
+                {"status": "error", "database": "unavailable", "detail": type(exc).__name__,
+                 "reason": "the database cannot be read"},
                 status_code=503,
             )
         clock = [t for t in ticks if t.role == "clock"]
         overdue, silent = stalled(ticks, due, utcnow())
-        return JSONResponse({
-            "status": "ok",
+        reasons = ([f"the next post is {overdue} s overdue: is a worker running?"]
+                   if overdue else [])
+        reasons += [f"the clock has been silent for {silent} s"] if silent else []
+        body = {
+            "status": "stalled" if reasons else "ok",
+            "reason": "; ".join(reasons) or None,
             # Non-zero: posts overdue past a minute (nothing sending), a clock silent for 5 min.
             "overdue_seconds": overdue,
             "clock_silent_seconds": silent,
-            "version": __version__,
-            "clock": {
-                "last_tick": clock[0].last_tick_at.isoformat() if clock else None,
-                "processes": [
-                    {"id": t.process_id, "role": t.role, "last_tick": t.last_tick_at.isoformat()}
-                    for t in ticks
-                ],
-            },
+            "clock": {"last_tick": clock[0].last_tick_at.isoformat() if clock else None},
             "deliveries": counts,
-        })
+        }
+        if viewer is not None and role_at_least(viewer.role, "admin"):
+            body["version"] = __version__
+            body["clock"]["processes"] = [
+                {"id": t.process_id, "role": t.role, "last_tick": t.last_tick_at.isoformat()}
+                for t in ticks]
+        return JSONResponse(body, status_code=503 if reasons else 200,
+                            headers={"Cache-Control": "no-store"})
 
     @app.get("/media/{token}/{filename}")
     def media(token: str, filename: str) -> FileResponse:
