@@ -396,6 +396,9 @@ class LoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, index=True)
     at: datetime = Time(default_factory=utcnow, index=True)
+    # Keyed hash of the address and e-mail together: a sign-in that succeeds forgets only the
+    # failures it made itself, so one's own account cannot reset an address's count.
+    pair: str | None = Field(default=None, max_length=64, index=True)
 
 
 class WebSession(SQLModel, table=True):

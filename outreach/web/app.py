@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import pkgutil
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -184,9 +187,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 KEEP_ALIVE_SECONDS = 75
 
 
+def proxy_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """uvicorn's X-Forwarded-For/-Proto handling: on only for the proxies named in
+    FORWARDED_ALLOW_IPS (uvicorn's own variable; addresses or networks, comma-separated).
+    Unset: no one is believed (uvicorn would believe 127.0.0.1), so a client cannot pick the
+    address the sign-in limit counts by sending the header itself."""
+    allowed = (os.environ if environ is None else environ).get("FORWARDED_ALLOW_IPS", "")
+    allowed = ",".join(a.strip() for a in allowed.split(",") if a.strip())
+    return {"proxy_headers": bool(allowed), "forwarded_allow_ips": allowed or ""}
+
+
+def web_config(app: FastAPI, host: str, port: int) -> Any:
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level="warning",
+                          timeout_keep_alive=KEEP_ALIVE_SECONDS, **proxy_options())
+
+
 def serve_web(app: FastAPI, host: str, port: int) -> None:
     """Serve the web application with uvicorn until stopped."""
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="warning",
-                timeout_keep_alive=KEEP_ALIVE_SECONDS)
+    uvicorn.Server(web_config(app, host, port)).run()

@@ -7,6 +7,9 @@ Create Date: 2026-12-07 02:00:00
 A signed session cookie alone stayed valid until it expired: one copied before signing out
 went on working for hours. Each sign-in is now a row the cookie points to; signing out, "keluar
 dari semua perangkat", a new password and an idle timeout delete it.
+
+A sign-in failure also records the (address, e-mail) pair it came from, so that a success
+forgets only its own failures and never the count of the whole address.
 """
 from collections.abc import Sequence
 
@@ -35,9 +38,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_websession_user_id'), ['user_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_websession_last_seen_at'), ['last_seen_at'],
                               unique=False)
+    with op.batch_alter_table('loginfailure', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('pair', sqlmodel.sql.sqltypes.AutoString(length=64),
+                                      nullable=True))
+        batch_op.create_index(batch_op.f('ix_loginfailure_pair'), ['pair'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('loginfailure', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_loginfailure_pair'))
+        batch_op.drop_column('pair')
     with op.batch_alter_table('websession', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_websession_last_seen_at'))
         batch_op.drop_index(batch_op.f('ix_websession_user_id'))
