@@ -16,7 +16,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -104,6 +104,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         return forbidden_page(request, exc.reason)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A number or date from the address or a form beyond what the database or the
+        # calendar holds (a 30-digit id, the day after 9999-12-31): the request names nothing.
+        log.info("out-of-range input on %s %s: %s", request.method, request.url.path, exc)
+        if request.url.path.startswith(("/media/", "/static/", "/healthz", "/api/")):
+            return JSONResponse({"detail": "out of range"}, status_code=400)
+        return render(request, "error.html", {
+            "title": _(request, "Permintaan tidak dapat dipenuhi"),
+            "message": _(request, "Angka atau tanggal di alamat ini di luar jangkauan. Periksa "
+                                  "isiannya lalu coba lagi.")}, status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

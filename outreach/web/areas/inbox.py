@@ -18,7 +18,7 @@ from outreach.desk.users import role_at_least
 from outreach.models import NEEDS_PERSON, Account, Delivery, DeliveryStatus, Event, Post, Role
 from outreach.platforms import UnknownPlatform, platform_class
 from outreach.web.areas import deliveries
-from outreach.web.areas._staff import back_to, platforms, query, see_other
+from outreach.web.areas._staff import back_to, page_number, platforms, query, see_other
 from outreach.web.auth import DB, PostedForm, Staff
 from outreach.web.pages import _, flash, render
 
@@ -30,10 +30,7 @@ MAX_URL = 2000
 
 def inbox_page(request: Request, session: Any, user: Any, *, errors: dict[int, str] | None = None,
                urls: dict[int, str] | None = None, status_code: int = 200) -> Response:
-    try:
-        number = max(1, int(request.query_params.get("page") or 1))
-    except ValueError:
-        number = 1
+    number = page_number(request.query_params.get("page"))
     rows, more = needs_person(session, number, PER_PAGE)
     names = dict(platforms())
     changed = announced_then_changed(session) if number == 1 else []
