@@ -113,6 +113,16 @@ class Clock:
         log.info("clock: import %s: %s", kind, result.as_json())
         self._plan()
 
+    def _tidy_media(self) -> None:
+        if not self.leader:
+            return
+        from outreach.media import remove_orphans
+
+        with Session(get_engine(self.settings.database_url)) as session:
+            removed = remove_orphans(session, self.settings)
+        if removed:
+            log.info("clock: removed %d images no post uses", removed)
+
     def _safe(self, func, *args):  # noqa: ANN001, ANN202
         def job() -> None:
             try:
@@ -132,6 +142,8 @@ class Clock:
         self.scheduler.add_job(self._safe(self._sync), "interval",
                                minutes=jobs.sync_every_minutes, id="sync-engagement",
                                next_run_time=now)
+        self.scheduler.add_job(self._safe(self._tidy_media), "interval", hours=1,
+                               id="tidy-media")
         for i, imp in enumerate(self.schedule.imports):
             self.scheduler.add_job(self._safe(self._import, imp.kind, imp.source), "interval",
                                    hours=imp.every_hours, id=f"import-{i}", next_run_time=now)

@@ -46,6 +46,7 @@ EXPECTED = {
     "retry_base_seconds": "a number of seconds greater than 0",
     "worker_concurrency": "a whole number from 1 to 64",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR",
+    "session_idle_hours": "a number of hours greater than 0 (at most 720)",
     "instagram_max_hashtags": "a whole number of hashtags, 0 to 30",
     "opac_link_pattern": "a path or URL with {source_id} (or {isbn}), such as "
     "index.php?p=show_detail&id={source_id}",
@@ -56,6 +57,7 @@ EXPECTED = {
     "card_font": "an existing TrueType or OpenType font file",
     "card_font_bold": "an existing TrueType or OpenType font file",
     "cover_timeout_seconds": "a number of seconds greater than 0",
+    "cover_hosts": "host names separated by commas or spaces, such as opac.perpustakaan.local",
     "source_timeout_seconds": "a number of seconds greater than 0",
     "full_harvest_days": "a number of days, 0 or more",
     "events_horizon_days": "a whole number of days from 1 to 3650",
@@ -210,6 +212,9 @@ class Settings(BaseSettings):
     card_font_bold: Path | None = None
     fetch_covers: bool = True
     cover_timeout_seconds: float = 5.0
+    # Hosts covers may be fetched from at any address (an intranet server); every other host
+    # must be on the public internet (compose/covers.py). The OPAC's host is always trusted.
+    cover_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Instagram announced (2025-12) a cap of 5 hashtags per post; its API docs still say 30.
     instagram_max_hashtags: int = 5
     # Library data sources (outreach/sources/, docs/sources.md).
@@ -226,6 +231,8 @@ class Settings(BaseSettings):
     retry_base_seconds: float = 30.0
     worker_concurrency: int = 4
     log_level: str = "INFO"
+    # A web session unused this long ends (outreach/web/sessions.py); signing in starts anew.
+    session_idle_hours: float = 8.0
 
     # One-library set-up: credentials from the environment define the accounts.
     x_consumer_key: SecretStr | None = None
@@ -288,6 +295,20 @@ class Settings(BaseSettings):
             raise ValueError("folder does not exist")
         return value
 
+    @field_validator("cover_hosts", mode="before")
+    @classmethod
+    def _cover_hosts(cls, value: object) -> list[str]:
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        hosts = []
+        for host in value or []:
+            host = str(host).strip().lower().rstrip(".")
+            if host and (not all(c.isalnum() or c in ".-:[]_" for c in host) or "/" in host):
+                raise ValueError(f"{host!r} is not a host name")
+            if host:
+                hosts.append(host.strip("[]"))
+        return hosts
+
     @field_validator("hashtags", mode="before")
     @classmethod
     def _hashtags(cls, value: object) -> list[str]:
@@ -331,6 +352,13 @@ class Settings(BaseSettings):
     def _files(cls, value: Path | None) -> Path | None:
         if value is not None and not Path(value).is_file():
             raise ValueError("file does not exist")
+        return value
+
+    @field_validator("session_idle_hours")
+    @classmethod
+    def _session_idle(cls, value: float) -> float:
+        if not 0 < value <= 24 * 30:
+            raise ValueError("out of range")
         return value
 
     @field_validator("cover_timeout_seconds")

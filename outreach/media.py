@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import re
 import secrets
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from outreach.config import Settings
 from outreach.errors import OutreachError
-from outreach.models import MediaAsset
+from outreach.models import MediaAsset, utcnow
 
 
 class MediaError(OutreachError):
@@ -56,6 +58,52 @@ def store_file(settings: Settings, source: Path) -> Path:
     if not path.exists():
         shutil.copyfile(source, path)
     return path
+
+
+# Images nobody's delivery uses (uploaded for a preview, a card made for a draft that was never
+# queued) are removed after this long: a person composing has had a day to finish.
+ORPHAN_AGE = timedelta(days=1)
+# Only files this module named (content hash + suffix) are ever removed from the media folder,
+# whatever else someone keeps there.
+_OURS = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{2,5}$")
+
+
+def remove_orphans(session: Session, settings: Settings, now: datetime | None = None,
+                   older_than: timedelta = ORPHAN_AGE) -> int:
+    """Delete images no delivery refers to, made more than `older_than` ago (their asset rows
+    too); how many files went. Run by the clock every hour."""
+    from outreach.models import Delivery
+
+    now = now or utcnow()
+    cutoff = now - older_than
+    used: set[str] = set()
+    for media in session.exec(select(Delivery.media)):
+        used.update(str(Path(p).resolve()) for p in media or [] if "://" not in str(p))
+    removed = 0
+    for asset in session.exec(select(MediaAsset).where(MediaAsset.created_at < cutoff)).all():
+        path = str(Path(asset.path).resolve())
+        if path in used:
+            continue
+        session.delete(asset)
+        removed += _unlink_ours(Path(path))
+    session.commit()
+    keep = {str(Path(a).resolve()) for a in session.exec(select(MediaAsset.path))} | used
+    folder = media_dir(settings)
+    for file in folder.iterdir():
+        if (file.is_file() and _OURS.match(file.name) and str(file.resolve()) not in keep
+                and datetime.fromtimestamp(file.stat().st_mtime, UTC) < cutoff):
+            removed += _unlink_ours(file)
+    return removed
+
+
+def _unlink_ours(path: Path) -> int:
+    if not _OURS.match(path.name):
+        return 0
+    try:
+        path.unlink()
+        return 1
+    except FileNotFoundError:
+        return 0
 
 
 def ensure_asset(session: Session, path: str | Path, alt_text: str | None = None) -> MediaAsset:

@@ -396,6 +396,20 @@ class LoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, index=True)
     at: datetime = Time(default_factory=utcnow, index=True)
+    # Keyed hash of the address and e-mail together: a sign-in that succeeds forgets only the
+    # failures it made itself, so one's own account cannot reset an address's count.
+    pair: str | None = Field(default=None, max_length=64, index=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser. Its cookie carries a random token and this row its hash, so a session
+    ends on the server (a copied cookie stops working with it): on signing out, "keluar dari
+    semua perangkat", a new password, or after OUTREACH_SESSION_IDLE_HOURS without a request."""
+
+    id: str = Field(primary_key=True, max_length=64)  # sha256 of the cookie's token
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Time(default_factory=utcnow)
+    last_seen_at: datetime = Time(default_factory=utcnow, index=True)
 
 
 class ImportRun(SQLModel, table=True):

@@ -102,7 +102,8 @@ class _Covers(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def cover_server() -> Iterator[str]:
+def cover_server(monkeypatch) -> Iterator[str]:
+    monkeypatch.setenv("OUTREACH_COVER_HOSTS", "127.0.0.1")  # the library's own server
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Covers)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -30,6 +30,10 @@ app = typer.Typer(
 users_app = typer.Typer(help="Manage the people who use the web UI.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
+# The largest whole number a database column holds (signed 64 bits): a larger id cannot name
+# a record, and the database drivers would answer with OverflowError.
+MAX_INT = 2**63 - 1
+
 out = Console()
 err = Console(stderr=True)
 
@@ -61,6 +65,12 @@ def command(func: Callable) -> Callable:
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        for name, value in kwargs.items():
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+                shown = name.upper().replace("_", "-")
+                err.print(f"[red]Error:[/red] {shown} {value} is too large: no such record "
+                          "(ids and counts are whole numbers up to 19 digits).", highlight=False)
+                raise typer.Exit(2)
         try:
             settings = get_settings()
             setup_logging(settings)

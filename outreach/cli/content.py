@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+import unicodedata
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -205,16 +206,35 @@ def link_cost_notes(settings: Settings, platforms: set[str]) -> list[str]:
     return notes
 
 
-def _parse_at(value: str | None, settings: Settings) -> datetime:
+PAST_GRACE = timedelta(minutes=1)  # "now" typed a moment ago is not in the past
+
+
+def _parse_at(value: str | None, settings: Settings, now_ok: bool = False) -> datetime:
+    """The time asked for; a time already past is refused unless `--now` says to send it now."""
     from outreach.models import utcnow
 
+    now = utcnow()
     if not value:
-        return utcnow()
+        return now
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
         raise Fail(f"--at {value!r} is not an ISO 8601 time such as 2026-12-05T09:00") from None
-    return at if at.tzinfo else at.replace(tzinfo=settings.tz)
+    at = at if at.tzinfo else at.replace(tzinfo=settings.tz)
+    if at < now - PAST_GRACE:
+        if not now_ok:
+            raise Fail(f"--at {value} has already passed; give a future time, or add --now to "
+                       "publish it now.", code=2)
+        return now
+    return at
+
+
+def clean_text(value: str) -> str:
+    """Text from the command line without control characters (a pasted escape sequence, a NUL),
+    keeping line breaks and tabs."""
+    value = value.replace("\r\n", "\n")
+    return "".join(c for c in value
+                   if c in "\n\t" or unicodedata.category(c) != "Cc")
 
 
 @app.command()
@@ -231,15 +251,18 @@ def post(
                                            "OUTREACH_TIMEZONE; default now.")] = None,
     review: Annotated[bool, typer.Option("--review", help="Wait for a manager's approval.")]
     = False,
+    now: Annotated[bool, typer.Option("--now", help="Publish now even if --at has passed.")]
+    = False,
 ) -> None:
     """Queue a staff-written post; from the CLI it is scheduled at once unless --review."""
     from outreach.desk.queue import NewPost, create_post
 
     settings = ready()
-    when = _parse_at(at, settings)
+    when = _parse_at(at, settings, now_ok=now)
     with session_scope(settings.database_url) as session:
         deliveries = create_post(session, settings, NewPost(
-            platforms=platform, text=text, images=image or [], alt_texts=alt or [], at=when,
+            platforms=platform, text=clean_text(text), images=image or [],
+            alt_texts=[clean_text(a) for a in alt or []], at=when,
             review=review, author="cli"))
         for d in deliveries:
             out.print(f"Delivery {d.id}: {d.platform}, {d.status}, "

@@ -22,6 +22,7 @@ from typing import Any
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
 
+from outreach.compose.covers import MAX_COVER_PIXELS
 from outreach.config import Settings
 from outreach.errors import OutreachError
 
@@ -199,7 +200,10 @@ def fit_cover(data: bytes, settings: Settings, bounds: Bounds | None = None,
     """A cover image padded into the allowed aspect ratio and widths, as JPEG bytes."""
     bounds = bounds or Bounds()
     try:
-        with Image.open(io.BytesIO(data)) as src:
+        with Image.open(io.BytesIO(data)) as src:  # reads the header only
+            if src.width * src.height > MAX_COVER_PIXELS:
+                raise CardError(f"The cover has {src.width} × {src.height} pixels, more than a "
+                                "cover needs.")
             src = ImageOps.exif_transpose(src)
             cover = _flatten(src, ImageColor.getrgb(settings.card_background))
     except (OSError, ValueError, Image.DecompressionBombError) as exc:

@@ -241,13 +241,32 @@ def cancel(session: Session, delivery_id: int, actor: str,
     return d
 
 
+# Where a person may record by hand that a post is out: it went wrong or nobody knows, and they
+# found it on the platform. Not from review, scheduled or cancelled (nobody approved it to go
+# out), nor publishing (the worker holds it). Waiting for review is where edit and cancel ask
+# for the author or a manager: it is not in this list, so no one else's draft can be marked.
+MARKABLE = (S.failed, S.unconfirmed, S.held, S.missed)
+
+
 def mark_published(session: Session, delivery_id: int, url: str, actor: str,
                    user_id: int | None = None) -> Delivery:
     d = _get(session, delivery_id)
     if d.status == S.published:
         raise QueueError(f"Delivery {d.id} is already published.")
+    if d.status not in MARKABLE:
+        raise QueueError(f"Delivery {d.id} is {d.status}; only {', '.join(MARKABLE)} "
+                         "deliveries can be marked published.")
+    url = url.strip()
     if not url.startswith(("http://", "https://")):
         raise QueueError("Give the post's address on the platform, starting with https://.")
+    account = session.get(Account, d.account_id)
+    try:
+        cls = platform_class(d.platform, account.backend if account else None)
+    except (UnknownPlatform, NotImplementedError) as exc:
+        raise QueueError(str(exc.args[0])) from None
+    if len(url) > MAX_URL or not cls.is_post_url(url):
+        raise QueueError(f"The address must be a {cls.label} post's page, on "
+                         f"{' or '.join(cls.post_hosts)}.")
     now = utcnow()
     d.status, d.remote_url, d.published_at, d.updated_at = S.published, url, now, now
     d.last_error = d.last_error_kind = None
@@ -256,3 +275,6 @@ def mark_published(session: Session, delivery_id: int, url: str, actor: str,
           user_id=user_id)
     session.commit()
     return d
+
+
+MAX_URL = 2000

@@ -10,11 +10,11 @@ import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from outreach.errors import OutreachError
-from outreach.models import Role, User, utcnow
+from outreach.models import Role, User, WebSession, utcnow
 
 ROLES = tuple(r.value for r in Role)
 _RANK = {"staff": 1, "manager": 2, "admin": 3}
@@ -76,9 +76,17 @@ def create_user(session: Session, email: str, role: str, password: str,
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """A new password; every session of the user ends (a stolen cookie with it)."""
     check_password_rules(password)
     user.password_hash = hash_password(password)
     session.add(user)
+    end_sessions(session, user.id)
+
+
+def end_sessions(session: Session, user_id: int | None) -> int:
+    """Sign the user out on every device (the web sessions recorded for them); how many."""
+    result = session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+    return result.rowcount or 0
 
 
 class LastAdminError(UserError):
@@ -106,6 +114,8 @@ def change_user(session: Session, user: User, *, role: str | None = None,
         changes["active"] = (user.active, new_active)
     user.role, user.active = new_role, new_active
     session.add(user)
+    if "active" in changes and not new_active:
+        end_sessions(session, user.id)
     return changes
 
 

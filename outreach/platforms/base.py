@@ -192,6 +192,25 @@ class Platform(ABC):
     permissions_needed: ClassVar[dict[str, str]] = {}
     # The sign-in that connects accounts of this class ("meta", "x"; desk/connect.py), if any.
     signin: ClassVar[str | None] = None
+    # Hosts a post of this platform is seen at (a subdomain of one counts too): an address a
+    # person gives with `mark-published` must be on one of them, so the evidence it stands for
+    # is the platform's own page and not any link.
+    post_hosts: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def is_post_url(cls, url: str) -> bool:
+        """Whether `url` is an http(s) address on one of the platform's own hosts."""
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(url.strip())
+            host = (parts.hostname or "").rstrip(".").lower()
+            parts.port  # noqa: B018 - a port that is not a number raises ValueError
+        except ValueError:
+            return False
+        if parts.scheme not in ("http", "https") or not host or parts.username or parts.password:
+            return False
+        return any(host == h or host.endswith("." + h) for h in cls.post_hosts)
 
     def __init__(
         self,

@@ -54,6 +54,7 @@ WITHDRAWN: dict[str, set[str]] = {}
 class FacebookPlatform(GraphPlatform):
     name = "facebook"
     label = "Facebook"
+    post_hosts = ("facebook.com", "fb.com", "fb.watch")
     withdrawn_metrics = WITHDRAWN
     insights = INSIGHTS
     kept_without_insights = "reactions, comments and shares"

@@ -57,6 +57,7 @@ COMMENT_FIELDS = "id,text,timestamp,username,from,parent_id"
 class InstagramPlatform(GraphPlatform):
     name = "instagram"
     label = "Instagram"
+    post_hosts = ("instagram.com", "instagr.am")
     withdrawn_metrics = WITHDRAWN
     insights = INSIGHTS
     insights_permission = "instagram_manage_insights"

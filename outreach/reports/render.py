@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -91,13 +92,27 @@ CSV_COLUMNS = ["id", "platform", "account", "kind", "template", "published_at", 
                "engagement_rate", "rate_base", "text"]
 
 
+# A spreadsheet takes a cell starting with one of these as a formula: `=HYPERLINK(...)` typed
+# into a post would run when the export is opened (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def safe_cell(value: object) -> object:
+    """A text cell that would start a formula, prefixed with ' so it is shown as text; numbers
+    (a negative one too, or its text such as "-0.5") stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.match(value):
+        return "'" + value
+    return value
+
+
 def to_csv(report: Report, settings: Settings) -> str:
     """One row per published post of the period, with its latest metrics."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for r in report.deliveries:
-        writer.writerow([
+        writer.writerow(safe_cell(cell) for cell in [
             r.id, r.platform, r.account, r.kind, r.template or "",
             _iso(r.published_at, settings), r.remote_id or "", r.remote_url or "",
             "yes" if r.removed else "", _iso(r.snapshot_at, settings) or "",

@@ -35,6 +35,7 @@ from outreach.sources.csvfiles import normalise_header, open_csv
 from outreach.sources.dates import ANY_REST, DAY_MONTH_YEAR, ISO_DATE_TIME, ISO_DAY, parse_when
 from outreach.sources.isbn import normalize_isbn
 from outreach.sources.oai_records import split_title
+from outreach.sources.slims_covers import SlimsCovers
 
 # SLiMS's bibliography export columns, in its order (admin/modules/bibliography/export.php).
 BIBLIO_COLUMNS = ["title", "gmd_name", "edition", "isbn_issn", "publisher_name",
@@ -188,6 +189,7 @@ def read_slims_csv(source: str, *, items: str | None = None, opac_url: str | Non
     tz = settings.tz
     opac = (opac_url or settings.opac_url or "").rstrip("/") or None
     biblio, item_file = _find(Path(source), items)
+    covers = SlimsCovers(opac, images)
     handle, dialect = open_csv(biblio)
     with handle:
         reader = csv.reader(handle, dialect)
@@ -220,12 +222,13 @@ def read_slims_csv(source: str, *, items: str | None = None, opac_url: str | Non
                 continue
             if not any(cell.strip() for cell in row):
                 continue
-            yield _title(row, where, dates, opac, images, f"{biblio.name} line "
+            yield _title(row, where, dates, opac, covers, f"{biblio.name} line "
                          f"{reader.line_num}")
+            yield from covers.take_warnings()
 
 
 def _title(row: list[str], where: dict[str, int], dates: dict[str, datetime],
-           opac: str | None, images: str | None, place: str) -> Item:
+           opac: str | None, covers: SlimsCovers, place: str) -> Item:
     def get(name: str) -> str | None:
         i = where.get(name)
         value = row[i].strip() if i is not None and i < len(row) else ""
@@ -245,14 +248,7 @@ def _title(row: list[str], where: dict[str, int], dates: dict[str, datetime],
         key = f"{raw_title.casefold()}|{isbn or get('isbn_issn') or ''}|{get('publish_year')}"
         sid = "csv:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
     known = [dates[c] for c in codes if c in dates]
-    image = get("image")
-    cover = None
-    if image:
-        local = Path(images) / image if images else None
-        if local is not None and local.is_file():
-            cover = str(local.resolve())
-        elif opac:
-            cover = f"{opac}/images/docs/{image}"
+    cover = covers.cover(get("image"), place)
     return TitleRecord(
         source_id=sid, title=title, subtitle=subtitle, authors=multi(get("authors")),
         isbns=[isbn] if isbn else [], publisher=get("publisher_name"), place=get("place_name"),

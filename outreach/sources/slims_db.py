@@ -22,7 +22,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, create_engine, text
@@ -36,6 +35,7 @@ from outreach.sources.dates import ANY_REST, ISO_DATE_TIME, parse_when
 from outreach.sources.fetch import mask_url
 from outreach.sources.isbn import normalize_isbn
 from outreach.sources.oai_records import split_title
+from outreach.sources.slims_covers import SlimsCovers
 from outreach.sources.sqldump import DumpError, Rows, read_dump
 
 PAGE = 500
@@ -146,20 +146,7 @@ def _text(value: Any) -> str | None:
     return fix_mojibake(value) or None
 
 
-class _Covers:
-    def __init__(self, opac_url: str | None, images: str | None) -> None:
-        self.opac = (opac_url or "").rstrip("/") or None
-        self.images = Path(images) if images else None
-
-    def cover(self, image: str | None) -> str | None:
-        if not image:
-            return None
-        if self.images is not None and (self.images / image).is_file():
-            return str((self.images / image).resolve())
-        return f"{self.opac}/images/docs/{image}" if self.opac else None
-
-    def page(self, biblio_id: str) -> str | None:
-        return f"{self.opac}/index.php?p=show_detail&id={biblio_id}" if self.opac else None
+_Covers = SlimsCovers
 
 
 def _titles(conn: Connection, covers: _Covers, tz) -> Iterator[Item]:  # noqa: ANN001
@@ -181,6 +168,7 @@ def _titles(conn: Connection, covers: _Covers, tz) -> Iterator[Item]:  # noqa: A
         for r in rows:
             yield _title(r, authors.get(r.biblio_id, []), topics.get(r.biblio_id, []),
                          received.get(r.biblio_id), covers, tz)
+            yield from covers.take_warnings()
         after = int(rows[-1].biblio_id)
 
 
@@ -200,7 +188,7 @@ def _title(r: Any, authors: list[str], topics: list[str], received: Any, covers:
         classification=(_text(r.classification) or "")[:60] or None,
         call_number=(_text(r.call_number) or "")[:120] or None,
         language=(_text(r.language_id) or "")[:20] or None, subjects=topics,
-        summary=_text(r.notes), cover_url=covers.cover(_text(r.image)),
+        summary=_text(r.notes), cover_url=covers.cover(_text(r.image), f"biblio_id {sid}"),
         opac_url=covers.page(sid),
         catalogued_at=_when(r.input_date, tz) or _when(received, tz),
         withdrawn=str(r.opac_hide or "0").strip() not in ("0", ""),

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import pkgutil
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -21,6 +25,7 @@ from outreach import __version__
 from outreach.config import Settings, get_settings
 from outreach.db import get_engine
 from outreach.desk.queue import last_ticks, stalled, status_counts
+from outreach.desk.users import role_at_least
 from outreach.dispatch.dispatcher import next_due_at
 from outreach.models import utcnow
 from outreach.web import areas
@@ -28,6 +33,7 @@ from outreach.web.auth import Forbidden, NotSignedIn, forbidden_page, login_redi
 from outreach.web.auth import router as auth_router
 from outreach.web.pages import HERE, _, render
 from outreach.web.security import LoginLimiter, session_secret
+from outreach.web.sessions import current_user
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +105,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         return forbidden_page(request, exc.reason)
 
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A number or date from the address or a form beyond what the database or the
+        # calendar holds (a 30-digit id, the day after 9999-12-31): the request names nothing.
+        log.info("out-of-range input on %s %s: %s", request.method, request.url.path, exc)
+        if request.url.path.startswith(("/media/", "/static/", "/healthz", "/api/")):
+            return JSONResponse({"detail": "out of range"}, status_code=400)
+        return render(request, "error.html", {
+            "title": _(request, "Permintaan tidak dapat dipenuhi"),
+            "message": _(request, "Angka atau tanggal di alamat ini di luar jangkauan. Periksa "
+                                  "isiannya lalu coba lagi.")}, status_code=400)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith(("/media/", "/static/", "/healthz", "/api/")):
@@ -118,35 +137,46 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.page_paths = {r.path for r in page_routes(app.routes) if "GET" in r.methods}
 
     @app.get("/healthz")
-    def healthz() -> JSONResponse:
+    def healthz(request: Request) -> JSONResponse:
+        """For monitors, which read the status code: 503 when posts are overdue or the clock
+        is silent (past their thresholds; a clock that never ticked is not "silent"). Anyone
+        gets the status, why, the clock's last tick and the counts by status; only a signed-in
+        admin also gets the version and the processes (host names, process ids)."""
         try:
             with Session(get_engine(settings.database_url)) as session:
                 counts = status_counts(session)
                 ticks = last_ticks(session)
+                viewer = current_user(session, request.session,
+                                      timedelta(hours=settings.session_idle_hours))
             due = next_due_at(settings)
         except SQLAlchemyError as exc:
             log.warning("health check: database error: %s", exc)
             return JSONResponse(
-                {"status": "error", "database": "unavailable", "detail": type(exc).__name__},
+                {"status": "error", "database": "unavailable", "detail": type(exc).__name__,
+                 "reason": "the database cannot be read"},
                 status_code=503,
             )
         clock = [t for t in ticks if t.role == "clock"]
         overdue, silent = stalled(ticks, due, utcnow())
-        return JSONResponse({
-            "status": "ok",
+        reasons = ([f"the next post is {overdue} s overdue: is a worker running?"]
+                   if overdue else [])
+        reasons += [f"the clock has been silent for {silent} s"] if silent else []
+        body = {
+            "status": "stalled" if reasons else "ok",
+            "reason": "; ".join(reasons) or None,
             # Non-zero: posts overdue past a minute (nothing sending), a clock silent for 5 min.
             "overdue_seconds": overdue,
             "clock_silent_seconds": silent,
-            "version": __version__,
-            "clock": {
-                "last_tick": clock[0].last_tick_at.isoformat() if clock else None,
-                "processes": [
-                    {"id": t.process_id, "role": t.role, "last_tick": t.last_tick_at.isoformat()}
-                    for t in ticks
-                ],
-            },
+            "clock": {"last_tick": clock[0].last_tick_at.isoformat() if clock else None},
             "deliveries": counts,
-        })
+        }
+        if viewer is not None and role_at_least(viewer.role, "admin"):
+            body["version"] = __version__
+            body["clock"]["processes"] = [
+                {"id": t.process_id, "role": t.role, "last_tick": t.last_tick_at.isoformat()}
+                for t in ticks]
+        return JSONResponse(body, status_code=503 if reasons else 200,
+                            headers={"Cache-Control": "no-store"})
 
     @app.get("/media/{token}/{filename}")
     def media(token: str, filename: str) -> FileResponse:
@@ -170,9 +200,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 KEEP_ALIVE_SECONDS = 75
 
 
+def proxy_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """uvicorn's X-Forwarded-For/-Proto handling: on only for the proxies named in
+    FORWARDED_ALLOW_IPS (uvicorn's own variable; addresses or networks, comma-separated).
+    Unset: no one is believed (uvicorn would believe 127.0.0.1), so a client cannot pick the
+    address the sign-in limit counts by sending the header itself."""
+    allowed = (os.environ if environ is None else environ).get("FORWARDED_ALLOW_IPS", "")
+    allowed = ",".join(a.strip() for a in allowed.split(",") if a.strip())
+    return {"proxy_headers": bool(allowed), "forwarded_allow_ips": allowed or ""}
+
+
+def web_config(app: FastAPI, host: str, port: int) -> Any:
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level="warning",
+                          timeout_keep_alive=KEEP_ALIVE_SECONDS, **proxy_options())
+
+
 def serve_web(app: FastAPI, host: str, port: int) -> None:
     """Serve the web application with uvicorn until stopped."""
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="warning",
-                timeout_keep_alive=KEEP_ALIVE_SECONDS)
+    uvicorn.Server(web_config(app, host, port)).run()

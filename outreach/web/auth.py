@@ -8,6 +8,7 @@ matrix test finds the role through the dependency's `min_role`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -19,8 +20,9 @@ from starlette.datastructures import FormData
 
 from outreach.audit import audit
 from outreach.db import get_engine
-from outreach.desk.users import authenticate, role_at_least, session_fingerprint
+from outreach.desk.users import authenticate, role_at_least
 from outreach.models import User
+from outreach.web import sessions
 from outreach.web.pages import LANGS, _, flash, render
 from outreach.web.security import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, csrf_ok
 
@@ -46,16 +48,14 @@ DB = Annotated[Session, Depends(db)]
 
 
 def optional_user(request: Request, session: DB) -> User | None:
-    uid = request.session.get("uid")
-    if uid is None:
-        return None
-    user = session.get(User, uid)
-    if user is None or not user.active or request.session.get("fp") != session_fingerprint(user):
-        request.session.pop("uid", None)
-        request.session.pop("fp", None)
-        return None
-    request.state.user = user
+    user = sessions.current_user(session, request.session, idle(request))
+    if user is not None:
+        request.state.user = user
     return user
+
+
+def idle(request: Request) -> timedelta:
+    return timedelta(hours=request.app.state.settings.session_idle_hours)
 
 
 async def check_csrf(request: Request) -> None:
@@ -148,10 +148,9 @@ async def login(request: Request, session: DB,
     request.session.clear()  # a new session on sign-in: nothing carried over from before
     if lang:
         request.session["lang"] = lang
-    request.session["uid"] = user.id
-    request.session["fp"] = session_fingerprint(user)
 
     def record() -> None:
+        sessions.start(session, request.session, user, idle(request))
         audit(session, user.email, "user.login", "user", user.id, user_id=user.id)
         session.commit()
 
@@ -160,9 +159,12 @@ async def login(request: Request, session: DB,
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
+async def logout(request: Request, session: DB) -> Response:
     await check_csrf(request)
-    request.session.clear()
+    lang = request.session.get("lang")
+    await run_in_threadpool(sessions.end, session, request.session)
+    if lang:
+        request.session["lang"] = lang
     return RedirectResponse("/login", status_code=303)
 
 

@@ -80,13 +80,20 @@ class LoginLimiter:
                 wait = max(wait, (recent[-1] + self.window - now).total_seconds())
         return math.ceil(wait)
 
+    def _pair(self, client: str, email: str) -> str:
+        value = f"pair:{client}|{email.strip().lower()}"
+        return hmac.new(self._key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
     def failed(self, session: Session, client: str, email: str) -> None:
         now = utcnow()
+        pair = self._pair(client, email)
         session.execute(delete(LoginFailure).where(LoginFailure.at <= now - self.window))
-        session.add_all(LoginFailure(key=key, at=now) for key in self._keys(client, email))
+        session.add_all(LoginFailure(key=key, at=now, pair=pair)
+                        for key in self._keys(client, email))
         session.commit()
 
     def succeeded(self, session: Session, client: str, email: str) -> None:
-        """Forget the failures of this address and e-mail (committed with the sign-in)."""
+        """Forget the failures this e-mail made from this address (committed with the sign-in);
+        others' failures from the address, and this e-mail's from elsewhere, still count."""
         session.execute(delete(LoginFailure).where(
-            LoginFailure.key.in_(self._keys(client, email))))
+            LoginFailure.pair == self._pair(client, email)))

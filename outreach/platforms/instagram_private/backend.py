@@ -84,6 +84,7 @@ class InstagramPrivatePlatform(Platform):
     unofficial = True
     # The same rules as the Graph API backend (Instagram's, not the API's): shared, not copied.
     limits = replace(InstagramPlatform.limits, metrics_batch=METRICS_BATCH)
+    post_hosts = InstagramPlatform.post_hosts
     secret_fields = ("session",)  # also secret when given: password, totp_seed
     optional_secret_fields = ("password", "totp_seed")
     credential_fields = login.FIELDS

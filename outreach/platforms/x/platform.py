@@ -75,6 +75,7 @@ def weighted_length(text: str) -> int:
 class XPlatform(Platform):
     name = "x"
     label = "X"
+    post_hosts = ("x.com", "twitter.com")
     limits = Limits(
         max_text=MAX_WEIGHTED,
         text_counting="weighted",

@@ -15,6 +15,25 @@ from outreach.platforms import available_platforms, platform_class
 from outreach.web.auth import safe_next
 
 STATUSES = [s.value for s in DeliveryStatus]
+# The largest id a database column holds (signed 64 bits): larger numbers name nothing, and
+# the drivers would raise OverflowError on them.
+MAX_ID = 2**63 - 1
+PAGE_CAP = 1_000_000  # far past any real list; keeps offsets small
+
+
+def whole(value: object) -> int | None:
+    """A whole number typed or sent by a browser; None for anything else (`²`, `1e3`, a number
+    too large for any record), never an error."""
+    text = str(value).strip() if value is not None else ""
+    if not text or not text.lstrip("-").isascii() or not text.lstrip("-").isdigit():
+        return None
+    number = int(text)
+    return number if abs(number) <= MAX_ID else None
+
+
+def page_number(value: object) -> int:
+    """A page number from the query string: anything odd is the first page."""
+    return min(max(1, whole(value) or 1), PAGE_CAP)
 
 
 def platforms() -> list[tuple[str, str]]:

@@ -30,6 +30,7 @@ from outreach.desk.users import (
     set_password,
 )
 from outreach.models import AuditLog, User
+from outreach.web.areas._staff import page_number
 from outreach.web.auth import DB, Admin
 from outreach.web.pages import _, flash, render
 
@@ -222,7 +223,7 @@ def audit_page(request: Request, user: Admin, session: DB, actor: str = "", acti
                                                      tzinfo=tz))
     total = session.exec(select(func.count()).select_from(AuditLog).where(*where)).one()
     pages = max(1, math.ceil(total / PER_PAGE))
-    number = int(page) if page.isdigit() else 1
+    number = page_number(page)
     number = min(max(1, number), pages)
     entries = session.exec(select(AuditLog).where(*where)
                            .order_by(AuditLog.at.desc(), AuditLog.id.desc())

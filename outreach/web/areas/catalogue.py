@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from outreach.compose.links import opac_link
 from outreach.desk import catalogue as cat
 from outreach.models import Event, ImportRun, Title, utcnow
+from outreach.web.areas._staff import page_number
 from outreach.web.auth import DB, Staff
 from outreach.web.pages import N_, render
 
@@ -29,10 +30,7 @@ RUN_STATUS_LABELS = {"running": N_("Berjalan"), "ok": N_("Berhasil"),
 
 def _int(value: str | None, default: int = 1) -> int:
     """A page number from the query string; anything odd is the first page, never an error."""
-    try:
-        return max(1, min(int(value or default), 1_000_000))
-    except ValueError:
-        return default
+    return page_number(value) if value else default
 
 
 def web_url(value: str | None) -> str | None:

@@ -25,7 +25,7 @@ from outreach.desk.users import role_at_least
 from outreach.media import ensure_asset, store_bytes
 from outreach.models import Account, AccountHealth, MediaAsset, Role, utcnow
 from outreach.platforms import UnknownPlatform, platform_class, sync_env_accounts
-from outreach.web.areas._staff import local_time, see_other
+from outreach.web.areas._staff import local_time, see_other, whole
 from outreach.web.auth import DB, PostedForm, PostedJSON, Staff
 from outreach.web.pages import _, flash, render, request_lang
 
@@ -121,10 +121,7 @@ def _counting(account: Account) -> str:
 
 
 def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return whole(value) if isinstance(value, str | int) else None
 
 
 @router.get("/compose")

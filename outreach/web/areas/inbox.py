@@ -13,11 +13,12 @@ from fastapi.responses import Response
 from outreach.desk.browse import needs_person
 from outreach.desk.changed_events import announced_then_changed, mark_seen
 from outreach.desk.editing import may_edit
-from outreach.desk.queue import QueueError, cancel, mark_published, retry
+from outreach.desk.queue import MARKABLE, QueueError, cancel, mark_published, retry
 from outreach.desk.users import role_at_least
-from outreach.models import NEEDS_PERSON, Delivery, DeliveryStatus, Event, Post, Role
+from outreach.models import NEEDS_PERSON, Account, Delivery, DeliveryStatus, Event, Post, Role
+from outreach.platforms import UnknownPlatform, platform_class
 from outreach.web.areas import deliveries
-from outreach.web.areas._staff import back_to, platforms, query, see_other
+from outreach.web.areas._staff import back_to, page_number, platforms, query, see_other
 from outreach.web.auth import DB, PostedForm, Staff
 from outreach.web.pages import _, flash, render
 
@@ -29,10 +30,7 @@ MAX_URL = 2000
 
 def inbox_page(request: Request, session: Any, user: Any, *, errors: dict[int, str] | None = None,
                urls: dict[int, str] | None = None, status_code: int = 200) -> Response:
-    try:
-        number = max(1, int(request.query_params.get("page") or 1))
-    except ValueError:
-        number = 1
+    number = page_number(request.query_params.get("page"))
     rows, more = needs_person(session, number, PER_PAGE)
     names = dict(platforms())
     changed = announced_then_changed(session) if number == 1 else []
@@ -120,12 +118,19 @@ def mark_delivery(request: Request, delivery_id: int, user: Staff, session: DB,
                   form: PostedForm) -> Response:
     d, origin, form = _target(request, session, delivery_id, form)
     url = str(form.get("url") or "").strip()
-    message = None
+    message, code = None, 422
     if d.status == S.published:
         message = _(request, "Kiriman ini sudah tercatat terbit.")
+    elif d.status not in MARKABLE:
+        message, code = _(request, "Hanya kiriman yang gagal, belum pasti, ditahan, atau "
+                                   "terlewat yang dapat dicatat sudah terbit."), 409
     elif not url.startswith(("https://", "http://")) or len(url) > MAX_URL or " " in url:
         message = _(request, "Isi alamat kiriman di platform, diawali https:// (salin dari "
                              "peramban).")
+    elif (cls := _platform_of(session, d)) is not None and not cls.is_post_url(url):
+        message = _(request, "Alamat itu bukan halaman kiriman %(platform)s; salin alamat "
+                             "kiriman dari %(hosts)s.", platform=cls.label,
+                    hosts=" / ".join(cls.post_hosts))
     if message is None:
         try:
             mark_published(session, delivery_id, url, user.email, user.id)
@@ -133,7 +138,7 @@ def mark_delivery(request: Request, delivery_id: int, user: Staff, session: DB,
             session.rollback()
             message = str(exc)
     if message is not None:
-        return _refuse(request, session, user, origin, delivery_id, message, 422, url=url)
+        return _refuse(request, session, user, origin, delivery_id, message, code, url=url)
     flash(request, _(request, "Kiriman #%(id)s dicatat sudah terbit.", id=delivery_id))
     return see_other(origin)
 
@@ -154,3 +159,11 @@ def change_seen(request: Request, event_id: int, user: Staff, session: DB,
 
 def _post(session: Any, d: Delivery) -> Post | None:
     return session.get(Post, d.post_id)
+
+
+def _platform_of(session: Any, d: Delivery) -> Any:
+    account = session.get(Account, d.account_id)
+    try:
+        return platform_class(d.platform, account.backend if account else None)
+    except (UnknownPlatform, NotImplementedError):
+        return None

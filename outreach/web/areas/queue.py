@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from outreach.desk.browse import QueueFilter, calendar, queue_page
 from outreach.models import Account
-from outreach.web.areas._staff import STATUSES, local_date, platforms, query
+from outreach.web.areas._staff import STATUSES, local_date, page_number, platforms, query, whole
 from outreach.web.auth import DB, Staff
 from outreach.web.pages import _, render
 
@@ -21,10 +21,7 @@ PER_PAGE = 50
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return whole(value)
 
 
 @router.get("/queue")
@@ -52,7 +49,7 @@ def queue(request: Request, user: Staff, session: DB) -> Response:
             problems.append(_(request, "Tanggal tidak valid diabaikan; tulis seperti 2026-12-05."))
     if filt.date_from and filt.date_to and filt.date_from > filt.date_to:
         filt.date_from, filt.date_to = filt.date_to, filt.date_from
-    page = max(1, _int(params.get("page")) or 1)
+    page = page_number(params.get("page"))
     rows, more = queue_page(session, tz, filt, page, PER_PAGE)
     return render(request, "queue_list.html", {
         "rows": rows, "filt": filt, "accounts": accounts, "statuses": STATUSES,
