@@ -143,3 +143,27 @@ def test_monthly_report_is_a_printable_page_in_bahasa_indonesia(web):
     assert "<h1>Laporan Evaluasi Media Sosial</h1>" in html
     assert "Kelas menulis November" in html and "<th" in html
     assert manager.get("/reports/monthly?month=2026-13").status_code == 400
+
+
+def test_monthly_evaluation_downloads_as_an_a4_pdf(web):
+    from pypdf import PdfReader
+
+    accounts = _accounts(web)
+    _published(web, accounts, "facebook", "Kelas menulis November",
+               datetime(2026, 11, 10, 2, tzinfo=UTC), views=100, reach=90, likes=9,
+               comments=1, shares=0)
+    manager = web.client("manager")
+    page = manager.get("/reports/monthly?month=2026-11").text
+    assert '<a href="/reports/monthly.pdf?month=2026-11">Unduh PDF (A4)</a>' in page
+    assert 'formaction="/reports/monthly.pdf"' in manager.get("/reports").text
+    pdf = manager.get("/reports/monthly.pdf?month=2026-11")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert 'filename="laporan-evaluasi-2026-11.pdf"' in pdf.headers["content-disposition"]
+    reader = PdfReader(io.BytesIO(pdf.content))
+    assert len(reader.pages) >= 1
+    assert float(reader.pages[0].mediabox.width) == pytest.approx(595.3, abs=1)
+    assert "Kelas menulis November" in reader.pages[0].extract_text() + "".join(
+        p.extract_text() for p in reader.pages[1:])
+    assert manager.get("/reports/monthly.pdf?month=2026-13").status_code == 400
+    assert web.client("staff").get("/reports/monthly.pdf?month=2026-11").status_code in (
+        302, 303, 403)
