@@ -136,6 +136,7 @@ def generate(url: str, deliveries: int, ages: list[timedelta], seed: int = 5) ->
                 sid, last = latest.get(i + 1, (None, None))
                 rows.append({
                     "id": i + 1, "post_id": i + 1, "account_id": i % 3 + 1, "platform": platform,
+                    "template": f"{kind}/{platform}.id.j2",
                     "text": f"Unggahan {i}", "media": [], "alt_text": [], "remote_extra": {},
                     "scheduled_at": published, "status": status[i], "attempts": 1,
                     "remote_id": str(10**12 + i) if sid else None,

@@ -241,6 +241,8 @@ class Post(SQLModel, table=True):
     # The title's or event's content_hash when composed: planning composes open deliveries
     # again when it changes (planning/store.py, drop_stale). None: not tracked (digests, free).
     subject_hash: str | None = Field(default=None, max_length=64)
+    # One of its deliveries' templates (the last platform composed); each delivery keeps its
+    # own in Delivery.template, which reports use.
     template: str | None = Field(default=None, max_length=120)
     language: str = Field(default="id", max_length=10)
     text: str | None = None  # staff-written text (kind "free")
@@ -278,6 +280,11 @@ class Delivery(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id")
     platform: str = Field(max_length=20)
     subject_key: str | None = Field(default=None, max_length=120)
+    # The template this delivery's text was composed from ("<kind>/<platform>.<lang>.j2"): a
+    # post's deliveries come from one template per platform (and may fall back to another
+    # language on one of them), so reports credit each delivery to its own (migration 0007).
+    # None: written by staff.
+    template: str | None = Field(default=None, max_length=120)
     text: str
     media: list[str] = Json(default_factory=list)
     alt_text: list[str] = Json(default_factory=list)

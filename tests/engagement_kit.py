@@ -60,6 +60,7 @@ def seed(sandbox, platform: str, n: int, *, age: timedelta = timedelta(minutes=3
         session.add(post)
         session.commit()
         rows = [{"post_id": post.id, "account_id": account_id, "platform": platform,
+                 "template": template,
                  "text": f"Seeded {platform} {i}", "media": [], "alt_text": [],
                  "remote_extra": {}, "scheduled_at": when, "status": "published",
                  "attempts": 1, "remote_id": rid, "remote_url": f"https://example.org/{rid}",

@@ -37,7 +37,8 @@ def published(web, accounts, platform, text, published_at, template="free/x.id.j
         s.add(post)
         s.flush()
         d = Delivery(post_id=post.id, account_id=accounts[platform], platform=platform,
-                     text=text, scheduled_at=published_at, published_at=published_at,
+                     template=template, text=text, scheduled_at=published_at,
+                     published_at=published_at,
                      status="published", remote_id=f"r{post.id}",
                      remote_url=f"https://example.org/{platform}/{post.id}")
         s.add(d)

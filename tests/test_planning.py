@@ -436,3 +436,16 @@ def test_a_hand_edited_delivery_waits_for_a_person_when_its_event_changes(
         assert kept.status == initial_status("workshop", "staff", sched) and not kept.last_error
         assert needs_person(s)[0] == []
         assert not plan(s, now=MONDAY_0830_WITA, schedule=sched).to_check
+
+
+def test_each_delivery_keeps_the_template_of_its_own_platform(library):
+    """A post goes to three platforms from three templates: each delivery says which was its
+    own (reports credit it to that one, not to the last platform's)."""
+    with session() as s:
+        plan(s, now=WEDNESDAY_0830_WITA)
+        rows = s.exec(select(Delivery.platform, Delivery.template, Post.kind)
+                      .join(Post, Post.id == Delivery.post_id)).all()
+    assert {platform for platform, _, _ in rows} == {"x", "facebook", "instagram"}
+    for platform, template, kind in rows:
+        assert template is not None and template.split("/")[1].startswith(f"{platform}."), \
+            (platform, template, kind)

@@ -62,16 +62,27 @@ def test_reports_page_csv_export_and_platform_filter(web):
     assert export.status_code == 200
     assert export.headers["content-type"].startswith("text/csv")
     assert export.headers["content-disposition"].startswith("attachment; filename=")
-    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
-    by_id = {int(r["id"]): r for r in rows}
+    # The Indonesian page downloads the form Excel in Indonesian opens in columns.
+    assert export.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig")), delimiter=";"))
+    by_id = {int(r["ID"]): r for r in rows}
     assert set(by_id) == {ids["fb"], ids["x"], ids["ig"]}
     fb = by_id[ids["fb"]]
-    assert (fb["platform"], fb["views"], fb["reach"], fb["likes"], fb["interactions"]) == (
+    assert (fb["Platform"], fb["Tayangan"], fb["Jangkauan"], fb["Suka"], fb["Interaksi"]) == (
         "facebook", "900", "700", "61", "73")
-    assert float(fb["engagement_rate"]) == pytest.approx(73 / 700, abs=1e-6)
-    assert by_id[ids["x"]]["saves"] == "2" and by_id[ids["x"]]["reach"] == ""
+    assert fb["Tingkat interaksi"] == "0,104286" and fb["Dasar tingkat"] == "jangkauan"
+    assert fb["Tentang"] == "Lomba mewarnai untuk anak"
+    assert by_id[ids["x"]]["Disimpan"] == "2" and by_id[ids["x"]]["Jangkauan"] == ""
+    assert f"/reports/export.csv?start={start}&amp;end={end}&amp;dialect=international" in html
 
-    only = manager.get(f"/reports/export.csv?start={start}&end={end}&platform=instagram")
+    world = manager.get(f"/reports/export.csv?start={start}&end={end}&dialect=international")
+    rows = list(csv.DictReader(io.StringIO(world.content.decode("utf-8-sig"))))
+    fb = {int(r["id"]): r for r in rows}[ids["fb"]]
+    assert float(fb["engagement_rate"]) == pytest.approx(73 / 700, abs=1e-6)
+    assert manager.get("/reports/export.csv?dialect=excel").status_code == 400
+
+    only = manager.get(f"/reports/export.csv?start={start}&end={end}&platform=instagram"
+                       "&dialect=international")
     rows = list(csv.DictReader(io.StringIO(only.content.decode("utf-8-sig"))))
     assert [int(r["id"]) for r in rows] == [ids["ig"]]
     assert "-instagram" in only.headers["content-disposition"]
@@ -132,3 +143,27 @@ def test_monthly_report_is_a_printable_page_in_bahasa_indonesia(web):
     assert "<h1>Laporan Evaluasi Media Sosial</h1>" in html
     assert "Kelas menulis November" in html and "<th" in html
     assert manager.get("/reports/monthly?month=2026-13").status_code == 400
+
+
+def test_monthly_evaluation_downloads_as_an_a4_pdf(web):
+    from pypdf import PdfReader
+
+    accounts = _accounts(web)
+    _published(web, accounts, "facebook", "Kelas menulis November",
+               datetime(2026, 11, 10, 2, tzinfo=UTC), views=100, reach=90, likes=9,
+               comments=1, shares=0)
+    manager = web.client("manager")
+    page = manager.get("/reports/monthly?month=2026-11").text
+    assert '<a href="/reports/monthly.pdf?month=2026-11">Unduh PDF (A4)</a>' in page
+    assert 'formaction="/reports/monthly.pdf"' in manager.get("/reports").text
+    pdf = manager.get("/reports/monthly.pdf?month=2026-11")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert 'filename="laporan-evaluasi-2026-11.pdf"' in pdf.headers["content-disposition"]
+    reader = PdfReader(io.BytesIO(pdf.content))
+    assert len(reader.pages) >= 1
+    assert float(reader.pages[0].mediabox.width) == pytest.approx(595.3, abs=1)
+    assert "Kelas menulis November" in reader.pages[0].extract_text() + "".join(
+        p.extract_text() for p in reader.pages[1:])
+    assert manager.get("/reports/monthly.pdf?month=2026-13").status_code == 400
+    assert web.client("staff").get("/reports/monthly.pdf?month=2026-11").status_code in (
+        302, 303, 403)

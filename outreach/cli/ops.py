@@ -74,7 +74,8 @@ def sync_engagement(
 @app.command()
 @command
 def report(
-    fmt: Annotated[str, typer.Option("--format", help="table, csv, json or html")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help="table, csv, json, html or pdf")]
+    = "table",
     month: Annotated[str | None, typer.Option("--month", help="A calendar month, e.g. 2026-11 "
                                               "(in OUTREACH_TIMEZONE).")] = None,
     last_month: Annotated[bool, typer.Option("--last-month", help="The previous calendar "
@@ -83,29 +84,48 @@ def report(
     = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day, included.")] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write to this file "
-                                               "instead of the screen.")] = None,
+                                               "instead of the screen (needed for pdf).")]
+    = None,
+    csv_dialect: Annotated[str | None, typer.Option(
+        "--csv-dialect", help="id (semicolons, decimal comma, Indonesian headers: Excel in "
+        "Indonesian) or international (commas, decimal point, the column names scripts read); "
+        "default: that of OUTREACH_LOCALE.")] = None,
 ) -> None:
     """Engagement report for managers: posts, reactions, what works, what was missed. Without a
-    period: everything so far. --format html is the monthly evaluation (Bahasa Indonesia,
-    printable to PDF), e.g. `outreach report --last-month --format html -o laporan.html`."""
+    period: everything so far. --format html is the monthly evaluation (in OUTREACH_LOCALE's
+    language), --format pdf the same on A4 pages, e.g. `outreach report --last-month --format
+    pdf -o laporan.pdf`."""
     from pathlib import Path
 
     from outreach.reports import FORMATS, build_report, parse_period, render
+    from outreach.reports.csvfile import dialect_for
+    from outreach.reports.render import to_csv
 
     settings = ready()
     if fmt not in FORMATS:
         raise Fail(f"--format {fmt!r} is not one of {', '.join(FORMATS)}.", 2)
+    if fmt == "pdf" and not output:
+        raise Fail("--format pdf writes a file: add -o laporan.pdf.", 2)
+    dialect_for(csv_dialect, settings.locale)  # an unknown form stops here, before any work
     period = parse_period(settings, month=month, start=start, end=end, last_month=last_month)
+    target = Path(output) if output else None
+    if target is not None and not target.parent.is_dir():
+        raise Fail(f"The folder for {output} does not exist.", 2)
     with session_scope(settings.database_url) as session:
         made = build_report(session, period, settings,
                             include_deliveries=fmt in ("json", "csv"))
-    text = render(made, fmt, settings, width=max(100, out.size.width))
-    if output:
-        target = Path(output)
-        if not target.parent.is_dir():
-            raise Fail(f"The folder for {output} does not exist.", 2)
-        # A BOM lets spreadsheet programs open the CSV as UTF-8 (Indonesian names, emoji).
-        target.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+    if fmt == "pdf":
+        from outreach.reports.pdf import to_pdf
+
+        target.write_bytes(to_pdf(made, settings))
+    elif fmt == "csv":
+        # A file gets a byte-order mark: spreadsheet programs then read it as UTF-8.
+        text = to_csv(made, settings, csv_dialect, bom=target is not None)
+    else:
+        text = render(made, fmt, settings, width=max(100, out.size.width))
+    if target is not None:
+        if fmt != "pdf":
+            target.write_text(text, encoding="utf-8")
         err.print(f"Report for {period.label} written to {output}.", highlight=False)
     elif fmt == "table":
         out.print(text, end="", markup=False, highlight=False)

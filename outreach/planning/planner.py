@@ -347,7 +347,7 @@ class Planner:
             made.parts, made.media, made.alt_text, made.problems, target.count(made.parts[0]),
             target.limits.max_text))
         return {"account_id": account.id, "platform": account.platform,
-                "subject_key": subject.key, "text": made.text,
+                "subject_key": subject.key, "template": made.template, "text": made.text,
                 "media": made.media, "alt_text": made.alt_text, "link": made.link,
                 "scheduled_at": when, "next_attempt_at": when, "status": status,
                 "last_error": " ".join(made.problems) or None,

@@ -4,7 +4,8 @@ Every per-post figure uses the delivery's latest snapshot, found through
 `Delivery.last_snapshot_id` (one primary-key join per post, whatever the length of the history).
 Rates: interactions (likes + comments + shares + saves) per reach where the platform gives reach,
 else per view; a group's rate pools its posts (sum of interactions / sum of reach or views), so
-one small post cannot dominate. Every group carries the number of posts behind it.
+one small post cannot dominate. Every group carries the number of posts behind it. Templates
+are each delivery's own (`Delivery.template`): one post has one template per platform.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from outreach.config import Settings
-from outreach.models import METRICS, DeliveryStatus, utcnow
+from outreach.models import METRICS, DeliveryStatus, Title, utcnow
 from outreach.reports import extra
 from outreach.reports.period import Period
 from outreach.reports.sql import (
@@ -28,16 +29,21 @@ from outreach.reports.sql import (
     RATED,
     A,
     D,
+    E,
     P,
     S,
+    T,
     in_period,
     joined,
     rate,
     to_int,
 )
 from outreach.reports.timing import Timing, timing_and_daily
+from outreach.reports.words import say
 
 TOP = 10
+SUBJECT_WORDS = 10  # a staff post is named by its first words
+DIGEST_NAMED = 3  # titles named in a digest's subject
 
 
 @dataclass
@@ -46,7 +52,7 @@ class DeliveryRow:
     platform: str
     account: str
     kind: str
-    template: str | None
+    template: str | None  # Delivery.template: "<kind>/<platform>.<lang>.j2"; None: staff text
     remote_id: str | None
     remote_url: str | None
     published_at: datetime
@@ -57,6 +63,7 @@ class DeliveryRow:
     interactions: int | None
     rate: float | None
     rate_base: str | None  # "reach" | "views" | None
+    subject: str = ""  # what it is about: the title, the event, a digest's titles, first words
 
 
 @dataclass
@@ -75,7 +82,7 @@ class PlatformSummary:
 @dataclass
 class TemplateRow:
     kind: str
-    template: str | None  # Post.template: "<kind>/<platform>.<lang>.j2"
+    template: str | None  # Delivery.template: "<kind>/<platform>.<lang>.j2"
     platform: str
     posts: int
     measured: int
@@ -85,8 +92,8 @@ class TemplateRow:
 
     @property
     def label(self) -> str:
-        """"acquisition · id": the template's folder and language (a post keeps one template
-        name for all its platforms, so the platform part of the name says nothing here)."""
+        """"acquisition · id": the template's folder and language (the platform has a column
+        of its own)."""
         found = re.fullmatch(r"([^/]+)/[^/.]+\.(\w+)\.j2", self.template or "")
         return f"{found.group(1)} · {found.group(2)}" if found else (self.template or "—")
 
@@ -111,7 +118,31 @@ class Report:
         return {p.platform: p.totals for p in self.platforms}
 
 
-def _row(r: Any, settings: Settings) -> DeliveryRow:
+def _first_words(text: str | None) -> str:
+    line = next((t.strip() for t in (text or "").splitlines() if t.strip()), "")
+    words = line.split()
+    return " ".join(words[:SUBJECT_WORDS]) + ("…" if len(words) > SUBJECT_WORDS else "")
+
+
+def _subject(r: Any, digests: dict[int, str], locale: str) -> str:
+    """What the post is about, for a person telling posts apart: every new-title post starts
+    with the same words, so the first line of the text does not do."""
+    if r.title_name:
+        return r.title_name
+    if r.event_name:
+        return r.event_name
+    if r.kind == "digest":
+        names = [digests[i] for i in (r.subject_title_ids or [])[:DIGEST_NAMED] if i in digests]
+        if not names:
+            return say("digest_empty", locale)
+        more = len(r.subject_title_ids or []) - len(names)
+        listed = ", ".join(names)
+        return say("digest", locale, titles=say("digest_more", locale, titles=listed, n=more)
+                   if more > 0 else listed)
+    return _first_words(r.post_text) or _first_words(r.text) or say("no_text", locale)
+
+
+def _row(r: Any, settings: Settings, digests: dict[int, str]) -> DeliveryRow:
     metrics = {m: getattr(r, m) for m in METRICS}
     base = "reach" if r.reach else ("views" if r.views else None)
     inter = r.interactions
@@ -120,26 +151,41 @@ def _row(r: Any, settings: Settings) -> DeliveryRow:
         remote_id=r.remote_id, remote_url=r.remote_url, published_at=r.published_at,
         text=(r.text or "").strip().splitlines()[0][:140] if r.text else "",
         removed=r.removed_at is not None, snapshot_at=r.taken_at, metrics=metrics,
-        interactions=inter, rate=rate(inter, r.reach or r.views), rate_base=base)
+        interactions=inter, rate=rate(inter, r.reach or r.views), rate_base=base,
+        subject=_subject(r, digests, settings.locale))
+
+
+def _rows(session: Session, query: Any, settings: Settings) -> list[DeliveryRow]:
+    found = list(session.execute(query))
+    wanted = {i for r in found if r.kind == "digest"
+              for i in (r.subject_title_ids or [])[:DIGEST_NAMED]}
+    digests: dict[int, str] = {}
+    ordered = sorted(wanted)
+    for i in range(0, len(ordered), 500):  # one query per 500 titles named
+        digests.update(list(session.execute(select(Title.id, Title.title).where(
+            Title.id.in_(ordered[i:i + 500]))).tuples()))
+    return [_row(r, settings, digests) for r in found]
 
 
 def _row_query():  # noqa: ANN202
-    return select(D.id, D.platform, A.name.label("account"), P.kind, P.template, D.remote_id,
+    return select(D.id, D.platform, A.name.label("account"), P.kind, D.template, D.remote_id,
                   D.remote_url, D.published_at, D.text, D.removed_at, S.taken_at,
+                  T.title.label("title_name"), E.title.label("event_name"),
+                  P.subject_title_ids, P.text.label("post_text"),
                   *[S[m] for m in METRICS], INTERACTIONS.label("interactions")
-                  ).select_from(joined())
+                  ).select_from(joined(subject=True))
 
 
 def delivery_rows(session: Session, period: Period, settings: Settings) -> list[DeliveryRow]:
     query = _row_query().where(D.status == DeliveryStatus.published, *in_period(period)
                                ).order_by(D.published_at, D.id)
-    return [_row(r, settings) for r in session.execute(query)]
+    return _rows(session, query, settings)
 
 
 def _groups(session: Session, period: Period) -> list[Any]:
     """One pass over the period's posts, grouped by platform, kind and template: the per
     platform totals, the post counts and the template comparison all come from these rows."""
-    query = (select(D.platform, P.kind, P.template, func.count(D.id).label("posts"),
+    query = (select(D.platform, P.kind, D.template, func.count(D.id).label("posts"),
                     func.count(MEASURED).label("measured"),
                     func.count(D.removed_at).label("removed"),
                     *[func.sum(S[m]).label(m) for m in METRICS],
@@ -153,8 +199,8 @@ def _groups(session: Session, period: Period) -> list[Any]:
                     func.sum(case((S.clicks.is_not(None), S.views))).label("click_views"))
              .select_from(joined(account=False))
              .where(D.status == DeliveryStatus.published, *in_period(period))
-             .group_by(D.platform, P.kind, P.template)
-             .order_by(D.platform, P.kind, P.template))
+             .group_by(D.platform, P.kind, D.template)
+             .order_by(D.platform, P.kind, D.template))
     return list(session.execute(query))
 
 
@@ -196,7 +242,7 @@ def top_posts(session: Session, period: Period, settings: Settings,
                               *in_period(period))
            .order_by(INTERACTIONS.desc(), D.id).limit(limit))
     query = _row_query().where(D.id.in_(top)).order_by(INTERACTIONS.desc(), D.id)
-    return [_row(r, settings) for r in session.execute(query)]
+    return _rows(session, query, settings)
 
 
 def templates(groups: list[Any]) -> list[TemplateRow]:

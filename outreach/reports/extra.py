@@ -40,14 +40,36 @@ def _between(column, period: Period) -> list:  # noqa: ANN001
     return where
 
 
+# A delivery on its way: planned, waiting for approval or its time, being published or retried
+# (unconfirmed: it may be out already). A subject with one is "scheduled", not "not planned".
+ON_ITS_WAY = (DeliveryStatus.draft, DeliveryStatus.pending_review, DeliveryStatus.scheduled,
+              DeliveryStatus.publishing, DeliveryStatus.retry_wait, DeliveryStatus.held,
+              DeliveryStatus.unconfirmed)
+
+
 @dataclass
 class Coverage:
+    """What of the period's news went out. Every new title and event is in exactly one of
+    three groups: announced (a published post, or a published digest listing the title),
+    scheduled (not announced, but a delivery is on its way now), not planned (the rest: never
+    planned, or every delivery failed, was missed or cancelled)."""
+
     titles_new: int = 0  # catalogued in the period
     titles_announced: int = 0  # of those, on at least one platform
+    titles_scheduled: int = 0  # not announced yet, a delivery on its way
     events_new: int = 0  # taking place in the period
     events_announced: int = 0
-    titles_missed: list[dict[str, Any]] = field(default_factory=list)
-    events_missed: list[dict[str, Any]] = field(default_factory=list)
+    events_scheduled: int = 0
+    titles_missed: list[dict[str, Any]] = field(default_factory=list)  # not planned, newest
+    events_missed: list[dict[str, Any]] = field(default_factory=list)  # not planned
+
+    @property
+    def titles_unplanned(self) -> int:
+        return self.titles_new - self.titles_announced - self.titles_scheduled
+
+    @property
+    def events_unplanned(self) -> int:
+        return self.events_new - self.events_announced - self.events_scheduled
 
     @property
     def titles_share(self) -> float | None:
@@ -57,57 +79,84 @@ class Coverage:
     def events_share(self) -> float | None:
         return self.events_announced / self.events_new if self.events_new else None
 
+    def as_dict(self) -> dict[str, Any]:
+        return {**{k: v for k, v in self.__dict__.items() if not k.endswith("missed")},
+                "titles_unplanned": self.titles_unplanned,
+                "events_unplanned": self.events_unplanned}
+
 
 def _on(column, period: Period) -> list:  # noqa: ANN001
     """The period's platform, when it names one."""
     return [] if period.platform is None else [column == period.platform]
 
 
-def _published(subject, period: Period) -> Any:  # noqa: ANN001 - a SQL condition
-    """A published delivery of a post about `subject` (Post.title_id or Post.event_id)."""
+def _delivered(subject, period: Period, statuses=(DeliveryStatus.published,)) -> Any:  # noqa: ANN001
+    """A delivery in one of `statuses` of a post about `subject` (Post.title_id or
+    Post.event_id): by default a published one."""
     # Nested, so the database goes post (by its subject index) -> its deliveries, never
     # through every published delivery.
     return exists(select(Post.id).where(subject, exists(select(Delivery.id).where(
-        Delivery.post_id == Post.id, Delivery.status == DeliveryStatus.published,
+        Delivery.post_id == Post.id, Delivery.status.in_(list(statuses)),
         *_on(Delivery.platform, period)))))
 
 
+def _in_digests(session: Session, period: Period, new_ids: set[int], statuses: tuple,
+                until: datetime | None) -> set[int]:
+    """Of `new_ids`, the titles a digest with a delivery in `statuses` lists (published ones:
+    from the period's start until `until`)."""
+    found: set[int] = set()
+    where = [Delivery.status.in_(list(statuses)), *_on(Delivery.platform, period)]
+    if statuses == (DeliveryStatus.published,):
+        where += _between(Delivery.published_at, replace(period, end=until))
+    digests = select(Post.subject_title_ids).where(
+        Post.kind == PostKind.digest, Post.id.in_(select(Delivery.post_id).where(*where)))
+    for ids in session.exec(digests):
+        found.update(i for i in ids or [] if i in new_ids)
+    return found
+
+
 def coverage(session: Session, period: Period, window_days: int = 30) -> Coverage:
-    """New titles (catalogued in the period) and events (taking place in it), and how many of
-    them a published post announced; `window_days`: OUTREACH_ANNOUNCE_WINDOW_DAYS."""
+    """New titles (catalogued in the period) and events (taking place in it): how many a
+    published post announced, how many have a delivery on its way, and which were not planned;
+    `window_days`: OUTREACH_ANNOUNCE_WINDOW_DAYS."""
     found = Coverage()
     new_titles = [Title.withdrawn_at.is_(None), *_between(Title.catalogued_at, period)]
     new_ids = set(session.exec(select(Title.id).where(*new_titles)).all())
     found.titles_new = len(new_ids)
     announced = set(session.exec(select(Title.id).where(
-        *new_titles, _published(Post.title_id == Title.id, period))).all())
+        *new_titles, _delivered(Post.title_id == Title.id, period))).all())
     if new_ids - announced:
         # Titles announced in a digest (each lists its titles as JSON): the digests published
         # from the period's start until the announce window after its end.
         until = period.end + timedelta(days=window_days) if period.end else None
-        published = select(Delivery.post_id).where(
-            Delivery.status == DeliveryStatus.published, *_on(Delivery.platform, period),
-            *_between(Delivery.published_at, replace(period, end=until)))
-        digests = select(Post.subject_title_ids).where(Post.kind == PostKind.digest,
-                                                       Post.id.in_(published))
-        for ids in session.exec(digests):
-            announced.update(i for i in ids or [] if i in new_ids)
+        announced |= _in_digests(session, period, new_ids, (DeliveryStatus.published,), until)
     found.titles_announced = len(announced)
+    scheduled: set[int] = set()
     if new_ids - announced:
+        scheduled = set(session.exec(select(Title.id).where(
+            *new_titles, _delivered(Post.title_id == Title.id, period, ON_ITS_WAY))).all())
+        scheduled |= _in_digests(session, period, new_ids, ON_ITS_WAY, None)
+        scheduled -= announced
+    found.titles_scheduled = len(scheduled)
+    if new_ids - announced - scheduled:
         newest = session.exec(select(Title.id, Title.title, Title.catalogued_at)
                               .where(*new_titles)
                               .order_by(Title.catalogued_at.desc(), Title.id))
         for i, t, c in newest:
-            if i not in announced:
+            if i not in announced and i not in scheduled:
                 found.titles_missed.append({"id": i, "title": t, "catalogued_at": c})
                 if len(found.titles_missed) >= MISSED_SHOWN:
                     break
     events = [Event.cancelled.is_(False), *_between(Event.starts_at, period)]
+    published = _delivered(Post.event_id == Event.id, period)
+    on_its_way = _delivered(Post.event_id == Event.id, period, ON_ITS_WAY)
     found.events_new = session.exec(select(func.count(Event.id)).where(*events)).one()
     found.events_announced = session.exec(select(func.count(Event.id)).where(
-        *events, _published(Post.event_id == Event.id, period))).one()
+        *events, published)).one()
+    found.events_scheduled = session.exec(select(func.count(Event.id)).where(
+        *events, ~published, on_its_way)).one()
     rows = session.exec(select(Event.id, Event.title, Event.starts_at).where(
-        *events, ~_published(Post.event_id == Event.id, period))
+        *events, ~published, ~on_its_way)
         .order_by(Event.starts_at, Event.id).limit(MISSED_SHOWN)).all()
     found.events_missed = [{"id": i, "title": t, "starts_at": s} for i, t, s in rows]
     return found

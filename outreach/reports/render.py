@@ -1,18 +1,15 @@
 """A report as JSON (the contract of docs/architecture.md, then the rest), CSV (one row per post,
-for a spreadsheet), a plain-text table (the terminal) and HTML (the monthly evaluation, Bahasa
-Indonesia first, printable to PDF)."""
+for a spreadsheet: outreach.reports.csvfile), a plain-text table (the terminal) and HTML (the
+monthly evaluation, Bahasa Indonesia first; as an A4 PDF: outreach.reports.pdf)."""
 
 from __future__ import annotations
 
-import csv
 import io
-import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from rich.console import Console
@@ -22,17 +19,25 @@ from outreach.config import Settings
 from outreach.models import METRICS
 from outreach.reports import charts
 from outreach.reports.build import DeliveryRow, Report, Timing
+from outreach.reports.csvfile import dialect_for, report_csv
+from outreach.reports.evidence import MIN_CELL_POSTS, MIN_CELLS, Best, best_cells
+from outreach.reports.findings import (
+    PLATFORM_LABELS,
+    findings,
+    findings_rule,
+    hour_labels,
+    weekday_names,
+)
+from outreach.reports.words import number, percent, say
 
-FORMATS = ("table", "csv", "json", "html")
+FORMATS = ("table", "csv", "json", "html", "pdf")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WEEKDAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-PLATFORM_LABELS = {"x": "X", "facebook": "Facebook", "instagram": "Instagram"}
 METRIC_LABELS = {"views": "tayangan", "reach": "jangkauan", "likes": "suka",
                  "comments": "komentar", "shares": "dibagikan", "saves": "disimpan",
                  "clicks": "klik"}
 STATUS_LABELS = {"failed": "gagal", "missed": "terlewat", "unconfirmed": "belum pasti",
                  "held": "ditahan", "cancelled": "dibatalkan", "published": "terbit"}
-MIN_EVIDENCE = 3  # posts behind a weekday or hour before it is called "best"
 
 
 def _iso(value: datetime | None, settings: Settings) -> str | None:
@@ -45,7 +50,7 @@ def _delivery_json(row: DeliveryRow, settings: Settings) -> dict[str, Any]:
             "template": row.template, "remote_url": row.remote_url,
             "published_at": _iso(row.published_at, settings), "removed": row.removed,
             "snapshot_at": _iso(row.snapshot_at, settings), "interactions": row.interactions,
-            "engagement_rate": row.rate, "rate_base": row.rate_base}
+            "engagement_rate": row.rate, "rate_base": row.rate_base, "subject": row.subject}
 
 
 def _timing_json(t: Timing) -> dict[str, Any]:
@@ -55,7 +60,9 @@ def _timing_json(t: Timing) -> dict[str, Any]:
     return {"platform": t.platform, "since": t.since.isoformat(), "until": t.until.isoformat(),
             "weekdays": [{"weekday": i, **cell(c)} for i, c in enumerate(t.weekdays)],
             "hours": [{"hour": h, **cell(c)} for h, c in enumerate(t.hours)],
-            "grid": [[cell(c) for c in line] for line in t.grid]}
+            "grid": [[cell(c) for c in line] for line in t.grid],
+            "best": {"weekdays": best_cells(t.weekdays, list(range(7))).as_dict(),
+                     "hours": best_cells(t.hours, list(range(24))).as_dict()}}
 
 
 def to_json(report: Report, settings: Settings) -> dict[str, Any]:
@@ -73,7 +80,7 @@ def to_json(report: Report, settings: Settings) -> dict[str, Any]:
             "top_posts": [_delivery_json(r, settings) for r in report.top_posts],
             "timing": [_timing_json(t) for t in report.timing],
             "templates": [{**t.__dict__} for t in report.templates],
-            "coverage": {**{k: v for k, v in cov.__dict__.items() if not k.endswith("missed")},
+            "coverage": {**cov.as_dict(),
                          "titles_missed": [{**m, "catalogued_at": _iso(m["catalogued_at"],
                                                                        settings)}
                                            for m in cov.titles_missed],
@@ -87,56 +94,16 @@ def to_json(report: Report, settings: Settings) -> dict[str, Any]:
     }
 
 
-CSV_COLUMNS = ["id", "platform", "account", "kind", "template", "published_at", "remote_id",
-               "remote_url", "removed", "snapshot_at", *METRICS, "interactions",
-               "engagement_rate", "rate_base", "text"]
+def to_csv(report: Report, settings: Settings, dialect: str | None = None, *,
+           bom: bool = False) -> str:
+    """One row per published post of the period, with its latest metrics, in the CSV form
+    `dialect` ("id" or "international"; by default OUTREACH_LOCALE's)."""
+    return report_csv(report, settings, dialect_for(dialect, settings.locale), bom=bom)
 
 
-# A spreadsheet takes a cell starting with one of these as a formula: `=HYPERLINK(...)` typed
-# into a post would run when the export is opened (OWASP, "CSV Injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-
-
-def safe_cell(value: object) -> object:
-    """A text cell that would start a formula, prefixed with ' so it is shown as text; numbers
-    (a negative one too, or its text such as "-0.5") stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not NUMBER.match(value):
-        return "'" + value
-    return value
-
-
-def to_csv(report: Report, settings: Settings) -> str:
-    """One row per published post of the period, with its latest metrics."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for r in report.deliveries:
-        writer.writerow(safe_cell(cell) for cell in [
-            r.id, r.platform, r.account, r.kind, r.template or "",
-            _iso(r.published_at, settings), r.remote_id or "", r.remote_url or "",
-            "yes" if r.removed else "", _iso(r.snapshot_at, settings) or "",
-            *["" if r.metrics[m] is None else r.metrics[m] for m in METRICS],
-            "" if r.interactions is None else r.interactions,
-            "" if r.rate is None else f"{r.rate:.6f}", r.rate_base or "", r.text])
-    return buffer.getvalue()
-
-
-# -- words and numbers for people ----------------------------------------------------------
-def number(value: float | None, locale: str = "id") -> str:
-    return "—" if value is None else format_decimal(value, format="#,##0.#", locale=locale)
-
-
-def percent(value: float | None, locale: str = "id") -> str:
-    return "—" if value is None else format_percent(value, format="#,##0.0%", locale=locale)
-
-
-def best(cells: list, labels: list[str], count: int = 3) -> list[dict[str, Any]]:
-    """The cells with the highest rate among those with enough posts behind them."""
-    ranked = sorted(((c.rate, i) for i, c in enumerate(cells)
-                     if c.rate is not None and c.measured >= MIN_EVIDENCE), reverse=True)
-    return [{"label": labels[i], "rate": r, "posts": cells[i].posts,
-             "measured": cells[i].measured} for r, i in ranked[:count]]
+def best(cells: list, labels: list[str]) -> Best:
+    """The weekdays or hours that can be compared and whether a winner can be named."""
+    return best_cells(cells, labels)
 
 
 def to_text(report: Report, settings: Settings, width: int = 120) -> str:
@@ -150,12 +117,12 @@ def to_text(report: Report, settings: Settings, width: int = 120) -> str:
                       str(p.measured), *[number(p.totals[m], "en") for m in METRICS],
                       number(p.interactions, "en"), percent(p.rate, "en"), p.rate_base or "—")
     console.print(table)
-    top = Table("id", "platform", "published", "interactions", "rate", "text",
+    top = Table("id", "platform", "published", "interactions", "rate", "subject",
                 title="Top posts")
     for r in report.top_posts:
         top.add_row(str(r.id), r.platform,
                     r.published_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
-                    number(r.interactions, "en"), percent(r.rate, "en"), r.text[:50])
+                    number(r.interactions, "en"), percent(r.rate, "en"), r.subject[:50])
     console.print(top)
     english_days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     for t in report.timing:
@@ -163,9 +130,12 @@ def to_text(report: Report, settings: Settings, width: int = 120) -> str:
         for what, cells, labels in (
                 ("best days", t.weekdays, list(english_days)),
                 ("best hours", t.hours, [f"{h:02d}:00" for h in range(24)])):
+            found = best(cells, labels)
             said = "; ".join(f"{d['label']} {percent(d['rate'], 'en')} (n={d['measured']})"
-                             for d in best(cells, labels))
-            console.print(f"{name}, {what}: {said or 'not enough measured posts yet'}")
+                             for d in found.ranked[:3])
+            console.print(f"{name}, {what}: {said}" if found.enough else
+                          f"{name}, {what}: not enough data yet ({len(found.ranked)} with "
+                          f"{MIN_CELL_POSTS}+ measured posts, {MIN_CELLS} needed)")
     tmpl = Table("kind", "template", "platform", "posts", "interactions/post", "rate",
                  title="Templates")
     for t in report.templates:
@@ -174,9 +144,11 @@ def to_text(report: Report, settings: Settings, width: int = 120) -> str:
                             and t.measured else None, "en"), percent(t.rate, "en"))
     console.print(tmpl)
     cov = report.coverage
-    console.print(f"Coverage: new titles announced {cov.titles_announced} of {cov.titles_new} "
-                  f"({percent(cov.titles_share, 'en')}); events {cov.events_announced} of "
-                  f"{cov.events_new} ({percent(cov.events_share, 'en')})")
+    console.print(f"Coverage: new titles {cov.titles_new}: announced {cov.titles_announced} "
+                  f"({percent(cov.titles_share, 'en')}), scheduled {cov.titles_scheduled}, not "
+                  f"planned {cov.titles_unplanned}; events {cov.events_new}: announced "
+                  f"{cov.events_announced} ({percent(cov.events_share, 'en')}), scheduled "
+                  f"{cov.events_scheduled}, not planned {cov.events_unplanned}")
     prob = report.problems
     console.print("Problems: " + (", ".join(
         f"{s} {n}" for s, n in prob.counts.items()
@@ -228,51 +200,36 @@ def charts_for(report: Report) -> dict[str, Any]:
     return {k: Markup(v) if isinstance(v, str) else v for k, v in found.items()}
 
 
-def findings(report: Report) -> list[str]:
-    """A few sentences a manager can act on, from the figures (Bahasa Indonesia)."""
-    lines = []
-    rated = [p for p in report.platforms if p.rate is not None and p.measured >= MIN_EVIDENCE]
-    if rated:
-        top = max(rated, key=lambda p: p.rate)
-        base = "jangkauan" if top.rate_base == "reach" else "tayangan"
-        lines.append(f"Tingkat interaksi tertinggi ada di {PLATFORM_LABELS.get(top.platform)}: "
-                     f"{percent(top.rate)} dari {base} ({top.measured} unggahan terukur).")
-    if report.top_posts:
-        p = report.top_posts[0]
-        lines.append(f"Unggahan dengan interaksi terbanyak: \u201c{p.text[:80]}\u201d di "
-                     f"{PLATFORM_LABELS.get(p.platform)} ({number(p.interactions)} interaksi).")
-    for t in report.timing:
-        days = best(t.weekdays, list(WEEKDAYS), 1)
-        hours = best(t.hours, [f"{h:02d}.00" for h in range(24)], 1)
-        if days and hours:
-            lines.append(f"Di {PLATFORM_LABELS.get(t.platform)}, unggahan hari {days[0]['label']} "
-                         f"(n={days[0]['measured']}) dan sekitar pukul {hours[0]['label']} "
-                         f"(n={hours[0]['measured']}) paling banyak ditanggapi.")
-    missed = report.coverage.titles_new - report.coverage.titles_announced
-    if missed > 0:
-        lines.append(f"{number(missed)} judul baru belum diumumkan di media sosial.")
-    if report.problems.needing_person:
-        lines.append(f"{number(report.problems.needing_person)} unggahan gagal, terlewat atau "
-                     "belum pasti dan perlu ditindaklanjuti staf.")
-    if report.feedback.open_questions:
-        lines.append(f"{number(report.feedback.open_questions)} pertanyaan dari masyarakat "
-                     "belum dijawab.")
-    return lines
+def _timing_view(report: Report, settings: Settings) -> list[dict[str, Any]]:
+    locale = settings.locale
+    return [{"platform": PLATFORM_LABELS.get(t.platform, t.platform),
+             "since": format_date(t.since.astimezone(settings.tz), "d MMMM y", locale=locale),
+             "days": best(t.weekdays, weekday_names(locale)),
+             "hours": best(t.hours, hour_labels()),
+             "posts": sum(c.posts for c in t.weekdays)} for t in report.timing]
 
 
-def to_html(report: Report, settings: Settings) -> str:
-    """The monthly evaluation a manager hands to the head of the library."""
+def not_enough(found: Best, what: str, locale: str) -> str:
+    """Why no best day (what="days") or hour is named."""
+    return say("not_enough", locale, cells=say(f"cells_{what}", locale, n=len(found.ranked)),
+               posts=MIN_CELL_POSTS, need=MIN_CELLS)
+
+
+def to_html(report: Report, settings: Settings, *, pdf_link: str | None = None,
+            for_print: bool = False) -> str:
+    """The monthly evaluation a manager hands to the head of the library (`pdf_link`: where the
+    page offers its PDF; `for_print`: the PDF's own rendering)."""
     tz = settings.tz
-    timing = [{"platform": PLATFORM_LABELS.get(t.platform, t.platform),
-               "since": format_date(t.since.astimezone(tz), "d MMMM y", locale="id"),
-               "days": best(t.weekdays, list(WEEKDAYS)),
-               "hours": best(t.hours, [f"{h:02d}.00" for h in range(24)]),
-               "posts": sum(c.posts for c in t.weekdays)} for t in report.timing]
+    locale = settings.locale
     return _environment().get_template("monthly.html.j2").render(
-        r=report, settings=settings, charts=charts_for(report), timing=timing,
-        findings=findings(report),
+        r=report, settings=settings, charts=charts_for(report),
+        timing=_timing_view(report, settings),
+        findings=findings(report, locale), findings_rule=findings_rule(locale),
         labels=PLATFORM_LABELS, metric_labels=METRIC_LABELS, metrics=METRICS,
-        status_labels=STATUS_LABELS,
+        status_labels=STATUS_LABELS, pdf_link=pdf_link, for_print=for_print,
+        t=lambda key, **kw: say(key, locale, **kw),
+        not_enough=lambda found, what: not_enough(found, what, locale),
+        timing_rule=say("timing_rule", locale, posts=MIN_CELL_POSTS, cells=MIN_CELLS),
         when=lambda v, fmt="d MMM y HH.mm": format_datetime(v.astimezone(tz), fmt, locale="id")
         if v else "—",
         generated=format_datetime(report.generated_at.astimezone(tz), "d MMMM y HH.mm",

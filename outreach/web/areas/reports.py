@@ -24,6 +24,8 @@ from markupsafe import Markup
 from outreach.models import METRICS, utcnow
 from outreach.platforms import available_platforms
 from outreach.reports import Period, PeriodError, Report, build_report, charts, parse_period
+from outreach.reports.csvfile import DIALECTS, CsvDialectError
+from outreach.reports.evidence import MIN_CELL_POSTS, MIN_CELLS
 from outreach.reports.render import best, number, percent, to_csv, to_html
 from outreach.web.auth import DB, Manager
 from outreach.web.pages import N_, _, render, request_lang
@@ -185,12 +187,23 @@ def web_charts(request: Request, report: Report,
 
 
 def timing_view(request: Request, report: Report) -> list[dict[str, Any]]:
+    """Per platform the weekdays and hours that can be compared (outreach.reports.evidence),
+    and in words why no best one is named when there are too few."""
     lang = request_lang(request)
     days = [get_day_names("wide", locale=lang)[i] for i in range(7)]
-    return [{"platform": t.platform, "since": t.since,
-             "days": best(t.weekdays, days), "hours": best(t.hours,
-                                                           [f"{h:02d}.00" for h in range(24)]),
-             "posts": sum(c.posts for c in t.weekdays)} for t in report.timing]
+    found = []
+    for t in report.timing:
+        view = {"platform": t.platform, "since": t.since, "posts": sum(c.posts for c in t.weekdays),
+                "days": best(t.weekdays, days),
+                "hours": best(t.hours, [f"{h:02d}.00" for h in range(24)])}
+        view["days_missing"] = _(request, "belum cukup data (%(n)s hari dengan sedikitnya "
+                                          "%(p)s unggahan terukur; perlu %(c)s)",
+                                 n=len(view["days"].ranked), p=MIN_CELL_POSTS, c=MIN_CELLS)
+        view["hours_missing"] = _(request, "belum cukup data (%(n)s jam dengan sedikitnya "
+                                           "%(p)s unggahan terukur; perlu %(c)s)",
+                                  n=len(view["hours"].ranked), p=MIN_CELL_POSTS, c=MIN_CELLS)
+        found.append(view)
+    return found
 
 
 def has_delivery_page(request: Request) -> bool:
@@ -217,8 +230,14 @@ def reports(request: Request, user: Manager, session: DB, start: str | None = No
         "charts": web_charts(request, report), "timing": timing_view(request, report),
         "query": _query(first, last, period.platform), "month": _last_month(request),
         "delivery_links": has_delivery_page(request), "shown_statuses": SHOWN_STATUSES,
-        **formatters(request),
+        "other_csv": _other_dialect(request), "min_cell_posts": MIN_CELL_POSTS,
+        "min_cells": MIN_CELLS, **formatters(request),
     })
+
+
+def _other_dialect(request: Request) -> str:
+    """The CSV form the page's download is not: its language's is the default."""
+    return "international" if request_lang(request) == "id" else "id"
 
 
 def _query(first: date | None, last: date | None, platform: str | None) -> str:
@@ -237,17 +256,27 @@ def _last_month(request: Request) -> str:
 
 @router.get("/reports/export.csv")
 def export_csv(request: Request, user: Manager, session: DB, start: str | None = None,
-               end: str | None = None, platform: str | None = None) -> Response:
-    """One row per published post of the period with its latest metrics (the CLI's CSV)."""
+               end: str | None = None, platform: str | None = None,
+               dialect: str | None = None) -> Response:
+    """One row per published post of the period with its latest metrics (the CLI's CSV), in
+    the page language's form unless `dialect` ("id" or "international") says otherwise."""
     settings = request.app.state.settings
+    if dialect and dialect not in DIALECTS:
+        return Response(_(request, "Format CSV %(d)s tidak dikenal.", d=dialect) + "\n",
+                        status_code=400, media_type="text/plain; charset=utf-8")
     try:
         period = period_from(request, start, end, platform)
     except BadPeriod as exc:
         return Response(str(exc) + "\n", status_code=400, media_type="text/plain; charset=utf-8")
     report = build_report(session, period, settings)
+    try:
+        # With a byte-order mark, so spreadsheet programs read the text as UTF-8.
+        text = to_csv(report, settings, dialect or ("id" if request_lang(request) == "id"
+                                                     else "international"), bom=True)
+    except CsvDialectError:  # pragma: no cover - checked above
+        return Response(status_code=400)
     name = f"outreach-report-{period.key.replace('..', '_')}.csv"
-    # A byte-order mark so spreadsheet programs read the Indonesian text as UTF-8.
-    return Response("\ufeff" + to_csv(report, settings), media_type="text/csv; charset=utf-8",
+    return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -263,4 +292,32 @@ def monthly(request: Request, user: Manager, session: DB, month: str | None = No
             "message": _(request, "Tulis bulan seperti 2026-11."),
         }, status_code=400)
     report = build_report(session, period, settings, include_deliveries=False)
-    return HTMLResponse(to_html(report, settings))
+    return HTMLResponse(to_html(report, settings,
+                                pdf_link=f"/reports/monthly.pdf?month={period.key}"))
+
+
+@router.get("/reports/monthly.pdf")
+def monthly_pdf(request: Request, user: Manager, session: DB,
+                month: str | None = None) -> Response:
+    """The monthly evaluation on A4 pages, to hand over or archive."""
+    from outreach.reports.pdf import PdfUnavailable, to_pdf
+
+    settings = request.app.state.settings
+    try:
+        period = parse_period(settings, month=month or _last_month(request))
+    except PeriodError:
+        return render(request, "error.html", {
+            "title": _(request, "Bulan tidak dapat dibaca"),
+            "message": _(request, "Tulis bulan seperti 2026-11."),
+        }, status_code=400)
+    report = build_report(session, period, settings, include_deliveries=False)
+    try:
+        data = to_pdf(report, settings)
+    except PdfUnavailable:
+        return render(request, "error.html", {
+            "title": _(request, "PDF tidak dapat dibuat"),
+            "message": _(request, "Pustaka PDF belum terpasang di server. Buka laporan bulanan "
+                                  "lalu cetak ke PDF dari peramban."),
+        }, status_code=503)
+    return Response(data, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="laporan-evaluasi-{period.key}.pdf"'})

@@ -1,0 +1,122 @@
+"""The sentences and labels of the reports, in Bahasa Indonesia and English: OUTREACH_LOCALE
+picks one (Indonesian unless English is asked for), as compose/validate.py does for its
+messages. Placeholders are `str.format` fields."""
+
+from __future__ import annotations
+
+from babel.numbers import format_decimal, format_percent
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # What a post is about, for lists of posts.
+    "digest": ("Rangkuman koleksi: {titles}", "Collection digest: {titles}"),
+    "digest_more": ("{titles} dan {n} judul lain", "{titles} and {n} more titles"),
+    "digest_empty": ("Rangkuman koleksi", "Collection digest"),
+    "no_text": ("(tanpa teks)", "(no text)"),
+    # Findings of the monthly evaluation: each from a difference the rules of evidence.py allow.
+    "finding_platforms": (
+        "Tingkat interaksi di {a} ({ra}, {na} unggahan terukur) lebih tinggi daripada di {b} "
+        "({rb}, {nb} unggahan terukur), keduanya dihitung per {base}.",
+        "The engagement rate on {a} ({ra}, {na} measured posts) is higher than on {b} ({rb}, "
+        "{nb} measured posts), both per {base}."),
+    "finding_kinds": (
+        "Di {platform}, unggahan {a} mendapat tingkat interaksi {ra} ({na} unggahan terukur), "
+        "lebih tinggi daripada {b} dengan {rb} ({nb} unggahan terukur).",
+        "On {platform}, {a} posts reach an engagement rate of {ra} ({na} measured posts), "
+        "higher than {b} posts at {rb} ({nb} measured posts)."),
+    "finding_top": (
+        "Unggahan dengan interaksi terbanyak: \u201c{subject}\u201d di {platform} "
+        "({n} interaksi).",
+        "The post with the most interactions: \u201c{subject}\u201d on {platform} "
+        "({n} interactions)."),
+    "finding_timing": (
+        "Di {platform}, unggahan hari {day} ({day_rate}, {day_n} unggahan terukur) dan sekitar "
+        "pukul {hour} ({hour_rate}, {hour_n} unggahan terukur) paling banyak ditanggapi.",
+        "On {platform}, posts on {day} ({day_rate}, {day_n} measured posts) and around {hour} "
+        "({hour_rate}, {hour_n} measured posts) drew the most response."),
+    "finding_titles": (
+        "{missed} judul baru belum diumumkan: {scheduled} sudah dijadwalkan, {unplanned} belum "
+        "direncanakan sama sekali.",
+        "{missed} new titles are not announced yet: {scheduled} are scheduled, {unplanned} are "
+        "not planned at all."),
+    "finding_events": (
+        "{missed} kegiatan tidak diumumkan: {scheduled} masih dijadwalkan, {unplanned} tidak "
+        "pernah direncanakan.",
+        "{missed} events were not announced: {scheduled} are still scheduled, {unplanned} were "
+        "never planned."),
+    "finding_problems": (
+        "{n} unggahan gagal, terlewat atau belum pasti dan perlu ditindaklanjuti staf.",
+        "{n} posts failed, were missed or are unconfirmed and need staff to follow up."),
+    "finding_questions": (
+        "{n} pertanyaan dari masyarakat belum dijawab.",
+        "{n} questions from the public are not answered yet."),
+    "findings_rule": (
+        "Perbedaan disebut hanya bila kedua kelompok punya sedikitnya {n} unggahan terukur dan "
+        "selisihnya lebih dari {gap}.",
+        "A difference is named only when both groups have at least {n} measured posts and the "
+        "gap is more than {gap}."),
+    # Best days and hours.
+    "best_days": ("hari terbaik", "best days"),
+    "best_hours": ("jam terbaik", "best hours"),
+    "not_enough": (
+        "belum cukup data ({cells} dengan sedikitnya {posts} unggahan terukur; perlu {need})",
+        "not enough data yet ({cells} with at least {posts} measured posts; {need} needed)"),
+    "cells_days": ("{n} hari", "{n} days"),
+    "cells_hours": ("{n} jam", "{n} hours"),
+    "timing_rule": (
+        "Sebuah hari atau jam ikut dibandingkan bila ada sedikitnya {posts} unggahan terukur di "
+        "dalamnya; yang terbaik disebut hanya bila sedikitnya {cells} hari (atau jam) memenuhi "
+        "syarat itu. n = jumlah unggahan terukur; angka di sel peta = jumlah unggahan.",
+        "A day or hour takes part when it holds at least {posts} measured posts; a best one is "
+        "named only when at least {cells} days (or hours) do. n = measured posts; the number in "
+        "each map cell = posts."),
+    # Coverage.
+    "coverage_titles": (
+        "Judul baru (dikatalogkan pada periode ini): {new}. Sudah diumumkan {announced} ({share}),"
+        " sudah dijadwalkan {scheduled}, belum direncanakan {unplanned}.",
+        "New titles (catalogued in this period): {new}. Announced {announced} ({share}), "
+        "scheduled {scheduled}, not planned {unplanned}."),
+    "coverage_events": (
+        "Kegiatan pada periode ini: {new}. Sudah diumumkan {announced} ({share}), masih "
+        "dijadwalkan {scheduled}, tidak direncanakan {unplanned}.",
+        "Events in this period: {new}. Announced {announced} ({share}), still scheduled "
+        "{scheduled}, not planned {unplanned}."),
+    "titles_unplanned": ("Judul baru yang belum direncanakan", "New titles not planned"),
+    "events_unplanned": ("Kegiatan yang tidak direncanakan", "Events not planned"),
+    "newest": ("{n} terbaru", "{n} newest"),
+    "download_pdf": ("Unduh PDF (A4)", "Download PDF (A4)"),
+    # Bases of a rate.
+    "reach": ("jangkauan", "reach"),
+    "views": ("tayangan", "views"),
+    "reach/views": ("jangkauan/tayangan", "reach/views"),
+    # Kinds of post.
+    "kind_acquisition": ("Koleksi baru", "New titles"),
+    "kind_digest": ("Rangkuman koleksi", "Collection digest"),
+    "kind_workshop": ("Lokakarya", "Workshop"),
+    "kind_event": ("Kegiatan", "Event"),
+    "kind_reminder": ("Pengingat", "Reminder"),
+    "kind_free": ("Tulisan staf", "Staff post"),
+    "yes": ("ya", "yes"),
+}
+
+
+def english(locale: str) -> bool:
+    return locale.startswith("en")
+
+
+def say(key: str, locale: str = "id", **values: object) -> str:
+    """One message in the locale's language (Bahasa Indonesia unless English is asked for)."""
+    indonesian, in_english = MESSAGES[key]
+    return (in_english if english(locale) else indonesian).format(**values)
+
+
+def kind_label(kind: str, locale: str = "id") -> str:
+    key = f"kind_{kind}"
+    return say(key, locale) if key in MESSAGES else kind
+
+
+def number(value: float | None, locale: str = "id") -> str:
+    return "—" if value is None else format_decimal(value, format="#,##0.#", locale=locale)
+
+
+def percent(value: float | None, locale: str = "id") -> str:
+    return "—" if value is None else format_percent(value, format="#,##0.0%", locale=locale)
