@@ -116,6 +116,10 @@ NAMES = {"staff": "Rina Wulandari", "manager": "Dewi Lestari", "admin": "Budi Sa
 # Pictures of the staff guide taken here (the others come from the flow test).
 DOCS = {"/": "desktop", "/inbox": "desktop", "/catalogue/{title_id}": "desktop"}
 NOT_PAGES = {"/login", "/healthz", "/media/{token}/{filename}"}  # covered above / not HTML
+# Sign-in redirects and callbacks: they need the platform's consent page first, so
+# test_browser_connect.py opens them the way an admin does (and scans what they show).
+NOT_PAGES |= {"/admin/accounts/connect/meta", "/admin/accounts/connect/meta/callback",
+              "/admin/accounts/connect/x", "/admin/accounts/connect/x/callback"}
 
 
 def _min_role(route) -> str | None:
