@@ -9,6 +9,7 @@ import json
 from datetime import timedelta
 
 import requests
+from sqlmodel import select
 from test_connect_signin import (
     accounts,
     add_due,
@@ -22,8 +23,10 @@ from typer.testing import CliRunner
 from outreach.cli import app
 from outreach.clock import Clock
 from outreach.config import Settings
+from outreach.crypto import decrypt_credentials
 from outreach.dispatch.renewal import renew_ahead
 from outreach.models import Account, DeliveryStatus, utcnow
+from outreach.platforms import tokens
 
 S = DeliveryStatus
 runner = CliRunner()
@@ -151,3 +154,47 @@ def test_access_ending_within_seven_days_is_warned_in_status_and_inbox(signin_en
     [care] = status_json()["accounts_attention"]
     assert care["kind"] == "ending" and "ended on" in care["reason"]
     assert "sudah berakhir pada" in admin.get("/inbox").text
+
+
+def test_removing_an_x_account_signed_in_with_oauth2_ends_its_tokens_at_x(signin_env, web):
+    account = connect_x(web, signin_env)
+    with web.session() as s:
+        mine = s.get(Account, account.id)
+    creds = decrypt_credentials(web.settings, mine.credentials_encrypted)
+    refresh = tokens.decrypt_token(web.settings, mine.refresh_token_encrypted)
+    bearer = {"Authorization": f"Bearer {creds['oauth2_access_token']}"}
+    assert requests.get(f"{signin_env.url}/x/2/users/me", headers=bearer,
+                        timeout=10).status_code == 200
+    before = calls(signin_env, "x.oauth2_revoke")
+    admin = web.client("admin")
+    gone = web.post(admin, f"/admin/accounts/{account.id}/remove", {})
+    assert gone.status_code == 303
+    assert accounts(web) == []
+    assert calls(signin_env, "x.oauth2_revoke") == before + 2  # the refresh and access tokens
+    assert requests.get(f"{signin_env.url}/x/2/users/me", headers=bearer,
+                        timeout=10).status_code == 401  # X no longer accepts it
+    refused = requests.post(f"{signin_env.url}/x/2/oauth2/token", data={
+        "grant_type": "refresh_token", "refresh_token": refresh,
+        "client_id": "sandbox-x-client"}, timeout=10)
+    assert refused.status_code == 400
+
+
+def test_removing_an_account_forgets_its_tokens_even_when_x_is_unreachable(signin_env, web):
+    account = connect_x(web, signin_env)
+    add_due(web, account, "Kiriman lama")
+    with web.session() as s:  # a published post keeps the row (reports), without secrets
+        from outreach.models import Delivery
+
+        d = s.exec(select(Delivery)).one()
+        d.status = S.published
+        s.add(d)
+        s.commit()
+    requests.post(f"{signin_env.url}/_sandbox/faults", json={
+        "endpoint": "x.oauth2_revoke", "mode": "status", "status": 503},
+        timeout=10).raise_for_status()
+    admin = web.client("admin")
+    assert web.post(admin, f"/admin/accounts/{account.id}/remove", {}).status_code == 303
+    [kept] = accounts(web)
+    assert kept.source == "removed" and kept.credentials_encrypted is None
+    assert kept.refresh_token_encrypted is None and kept.token_expires_at is None
+    assert status_json()["accounts_attention"] == []
