@@ -104,6 +104,15 @@ class Clock:
             if not sync_due(self.settings):
                 break
 
+    def _renew(self) -> None:
+        """Access tokens of accounts connected by signing in, renewed before they end (guarded:
+        workers renewing at the same moment never spend one refresh token twice)."""
+        if not self.leader:
+            return
+        from outreach.dispatch.renewal import renew_ahead
+
+        renew_ahead(self.settings)
+
     def _import(self, kind: str, source: str) -> None:
         if not self.leader:
             return
@@ -144,6 +153,9 @@ class Clock:
                                next_run_time=now)
         self.scheduler.add_job(self._safe(self._tidy_media), "interval", hours=1,
                                id="tidy-media")
+        # Every 5 minutes: tokens ending within 30 minutes are renewed in good time.
+        self.scheduler.add_job(self._safe(self._renew), "interval", minutes=5,
+                               id="renew-access", next_run_time=now)
         for i, imp in enumerate(self.schedule.imports):
             self.scheduler.add_job(self._safe(self._import, imp.kind, imp.source), "interval",
                                    hours=imp.every_hours, id=f"import-{i}", next_run_time=now)

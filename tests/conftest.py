@@ -251,3 +251,21 @@ def s3_env(moto_s3, db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("OUTREACH_S3_SECRET_ACCESS_KEY", moto_s3.secret)
     monkeypatch.setenv("OUTREACH_S3_PREFIX", "media/")
     return bucket
+
+
+@pytest.fixture
+def signin_env(sandbox_env, monkeypatch):
+    """Signing in to connect accounts (desk/connect.py) through the sandbox's consent pages,
+    with no account defined by OUTREACH_* credentials."""
+    for name in ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET",
+                 "FACEBOOK_PAGE_ID", "FACEBOOK_PAGE_TOKEN", "INSTAGRAM_USER_ID",
+                 "INSTAGRAM_ACCESS_TOKEN"):
+        monkeypatch.delenv(f"OUTREACH_{name}", raising=False)
+    monkeypatch.setenv("OUTREACH_PUBLIC_BASE_URL", "http://testserver")
+    monkeypatch.setenv("OUTREACH_X_CLIENT_ID", "sandbox-x-client")
+    monkeypatch.setenv("OUTREACH_X_CLIENT_SECRET", "")
+    monkeypatch.setenv("OUTREACH_X_AUTHORIZE_URL", sandbox_env.url + "/x/i/oauth2/authorize")
+    monkeypatch.setenv("OUTREACH_META_APP_ID", "424242")
+    monkeypatch.setenv("OUTREACH_META_APP_SECRET", "sandbox-meta-app-secret-0123456789")
+    monkeypatch.setenv("OUTREACH_FACEBOOK_DIALOG_URL", sandbox_env.url + "/facebook")
+    return sandbox_env

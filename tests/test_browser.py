@@ -116,8 +116,8 @@ NAMES = {"staff": "Rina Wulandari", "manager": "Dewi Lestari", "admin": "Budi Sa
 # Pictures of the staff guide taken here (the others come from the flow test).
 DOCS = {"/": "desktop", "/inbox": "desktop", "/catalogue/{title_id}": "desktop"}
 NOT_PAGES = {"/login", "/healthz", "/media/{token}/{filename}"}  # covered above / not HTML
-# Hops of a sign-in (off to the platform's consent page and back), not pages: the sign-in's own
-# tests drive them.
+# Hops of a sign-in (off to the platform's consent page and back), not pages:
+# test_browser_connect.py opens them the way an admin does (and scans what they show).
 SIGNIN_HOPS = "/admin/accounts/connect/"
 
 

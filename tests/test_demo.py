@@ -67,3 +67,16 @@ def test_demo_publishes_within_a_minute(tmp_path):
     assert "users: staf@demo.test, manajer@demo.test, admin@demo.test" in output
     assert "Web sign-in password for this demo:" in output
     assert (tmp_path / "demo" / "outreach.db").is_file()
+    # The accounts were connected by signing in on the sandbox's consent pages, as a library's
+    # are: tokens with their lifetimes (X's refresh token, Meta's data access), none pasted.
+    assert "Accounts connected by signing in on the sandbox:" in output
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "demo" / "outreach.db") as db:
+        rows = {r[0]: r[1:] for r in db.execute(
+            "SELECT platform, source, token_expires_at, refresh_token_encrypted, "
+            "data_access_expires_at, credentials_encrypted FROM account")}
+    assert set(rows) == {"x", "facebook", "instagram"}
+    assert all(r[0] == "db" and r[4] for r in rows.values())  # stored encrypted, not from env
+    assert rows["x"][1] and rows["x"][2]  # a two-hour token and its refresh token
+    assert rows["facebook"][3] and rows["instagram"][3]  # Meta's data access end

@@ -137,6 +137,8 @@ def report(
 @command
 def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Counts by delivery status, the next due post, accounts' health and the clock's last tick."""
+    from outreach.desk.connect import access_ends
+    from outreach.desk.lifetimes import attention
     from outreach.desk.queue import last_ticks, stalled, status_counts
     from outreach.dispatch.dispatcher import next_due_at
     from outreach.models import Account
@@ -146,6 +148,7 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         counts = status_counts(session)
         accounts = list(session.exec(select(Account).order_by(Account.platform, Account.id)))
         ticks = last_ticks(session)
+        care = attention(session)
     due = next_due_at(settings)
     tz = settings.tz
     clock = [t for t in ticks if t.role == "clock"]
@@ -156,7 +159,10 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
             "next_due": due.astimezone(tz).isoformat() if due else None,
             "overdue_seconds": overdue, "clock_silent_seconds": silent,
             "accounts": [{"platform": a.platform, "name": a.name, "health": a.health,
-                          "reason": a.health_reason} for a in accounts],
+                          "reason": a.health_reason, "access_ends": _iso(access_ends(a), tz)}
+                         for a in accounts],
+            # Accounts whose access ends within 7 days or that must be signed in to again.
+            "accounts_attention": [c.as_json(tz) for c in care],
             "processes": [{"id": t.process_id, "role": t.role,
                            "last_tick": t.last_tick_at.astimezone(tz).isoformat()} for t in ticks],
         }, ensure_ascii=False))
@@ -175,11 +181,21 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         out.print(f"Account {a.platform} {a.name}: {a.health}{extra}", highlight=False)
     if not accounts:
         out.print("No accounts connected.")
+    base = (settings.public_base_url or "").rstrip("/")
+    for c in care:
+        ends = (f" (ends {c.ends.astimezone(tz):%Y-%m-%d %H:%M %Z})"
+                if c.ends and c.kind == "ending" else "")
+        out.print(f"Account access: {c.account.platform} {c.account.name}{ends}: {c.reason} "
+                  f"Sign in again: {base}{c.action_url}", highlight=False, markup=False)
     out.print("Clock last tick: " + (f"{clock[0].last_tick_at.astimezone(tz):%Y-%m-%d %H:%M:%S %Z}"
                                      if clock else "never (is `outreach run` running?)"))
     if silent:
         out.print(f"  silent for {_minutes(silent)}: nothing is planned or imported until the "
                   "service runs again (`outreach run`).", highlight=False)
+
+
+def _iso(moment, tz) -> str | None:  # noqa: ANN001
+    return moment.astimezone(tz).isoformat() if moment else None
 
 
 def _minutes(seconds: int) -> str:

@@ -132,15 +132,14 @@ def prepare(folder: Path, sandbox_url: str, port: int) -> dict[str, str]:
         "OUTREACH_X_API_URL": f"{sandbox_url}/x",
         "OUTREACH_GRAPH_API_URL": f"{sandbox_url}/graph",
         "OUTREACH_INSTAGRAM_PRIVATE_API_URL": f"{sandbox_url}/instagram-private",
-        "OUTREACH_X_CONSUMER_KEY": "demo-consumer-key",
-        "OUTREACH_X_CONSUMER_SECRET": secrets.token_urlsafe(24),
-        "OUTREACH_X_ACCESS_TOKEN": "1700000000-demo-access-token",
-        "OUTREACH_X_ACCESS_TOKEN_SECRET": secrets.token_urlsafe(24),
-        # Sandbox accounts on the other two platforms, so the demo shows all three.
-        "OUTREACH_FACEBOOK_PAGE_ID": "104857600123",
-        "OUTREACH_FACEBOOK_PAGE_TOKEN": "EAAdemo" + secrets.token_hex(16),
-        "OUTREACH_INSTAGRAM_USER_ID": "17841400000000123",
-        "OUTREACH_INSTAGRAM_ACCESS_TOKEN": "EAAdemo" + secrets.token_hex(16),
+        # The demo's accounts are connected by signing in on the sandbox's consent pages
+        # (demo/signin.py), with a Meta app and an X app as a library registers them.
+        "OUTREACH_X_CLIENT_ID": "demo-x-client",
+        "OUTREACH_X_CLIENT_SECRET": secrets.token_urlsafe(24),
+        "OUTREACH_X_AUTHORIZE_URL": f"{sandbox_url}/x/i/oauth2/authorize",
+        "OUTREACH_META_APP_ID": "424242",
+        "OUTREACH_META_APP_SECRET": secrets.token_urlsafe(24),
+        "OUTREACH_FACEBOOK_DIALOG_URL": f"{sandbox_url}/facebook",
     }
 
 
@@ -167,6 +166,11 @@ def run_demo(host: str, port: int, folder: Path, say: Callable[[str], None] = pr
     sandbox = SandboxServer(seed=2026)
     sandbox.start(host, port + 1)
     env = prepare(folder, sandbox.url, port)
+    # Accounts come from signing in (demo/signin.py), never from keys set in this shell.
+    for name in ("X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET",
+                 "FACEBOOK_PAGE_ID", "FACEBOOK_PAGE_TOKEN", "INSTAGRAM_USER_ID",
+                 "INSTAGRAM_ACCESS_TOKEN"):
+        os.environ.pop(f"OUTREACH_{name}", None)
     os.environ.update(env)
 
     from outreach.clock import Clock, worker_loop
@@ -185,6 +189,10 @@ def run_demo(host: str, port: int, folder: Path, say: Callable[[str], None] = pr
         result = run_import(kind, str(path), database_url=settings.database_url)
         say(f"Imported {path.name}: {result.as_json()}")
     say(f"Demo data: {n_titles} titles, {n_events} events (invented for this demo).")
+    from outreach.demo.signin import connect_demo_accounts
+
+    connected = connect_demo_accounts(settings)
+    say("Accounts connected by signing in on the sandbox: " + ", ".join(connected) + ".")
     password = demo_users(settings.database_url)
     say(f"Web sign-in password for this demo: {password}")
     say("  users: staf@demo.test, manajer@demo.test, admin@demo.test")

@@ -25,6 +25,7 @@ from outreach.models import Account, AccountHealth, Delivery, DeliveryStatus, ut
 from outreach.platforms import platform_class
 from outreach.platforms.base import CredentialField, ErrorKind, Identity, Platform, PublishError
 from outreach.platforms.http import mask_secrets
+from outreach.platforms.tokens import decrypt_token
 
 log = logging.getLogger(__name__)
 S = DeliveryStatus
@@ -202,11 +203,12 @@ def waiting_deliveries(session: Session, account_id: int) -> int:
 
 
 def remove(session: Session, account: Account, *, cancel: bool, actor: str,
-           user_id: int | None = None) -> tuple[int, bool]:
+           user_id: int | None = None, settings: Settings | None = None) -> tuple[int, bool]:
     """Forget an account connected in the web UI. Refused while deliveries wait for it unless
     `cancel` (they are cancelled, and the audit log says how many). Its published posts stay
-    in the reports: then the row stays too, without credentials (`REMOVED`). Returns
-    (deliveries cancelled, row deleted)."""
+    in the reports: then the row stays too, without credentials (`REMOVED`). With `settings`,
+    the tokens of an account connected by signing in are ended at the platform afterwards
+    where it allows (`Platform.revoke_access`). Returns (deliveries cancelled, row deleted)."""
     if account.source == "env":
         raise AccountError("env_account", name=account.name)
     if account.source == REMOVED:
@@ -231,15 +233,43 @@ def remove(session: Session, account: Account, *, cancel: bool, actor: str,
     detail = {"platform": account.platform, "external_id": account.external_id,
               "name": account.name, "cancelled": cancelled}
     audit(session, actor, "account.remove", "account", account.id, detail, user_id=user_id)
+    ending = _tokens_to_end(settings, account) if settings is not None else None
     if history:
         account.source, account.credentials_encrypted = REMOVED, None
         account.health, account.health_reason = AccountHealth.paused, None
+        # Signed-in accounts' tokens and lifetimes are forgotten with the credentials.
+        account.refresh_token_encrypted = account.token_expires_at = None
+        account.data_access_expires_at = account.reconnect_reason = None
+        account.refresh_error = None
         account.updated_at = now
         session.add(account)
     else:
         session.execute(delete(Account).where(Account.id == account.id))
     session.commit()
+    if ending is not None:  # after the commit: the account is gone whatever the platform says
+        revoke, creds, refresh = ending
+        try:
+            ended = revoke(settings, creds, refresh)
+        except Exception:  # noqa: BLE001 - removing never fails on the platform's answer
+            ended = False
+        log.info("account %s removed; its access %s at the platform", detail["external_id"],
+                 "was ended" if ended else "could not be ended")
     return cancelled, not history
+
+
+def _tokens_to_end(settings: Settings, account: Account):  # noqa: ANN202 - a triple or None
+    """(the platform's revoke_access, credentials, refresh token) of a signed-in account."""
+    try:
+        revoke = getattr(platform_class(account.platform, account.backend), "revoke_access",
+                         None)
+        if revoke is None or not account.credentials_encrypted:
+            return None
+        creds = decrypt_credentials(settings, account.credentials_encrypted)
+        refresh = (decrypt_token(settings, account.refresh_token_encrypted)
+                   if account.refresh_token_encrypted else None)
+    except Exception:  # noqa: BLE001 - an unreadable secret: nothing to end
+        return None
+    return revoke, creds, refresh
 
 
 def mask_secret(value: str) -> str | None:

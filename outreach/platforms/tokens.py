@@ -78,8 +78,9 @@ def _ended(account: Account, reason: ReconnectReason, message: str, settings: Se
 
 
 def fresh_credentials(account: Account, settings: Settings, cls: type[Platform],
-                      *, worker: str | None = None) -> dict[str, str]:
-    """The account's credentials, renewed first when the access ends soon. Raises
+                      *, worker: str | None = None,
+                      margin: timedelta = MARGIN) -> dict[str, str]:
+    """The account's credentials, renewed first when the access ends within `margin`. Raises
     PublishError(auth_expired) with a plain reason when the access ended for good."""
     engine = get_engine(settings.database_url)
     me = worker or f"refresh:{uuid.uuid4().hex[:12]}"
@@ -100,7 +101,7 @@ def fresh_credentials(account: Account, settings: Settings, cls: type[Platform],
             _ended(account, ReconnectReason.expired, message, settings)
             raise PublishError(ErrorKind.auth_expired, message)
         expires = row.token_expires_at
-        if expires is None or expires - now > MARGIN:
+        if expires is None or expires - now > margin:
             return creds
         renew = getattr(cls, "renew_access", None)
         if not row.refresh_token_encrypted or renew is None:

@@ -171,12 +171,30 @@ async def token(request: Request) -> Response:
 async def revoke(request: Request) -> Response:
     state: SandboxState = request.app.state.sandbox
     form = await request.form()
+    # https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token ("Revoke
+    # token"): the app names itself as on the token endpoint (HTTP Basic for a confidential
+    # client, `client_id` for a public one); a token of another app is left alone.
+    client_id = _client_id(request, form)
+    if not client_id:
+        return _error("invalid_request", "Missing required parameter [client_id].")
     with state.lock:
         state.calls["x.oauth2_revoke"] += 1
+        fault = state.faults.take("x.oauth2_revoke")
+    early = await before_call(request, fault, hang_seconds=state.hang_seconds,
+                              status_reply=lambda f: _error("server_error", f.detail or "Error",
+                                                            f.status),
+                              rate_limited_reply=lambda s: _error("too_many_requests",
+                                                                  "Too Many Requests", 429))
+    if early is not None:
+        return early
+    with state.lock:
         grant = oauth.find(state, str(form.get("token") or ""))
-        if grant is not None and grant.platform == "x":
+        if grant is not None and grant.platform == "x" \
+                and grant.extra.get("client_id") == client_id:
             grant.revoked = True
-    return JSONResponse({"revoked": True})
+    response = JSONResponse({"revoked": True})
+    after_call(request, fault)
+    return response
 
 
 def bearer_user(state: SandboxState, token: str) -> tuple[str | None, bool] | None:

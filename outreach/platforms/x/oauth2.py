@@ -73,6 +73,9 @@ def _secret(settings: Settings) -> str | None:
 # session's adapter sends them to OUTREACH_X_API_URL; the authorization URL is moved onto
 # OUTREACH_X_AUTHORIZE_URL once built.
 TOKEN_URL = "https://api.x.com/2/oauth2/token"
+# Revoking a token (https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token,
+# "Revoke token"): `token` and `token_type_hint`, the client named as for the token endpoint.
+REVOKE_URL = "https://api.x.com/2/oauth2/revoke"
 _AUTHORIZE = "https://x.com/i/oauth2/authorize"
 
 
@@ -134,3 +137,21 @@ def refresh(settings: Settings, refresh_token: str) -> Tokens:
         if may_have_reached_platform(exc):
             raise RefreshUnknown("X did not answer the renewal.") from None
         raise RefreshFailed("X could not be reached to renew the access.") from None
+
+
+def revoke(settings: Settings, token: str, hint: str) -> bool:
+    """Ask X to end one token ("access_token" or "refresh_token"); True when X said so. Never
+    raises: an account being removed is forgotten here whatever X answers."""
+    session = _session(settings)
+    secret = _secret(settings)
+    data = {"token": token, "token_type_hint": hint}
+    auth = None
+    if secret:
+        auth = requests.auth.HTTPBasicAuth(settings.x_client_id, secret)
+    else:
+        data["client_id"] = settings.x_client_id or ""
+    try:
+        answer = session.post(REVOKE_URL, data=data, auth=auth)
+    except requests.RequestException:
+        return False
+    return answer.ok

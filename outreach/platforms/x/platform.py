@@ -289,6 +289,19 @@ class XPlatform(Platform):
         """A new access token (and refresh token) for an account signed in with OAuth 2.0."""
         return x_oauth2.refresh(settings, refresh_token)
 
+    @classmethod
+    def revoke_access(cls, settings: Settings, credentials: dict[str, str],
+                      refresh_token: str | None) -> bool:
+        """End the tokens of an account signed in with OAuth 2.0 that is being removed, so the
+        app keeps no access the library no longer uses (OAuth 1.0a keys are the app owner's:
+        nothing to end). The refresh token first: it would mint new access tokens."""
+        access = credentials.get(x_oauth2.ACCESS_TOKEN)
+        if not access and not refresh_token:
+            return False
+        ended = [x_oauth2.revoke(settings, token, hint) for token, hint in (
+            (refresh_token, "refresh_token"), (access, "access_token")) if token]
+        return all(ended)
+
     # -- rate limits ------------------------------------------------------------------------
     @property
     def metrics_rate_state(self) -> RateState | None:

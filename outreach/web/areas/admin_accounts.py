@@ -318,7 +318,7 @@ def remove(request: Request, account_id: int, user: Admin, session: DB,
     cancel = form.get("cancel_waiting") == "1"
     try:
         cancelled, deleted = core.remove(session, account, cancel=cancel, actor=user.email,
-                                         user_id=user.id)
+                                         user_id=user.id, settings=request.app.state.settings)
     except core.AccountError as exc:
         flash(request, _error_text(request, exc, None), "error")
         return _back()

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from outreach.desk.browse import needs_person_count
 from outreach.desk.changed_events import announced_then_changed
+from outreach.desk.lifetimes import attention
 from outreach.desk.queue import last_ticks, status_counts
 from outreach.models import Account, Delivery, DeliveryStatus
 from outreach.web.auth import DB, Staff
@@ -28,8 +29,10 @@ def home(request: Request, user: Staff, session: DB) -> Response:
     clock = [t for t in last_ticks(session) if t.role == "clock"]
     return render(request, "home.html", {
         "counts": counts,
-        # What the inbox lists: deliveries, and events changed after they were announced.
-        "needs_person": needs_person_count(session) + len(announced_then_changed(session)),
+        # What the inbox lists: deliveries, events changed after they were announced, and
+        # accounts whose access ends or ended.
+        "needs_person": needs_person_count(session) + len(announced_then_changed(session))
+        + len(attention(session)),
         "pending": counts.get(DeliveryStatus.pending_review.value, 0),
         "next_due": next_due,
         "accounts": accounts,

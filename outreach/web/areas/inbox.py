@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from outreach.desk.browse import needs_person
 from outreach.desk.changed_events import announced_then_changed, mark_seen
 from outreach.desk.editing import may_edit
+from outreach.desk.lifetimes import attention
 from outreach.desk.queue import MARKABLE, QueueError, cancel, mark_published, retry
 from outreach.desk.users import role_at_least
 from outreach.models import NEEDS_PERSON, Account, Delivery, DeliveryStatus, Event, Post, Role
@@ -34,10 +35,12 @@ def inbox_page(request: Request, session: Any, user: Any, *, errors: dict[int, s
     rows, more = needs_person(session, number, PER_PAGE)
     names = dict(platforms())
     changed = announced_then_changed(session) if number == 1 else []
+    access = attention(session) if number == 1 else []  # accounts whose access ends or ended
     for c in changed:
         c.platforms = [names.get(p, p) for p in c.platforms]
     return render(request, "inbox_list.html", {
-        "rows": rows, "page": number, "changed": changed, "errors": errors or {},
+        "rows": rows, "page": number, "changed": changed, "access": access,
+        "errors": errors or {},
         "urls": urls or {}, "platform_names": names,
         "is_admin": role_at_least(user.role, Role.admin),
         "missed_hours": request.app.state.settings.missed_after_hours,
