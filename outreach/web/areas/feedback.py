@@ -1,8 +1,7 @@
-"""The feedback inbox: the public's comments and replies under our posts (synced from the
-platforms by the engagement sync), questions first, for the reference desk to answer on the
-platform and mark here. Authors appear only as `outreach.engagement.feedback` shows them (an
-anonymous
-code by default), never as the platform's user ids."""
+"""The feedback inbox (staff): the public's comments and replies under our posts (synced from
+the platforms by the engagement sync), questions first, each with the book or event its post was
+about, for the staff who answer them. Authors appear only as `outreach.engagement.feedback` shows
+them (an anonymous code by default), never as the platform's user ids."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from outreach.engagement.feedback import STATUSES, FeedbackError, counts, inbox, mark
 from outreach.web.areas.reports import platform_names
-from outreach.web.auth import DB, Manager, safe_next
+from outreach.web.auth import DB, Staff, safe_next
 from outreach.web.pages import N_, _, flash, render
 
 router = APIRouter()
@@ -27,7 +26,7 @@ ACTIONS = {"answered": N_("Tandai sudah dijawab"), "not_relevant": N_("Tandai ti
 
 
 @router.get("/feedback")
-def feedback_inbox(request: Request, user: Manager, session: DB, status: str = "new",
+def feedback_inbox(request: Request, user: Staff, session: DB, status: str = "new",
                    platform: str = "", questions: str = "", page: int = 1) -> Response:
     settings = request.app.state.settings
     error = None
@@ -52,7 +51,7 @@ def feedback_inbox(request: Request, user: Manager, session: DB, status: str = "
 
 
 @router.post("/feedback/{feedback_id}/mark")
-def mark_feedback(request: Request, user: Manager, session: DB, feedback_id: int,
+def mark_feedback(request: Request, user: Staff, session: DB, feedback_id: int,
                   status: Annotated[str, Form()] = "",
                   note: Annotated[str, Form()] = "",
                   next: Annotated[str, Form()] = "/feedback") -> Response:
