@@ -131,6 +131,7 @@ class InboxItem:
     id: int
     platform: str
     account: str
+    backend: str | None  # the account's way of reaching the platform (replies depend on it)
     delivery_id: int
     post_text: str
     # What the post was about, so staff know which book or event a question means:
@@ -165,7 +166,8 @@ def inbox(session: Session, settings: Settings, *, status: str | None = "new",
     post it answers (the book or event) and the post's address on the platform."""
     if status is not None and status not in STATUSES:
         raise FeedbackError(f"Unknown status {status!r}; use one of {', '.join(STATUSES)}.")
-    query = (select(Feedback, Delivery.text, Delivery.remote_url, Account.name, Post.title_id,
+    query = (select(Feedback, Delivery.text, Delivery.remote_url, Account.name, Account.backend,
+                    Post.title_id,
                     Post.event_id, Post.subject_title_ids, Title.title, Event.title)
              .join(Delivery, Delivery.id == Feedback.delivery_id)
              .join(Account, Account.id == Delivery.account_id)
@@ -183,9 +185,10 @@ def inbox(session: Session, settings: Settings, *, status: str | None = "new",
     rows = session.exec(query).all()
     # A digest names several titles: the first one stands for it.
     firsts = {t.id: t.title for t in session.exec(select(Title).where(Title.id.in_(
-        {r[6][0] for r in rows if r[6] and not r[4] and not r[5]})))} if rows else {}
+        {r[7][0] for r in rows if r[7] and not r[5] and not r[6]})))} if rows else {}
     items = []
-    for f, post_text, post_url, account, title_id, event_id, digest, title, event in rows:
+    for f, post_text, post_url, account, backend, title_id, event_id, digest, title, event \
+            in rows:
         kind, subject, subject_id, more = None, None, None, 0
         if title_id and title:
             kind, subject, subject_id = "title", title, title_id
@@ -195,7 +198,8 @@ def inbox(session: Session, settings: Settings, *, status: str | None = "new",
             kind, subject, subject_id, more = "digest", firsts[digest[0]], digest[0], \
                 len(digest) - 1
         items.append(InboxItem(
-            id=f.id, platform=f.platform, account=account, delivery_id=f.delivery_id,
+            id=f.id, platform=f.platform, account=account, backend=backend,
+            delivery_id=f.delivery_id,
             post_text=(post_text or "").splitlines()[0][:120] if post_text else "",
             subject_kind=kind, subject=subject, subject_id=subject_id, subject_more=more,
             post_url=post_url,
