@@ -62,9 +62,14 @@ def test_staff_answer_questions_on_three_platforms_from_the_inbox(live, open_pag
     page.set_viewport_size(WIDE)
     login(page, staff.email)
     # The home page counts the open questions and leads to them.
-    page.get_by_role("link", name="Masukan").first.click()
+    todo = page.locator("section.todo")
+    line = todo.get_by_role("link", name="Pertanyaan masyarakat yang belum dijawab")
+    assert int(line.locator("strong").inner_text()) > 0
+    axe_check(page, "home-todo")
+    line.click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "Masukan"
+    assert page.locator("#f-questions").is_checked()
     first = page.locator("article.comment").first
     assert "Pertanyaan" in first.inner_text()  # questions first
     axe_check(page, "feedback")

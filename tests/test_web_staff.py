@@ -256,3 +256,61 @@ def test_home_tile_of_waiting_posts_leads_staff_to_their_own_posts(web):
     assert staff.get("/approvals/mine").status_code == 200
     manager = web.client("manager")
     assert 'href="/approvals"' in manager.get("/").text
+
+
+def test_home_lists_what_needs_each_role_today_with_links_they_may_open(web):
+    import re as _re
+
+    from manager_kit import accounts as fresh_accounts
+
+    from outreach.models import Account, Delivery, Feedback
+
+    ids = fresh_accounts(web)
+    staff, manager, admin = (web.client(r) for r in ("staff", "manager", "admin"))
+    now = utcnow()
+    with web.session() as s:
+        mine = Post(kind="free", text="Lomba baca puisi", author=staff.user.email,
+                    author_id=staff.user.id)
+        other = Post(kind="free", text="Bukan milik saya", author="orang@lain.test")
+        waiting = Post(kind="free", text="Menunggu", author="orang@lain.test")
+        s.add_all([mine, other, waiting])
+        s.flush()
+        failed = Delivery(post_id=mine.id, account_id=ids["x"], platform="x",
+                          text="Lomba baca puisi Sabtu ini", scheduled_at=now, status="failed")
+        s.add_all([failed,
+                   Delivery(post_id=other.id, account_id=ids["x"], platform="x",
+                            text="Bukan milik saya", scheduled_at=now, status="failed"),
+                   Delivery(post_id=waiting.id, account_id=ids["facebook"],
+                            platform="facebook", text="Menunggu", status="pending_review",
+                            scheduled_at=now + timedelta(days=1))])
+        published = Delivery(post_id=other.id, account_id=ids["facebook"], platform="facebook",
+                             text="Terbit", scheduled_at=now, status="published",
+                             remote_id="p1")
+        s.add(published)
+        s.flush()
+        s.add(Feedback(delivery_id=published.id, platform="facebook", remote_id="q1",
+                       text="Kapan buka?", is_question=True, created_at=now))
+        account = s.get(Account, ids["instagram"])
+        account.health = "needs_reconnect"
+        s.add(account)
+        s.commit()
+        failed_id = failed.id
+
+    def todo(client) -> str:
+        html = unescape(client.get("/").text)
+        return html[html.index('id="todo-h"'):html.index('class="tiles"')]
+
+    mine_todo = todo(staff)
+    assert "1</strong> Kiriman saya yang gagal atau tertahan" in mine_todo
+    assert f'href="/deliveries/{failed_id}"' in mine_todo and "Bukan milik saya" not in mine_todo
+    assert '1</strong> Pertanyaan masyarakat yang belum dijawab' in mine_todo
+    assert "persetujuan" not in mine_todo and "Akun platform" not in mine_todo
+    assert 'pertanyaan belum dijawab' in staff.get("/").text  # the tile counts them too
+    for client, wanted in ((staff, 2), (manager, 2), (admin, 3)):
+        links = _re.findall(r'href="([^"]+)"', todo(client))
+        assert len(links) >= wanted
+        for href in links:  # every line leads to a page this role may open
+            assert client.get(href).status_code == 200, (client.user.role, href)
+    assert "1</strong> Unggahan menunggu persetujuan Anda" in todo(manager)
+    assert "1</strong> Akun platform yang perlu diperhatikan" in todo(admin)
+    assert "Akun platform" not in todo(manager)
