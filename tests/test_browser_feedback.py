@@ -47,6 +47,26 @@ def _questions_from_the_sandbox(live, sandbox_env) -> int:
     return book_id
 
 
+def _phone_picture(page, card) -> None:
+    """The guide's phone picture: the question with its reply box in view (at 390 px)."""
+    import browser_kit
+
+    size = page.viewport_size
+    page.set_viewport_size(browser_kit.PHONE)
+    try:
+        card.locator("p.subject").scroll_into_view_if_needed()
+        page.evaluate("el => el.scrollIntoView({block: 'start'})",
+                      card.locator("blockquote").element_handle())
+        assert no_horizontal_scroll(page)
+        data = page.screenshot()
+        (browser_kit.SHOTS / "feedback-reply-phone.png").write_bytes(data)
+        if browser_kit.UPDATE_DOCS:
+            (browser_kit.DOCS_IMG / "feedback-reply-phone.png").write_bytes(
+                browser_kit._small_png(data))
+    finally:
+        page.set_viewport_size(size)
+
+
 def _sandbox_has(sandbox_env, platform: str, text: str) -> bool:
     state = sandbox_env.state()
     if platform == "x":
@@ -85,7 +105,8 @@ def test_staff_answer_questions_on_three_platforms_from_the_inbox(live, open_pag
         box.fill(answer)
         if platform == "facebook":
             box.focus()
-            shot(page, "feedback-reply", docs="both")
+            shot(page, "feedback-reply", docs="desktop")
+            _phone_picture(page, card)
         card.get_by_role("button", name="Kirim balasan").click()
         page.wait_for_load_state()
         status = page.get_by_role("status").inner_text()
