@@ -385,6 +385,24 @@ class Feedback(SQLModel, table=True):
     note: str | None = None
 
 
+class FeedbackReply(SQLModel, table=True):
+    """A reply staff sent from the app to a comment of the feedback inbox
+    (engagement/replies.py). `outcome` "sent": the platform gave its id; "unknown": the request
+    went out but its answer was lost, so the reply may exist and staff check on the platform
+    before writing again."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    feedback_id: int = Field(foreign_key="feedback.id", index=True)
+    platform: str = Field(max_length=20)
+    text: str
+    remote_id: str | None = Field(default=None, max_length=120)
+    remote_url: str | None = None
+    outcome: str = Field(default="sent", max_length=20)
+    actor: str = Field(max_length=254)  # who answered: an e-mail, or "cli"
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Time(default_factory=utcnow)
+
+
 class AuditLog(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Time(default_factory=utcnow, index=True)

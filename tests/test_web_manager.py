@@ -217,7 +217,7 @@ def test_review_rules_in_the_core(web):
 def test_staff_cannot_open_the_manager_pages(web):
     staff = web.client("staff")
     for path in ("/approvals", "/dashboard", "/reports", "/reports/export.csv",
-                 "/reports/monthly", "/feedback"):
+                 "/reports/monthly"):
         answer = staff.get(path)
         assert answer.status_code == 403 and "Akses ditolak" in answer.text, path
     assert staff.get("/approvals/mine").status_code == 200

@@ -186,3 +186,131 @@ def test_compose_starts_from_a_title_and_an_event(sandbox_env, web):
     workshop = client.get(f"/compose?event_id={event_id}")
     assert "Pelatihan Literasi Digital" in textarea(workshop.text)
     assert client.get("/compose?title_id=999999").status_code == 404
+
+
+# -- the public's questions ---------------------------------------------------------------------
+def test_staff_read_questions_with_the_book_or_event_they_are_about(web):
+    from manager_kit import accounts as fresh_accounts
+
+    from outreach.models import Delivery, Feedback
+
+    ids = fresh_accounts(web)
+    now = utcnow()
+    with web.session() as s:
+        book = Title(source="slims", source_id="b1", title="Laskar Pelangi", content_hash="h1")
+        event = Event(source="ical", source_id="e1", title="Lomba Mewarnai Anak",
+                      starts_at=now + timedelta(days=3), content_hash="h2")
+        s.add_all([book, event])
+        s.flush()
+        rows = {}
+        for key, post, platform in (
+                ("book", Post(kind="acquisition", title_id=book.id), "facebook"),
+                ("event", Post(kind="event", event_id=event.id), "instagram"),
+                ("free", Post(kind="free", text="Jam buka libur"), "x")):
+            s.add(post)
+            s.flush()
+            d = Delivery(post_id=post.id, account_id=ids[platform], platform=platform,
+                         text=f"📚 Koleksi baru {key}", scheduled_at=now, published_at=now,
+                         status="published", remote_id=f"r-{key}",
+                         remote_url=f"https://example.org/{platform}/{key}")
+            s.add(d)
+            s.flush()
+            rows[key] = d.id
+        s.add_all([
+            Feedback(delivery_id=rows["book"], platform="facebook", remote_id="c1",
+                     text="Mantap!", created_at=now - timedelta(minutes=5)),
+            Feedback(delivery_id=rows["book"], platform="facebook", remote_id="c2",
+                     text="Apakah buku ini bisa dipinjam hari Sabtu?", is_question=True,
+                     created_at=now - timedelta(hours=3)),
+            Feedback(delivery_id=rows["event"], platform="instagram", remote_id="c3",
+                     text="Boleh bawa anak-anak ke acara ini?", is_question=True,
+                     created_at=now - timedelta(hours=1)),
+            Feedback(delivery_id=rows["free"], platform="x", remote_id="c4",
+                     text="Kapan buka lagi?", is_question=True,
+                     created_at=now - timedelta(hours=2))])
+        s.commit()
+    staff = web.client("staff")
+    answer = staff.get("/feedback")
+    assert answer.status_code == 200
+    html = unescape(answer.text)
+    # Questions first (newest first among them), remarks after.
+    order = [html.index(t) for t in ("Boleh bawa anak-anak", "Kapan buka lagi?",
+                                     "Apakah buku ini", "Mantap!")]
+    assert order == sorted(order)
+    assert f'Tentang buku: <a href="/catalogue/{book.id}">Laskar Pelangi</a>' in html
+    assert f'Tentang acara: <a href="/events/{event.id}">Lomba Mewarnai Anak</a>' in html
+    assert 'href="https://example.org/facebook/book"' in html
+    assert "Lihat unggahan di Instagram" in html
+    assert "Pada unggahan: 📚 Koleksi baru free" in html  # a free post has no subject
+    # The pages the subject links to open for staff, as does the menu item.
+    assert staff.get(f"/catalogue/{book.id}").status_code == 200
+    assert staff.get(f"/events/{event.id}").status_code == 200
+    assert 'href="/feedback"' in staff.get("/").text
+    assert staff.get("/feedback?platform=instagram&questions=1").text.count("<article") == 1
+
+
+def test_home_tile_of_waiting_posts_leads_staff_to_their_own_posts(web):
+    staff = web.client("staff")
+    home = staff.get("/").text
+    assert 'href="/approvals/mine"' in home and 'href="/approvals"' not in home
+    assert staff.get("/approvals/mine").status_code == 200
+    manager = web.client("manager")
+    assert 'href="/approvals"' in manager.get("/").text
+
+
+def test_home_lists_what_needs_each_role_today_with_links_they_may_open(web):
+    import re as _re
+
+    from manager_kit import accounts as fresh_accounts
+
+    from outreach.models import Account, Delivery, Feedback
+
+    ids = fresh_accounts(web)
+    staff, manager, admin = (web.client(r) for r in ("staff", "manager", "admin"))
+    now = utcnow()
+    with web.session() as s:
+        mine = Post(kind="free", text="Lomba baca puisi", author=staff.user.email,
+                    author_id=staff.user.id)
+        other = Post(kind="free", text="Bukan milik saya", author="orang@lain.test")
+        waiting = Post(kind="free", text="Menunggu", author="orang@lain.test")
+        s.add_all([mine, other, waiting])
+        s.flush()
+        failed = Delivery(post_id=mine.id, account_id=ids["x"], platform="x",
+                          text="Lomba baca puisi Sabtu ini", scheduled_at=now, status="failed")
+        s.add_all([failed,
+                   Delivery(post_id=other.id, account_id=ids["x"], platform="x",
+                            text="Bukan milik saya", scheduled_at=now, status="failed"),
+                   Delivery(post_id=waiting.id, account_id=ids["facebook"],
+                            platform="facebook", text="Menunggu", status="pending_review",
+                            scheduled_at=now + timedelta(days=1))])
+        published = Delivery(post_id=other.id, account_id=ids["facebook"], platform="facebook",
+                             text="Terbit", scheduled_at=now, status="published",
+                             remote_id="p1")
+        s.add(published)
+        s.flush()
+        s.add(Feedback(delivery_id=published.id, platform="facebook", remote_id="q1",
+                       text="Kapan buka?", is_question=True, created_at=now))
+        account = s.get(Account, ids["instagram"])
+        account.health = "needs_reconnect"
+        s.add(account)
+        s.commit()
+        failed_id = failed.id
+
+    def todo(client) -> str:
+        html = unescape(client.get("/").text)
+        return html[html.index('id="todo-h"'):html.index('class="tiles"')]
+
+    mine_todo = todo(staff)
+    assert "1</strong> Kiriman saya yang gagal atau tertahan" in mine_todo
+    assert f'href="/deliveries/{failed_id}"' in mine_todo and "Bukan milik saya" not in mine_todo
+    assert '1</strong> Pertanyaan masyarakat yang belum dijawab' in mine_todo
+    assert "persetujuan" not in mine_todo and "Akun platform" not in mine_todo
+    assert 'pertanyaan belum dijawab' in staff.get("/").text  # the tile counts them too
+    for client, wanted in ((staff, 2), (manager, 2), (admin, 3)):
+        links = _re.findall(r'href="([^"]+)"', todo(client))
+        assert len(links) >= wanted
+        for href in links:  # every line leads to a page this role may open
+            assert client.get(href).status_code == 200, (client.user.role, href)
+    assert "1</strong> Unggahan menunggu persetujuan Anda" in todo(manager)
+    assert "1</strong> Akun platform yang perlu diperhatikan" in todo(admin)
+    assert "Akun platform" not in todo(manager)

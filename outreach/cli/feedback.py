@@ -56,3 +56,20 @@ def feedback_mark(
     with session_scope(settings.database_url) as session:
         item = mark(session, feedback_id, status, "cli", note)
         out.print(f"Comment {item.id} is now {item.status}.")
+
+
+@feedback_app.command("reply")
+@command
+def feedback_reply(
+    feedback_id: Annotated[int, typer.Argument(help="Comment id (see `feedback list`).")],
+    text: Annotated[str, typer.Argument(help="The reply, sent in public as the account.")],
+) -> None:
+    """Reply to a comment on its platform as the account (Facebook, Instagram, X), and mark it
+    answered."""
+    from outreach.engagement.replies import send_reply
+
+    settings = ready()
+    with session_scope(settings.database_url) as session:
+        reply = send_reply(session, settings, feedback_id, text, "cli")
+        out.print(f"Reply sent to comment {feedback_id} ({reply.platform}, id {reply.remote_id}); "
+                  "the comment is now answered.")

@@ -27,7 +27,17 @@ from sqlmodel import Session, select
 
 from outreach.config import Settings
 from outreach.errors import OutreachError
-from outreach.models import Account, AuditLog, Delivery, Feedback, FeedbackStatus, utcnow
+from outreach.models import (
+    Account,
+    AuditLog,
+    Delivery,
+    Event,
+    Feedback,
+    FeedbackStatus,
+    Post,
+    Title,
+    utcnow,
+)
 from outreach.platforms.base import Comment
 
 # Words that open a question, Bahasa Indonesia first (with the particle -kah), then English.
@@ -121,8 +131,16 @@ class InboxItem:
     id: int
     platform: str
     account: str
+    backend: str | None  # the account's way of reaching the platform (replies depend on it)
     delivery_id: int
     post_text: str
+    # What the post was about, so staff know which book or event a question means:
+    # kind "title" / "event" / "digest" (several titles) / None (a staff-written post).
+    subject_kind: str | None
+    subject: str | None  # the book's title, the event's title, or the digest's first title
+    subject_id: int | None  # Title.id or Event.id (the app's own page about it)
+    subject_more: int  # a digest's further titles
+    post_url: str | None  # the post on the platform
     author: str
     text: str
     url: str | None
@@ -144,12 +162,18 @@ class InboxItem:
 def inbox(session: Session, settings: Settings, *, status: str | None = "new",
           platform: str | None = None, questions_only: bool = False, limit: int = 100,
           offset: int = 0) -> list[InboxItem]:
-    """The inbox as staff read it: questions first, newest first."""
+    """The inbox as staff read it: questions first, newest first, each with the subject of the
+    post it answers (the book or event) and the post's address on the platform."""
     if status is not None and status not in STATUSES:
         raise FeedbackError(f"Unknown status {status!r}; use one of {', '.join(STATUSES)}.")
-    query = (select(Feedback, Delivery.text, Account.name)
+    query = (select(Feedback, Delivery.text, Delivery.remote_url, Account.name, Account.backend,
+                    Post.title_id,
+                    Post.event_id, Post.subject_title_ids, Title.title, Event.title)
              .join(Delivery, Delivery.id == Feedback.delivery_id)
-             .join(Account, Account.id == Delivery.account_id))
+             .join(Account, Account.id == Delivery.account_id)
+             .join(Post, Post.id == Delivery.post_id)
+             .outerjoin(Title, Title.id == Post.title_id)
+             .outerjoin(Event, Event.id == Post.event_id))
     if status is not None:
         query = query.where(Feedback.status == status)
     if platform:
@@ -158,11 +182,27 @@ def inbox(session: Session, settings: Settings, *, status: str | None = "new",
         query = query.where(Feedback.is_question.is_(True))
     query = query.order_by(Feedback.is_question.desc(), Feedback.created_at.desc(),
                            Feedback.id.desc()).offset(offset).limit(limit)
+    rows = session.exec(query).all()
+    # A digest names several titles: the first one stands for it.
+    firsts = {t.id: t.title for t in session.exec(select(Title).where(Title.id.in_(
+        {r[7][0] for r in rows if r[7] and not r[5] and not r[6]})))} if rows else {}
     items = []
-    for f, post_text, account in session.exec(query):
+    for f, post_text, post_url, account, backend, title_id, event_id, digest, title, event \
+            in rows:
+        kind, subject, subject_id, more = None, None, None, 0
+        if title_id and title:
+            kind, subject, subject_id = "title", title, title_id
+        elif event_id and event:
+            kind, subject, subject_id = "event", event, event_id
+        elif digest and digest[0] in firsts:
+            kind, subject, subject_id, more = "digest", firsts[digest[0]], digest[0], \
+                len(digest) - 1
         items.append(InboxItem(
-            id=f.id, platform=f.platform, account=account, delivery_id=f.delivery_id,
+            id=f.id, platform=f.platform, account=account, backend=backend,
+            delivery_id=f.delivery_id,
             post_text=(post_text or "").splitlines()[0][:120] if post_text else "",
+            subject_kind=kind, subject=subject, subject_id=subject_id, subject_more=more,
+            post_url=post_url,
             author=shown_author(f, settings), text=f.text, url=f.url, created_at=f.created_at,
             is_question=f.is_question, status=f.status, handled_by=f.handled_by,
             handled_at=f.handled_at, note=f.note))

@@ -212,6 +212,13 @@ class Platform(ABC):
             return False
         return any(host == h or host.endswith("." + h) for h in cls.post_hosts)
 
+    # Replying to the public's comments from the app (the feedback inbox): whether this class
+    # can (`reply_to_comment`), the longest reply it takes as `text_length` counts, and the
+    # permission a token needs for it (named when the platform refuses for lack of it).
+    can_reply: ClassVar[bool] = False
+    reply_max: ClassVar[int | None] = None
+    reply_permission: ClassVar[str | None] = None
+
     def __init__(
         self,
         account: Account,
@@ -304,6 +311,37 @@ class Platform(ABC):
         them together (or already did, with the metrics) override this; by default one call per
         post."""
         return {rid: self.fetch_comments(rid, since=since) for rid in remote_ids}
+
+    def reply_to_comment(self, comment_remote_id: str, post_remote_id: str,
+                         text: str) -> Published:
+        """Answer a comment (`Comment.remote_id`) under one of the account's posts as the
+        account, in public; returns the reply. Raises PublishError like `publish` (a lost answer
+        is `unknown_outcome`: the reply may exist). By default a platform cannot: `can_reply`
+        is False and this says so."""
+        raise PublishError(
+            ErrorKind.rejected,
+            f"Replying to comments on {self.label} from this app is not supported; answer on "
+            f"{self.label} itself.", code="unsupported")
+
+    @classmethod
+    def reply_problem(cls, text: str) -> str | None:
+        """Why `text` cannot be sent as a reply here (plain English), or None when it can."""
+        if not cls.can_reply:
+            return f"Replying to comments on {cls.label} from this app is not supported."
+        if not text.strip():
+            return "The reply is empty."
+        length = cls.text_length(text)
+        if cls.reply_max is not None and length > cls.reply_max:
+            return (f"The reply counts {length} characters; a {cls.label} reply takes at most "
+                    f"{cls.reply_max}.")
+        return None
+
+    def check_reply(self, text: str) -> None:
+        """`reply_problem` as a PublishError (checked again before the call: platforms bill or
+        count refused calls too)."""
+        problem = self.reply_problem(text)
+        if problem:
+            raise PublishError(ErrorKind.rejected, problem, code="length")
 
     @property
     def metrics_rate_state(self) -> RateState | None:

@@ -86,6 +86,13 @@ class FacebookPlatform(GraphPlatform):
                              "dan pages_manage_engagement."),
     )
     token_field = "page_token"
+    # Replies to comments: `POST /{comment-id}/comments` with `message`, as the Page, which needs
+    # pages_manage_engagement (https://developers.facebook.com/documentation/pages-api/comments-mentions,
+    # https://developers.facebook.com/docs/graph-api/reference/object/comments). The Graph
+    # reference gives no cap for a comment's message: 8,000 is what Facebook's comment box takes.
+    can_reply = True
+    reply_max = 8000
+    reply_permission = "pages_manage_engagement"
     reconcile_fields: ClassVar[str] = "id,message,created_time,permalink_url"
 
     @classmethod
@@ -211,6 +218,14 @@ class FacebookPlatform(GraphPlatform):
             if older or not after or not (answer.get("paging") or {}).get("next"):
                 break
         return sorted(found, key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
+
+    def reply_to_comment(self, comment_remote_id: str, post_remote_id: str,
+                         text: str) -> Published:
+        reply_id = self.post_reply(comment_remote_id, "comments", text)
+        page, _, number = str(post_remote_id).partition("_")
+        url = (f"https://www.facebook.com/{page}/posts/{number}?comment_id="
+               f"{reply_id.partition('_')[2] or reply_id}") if number else None
+        return Published(remote_id=reply_id, remote_url=url)
 
     def _comment(self, item: dict) -> Comment:
         author = item.get("from") or {}  # absent unless the Page token may see it

@@ -503,6 +503,28 @@ class GraphPlatform(Platform):
     def mask(self, text: str) -> str:
         return mask_secrets(text, self._secrets)
 
+    def post_reply(self, object_id: str, connection: str, text: str) -> str:
+        """`POST /{object_id}/{connection}` with `message`: a reply to a comment, as the account;
+        returns its id. A refused permission (#10, #200) is said with `reply_permission`."""
+        self.check_reply(text)
+        try:
+            answer = self.call(lambda: self.api.post_object(
+                object_id=str(object_id), connection=connection, data={"message": text}),
+                publishing=True, action="replying to the comment")
+        except PublishError as exc:
+            if exc.kind == ErrorKind.auth_expired and (exc.code or "").split("/")[0] in (
+                    "10", "200"):
+                raise PublishError(
+                    ErrorKind.rejected,
+                    f"The {self.label} account's token lacks the {self.reply_permission} "
+                    "permission that replying to comments needs: an admin reconnects the "
+                    "account and grants it.", status=exc.status, code="permission") from None
+            raise
+        if not isinstance(answer, dict) or not answer.get("id"):
+            raise PublishError(ErrorKind.unknown_outcome, f"{self.label} accepted the reply but "
+                               "did not say which comment it is; check on the platform.")
+        return str(answer["id"])
+
     # -- batch ------------------------------------------------------------------------------
     def batch(self, relative_urls: list[str]) -> list[tuple[int, Any]]:
         """GET sub-requests in one batch call: [(HTTP code, parsed body or None), ...], in order.

@@ -104,6 +104,14 @@ class InstagramPlatform(GraphPlatform):
         "instagram_manage_insights": "to read metrics",
         "instagram_manage_comments": "to read comments",
     }
+    # Replies to comments: `POST /{ig-comment-id}/replies` with `message`, which needs
+    # instagram_manage_comments; only top-level comments take replies (a reply to a reply joins
+    # its top-level comment), and the fetched comments are top-level ones
+    # (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-comment/replies).
+    # No cap is documented for a comment: the caption's 2,200 characters are kept.
+    can_reply = True
+    reply_max = 2200
+    reply_permission = "instagram_manage_comments"
     poll_interval = 0.25  # seconds before the second status check; doubles up to 4 s
     poll_timeout = 60.0  # then give up for this pass; the container is reused next time
 
@@ -361,6 +369,11 @@ class InstagramPlatform(GraphPlatform):
             if not after or not paging.get("next"):
                 break
         return sorted(found, key=lambda c: (c.created_at is None, c.created_at, c.remote_id))
+
+    def reply_to_comment(self, comment_remote_id: str, post_remote_id: str,
+                         text: str) -> Published:
+        # Instagram gives no address of a comment: the post's is where the reply shows.
+        return Published(remote_id=self.post_reply(comment_remote_id, "replies", text))
 
     # -- metrics ----------------------------------------------------------------------------
     # fetch_metrics: GraphPlatform's, with the media's own counts (like_count, comments_count)

@@ -94,3 +94,22 @@ def page(items: list, limit: int, after: str | None) -> tuple[list, str | None]:
     chunk = items[start:start + limit]
     more = start + limit < len(items)
     return chunk, str(start + limit) if more else None
+
+
+def remember_reply(state: SandboxState, platform: str, post: SandboxPost, parent: str,
+                   reply_id: str, text: str) -> dict:
+    """Keep a reply the account made to a comment (Facebook, Instagram): listed with the post's
+    comments where the platform lists replies, and shown under the post on the sandbox's page.
+    X's replies are posts of their own (`SandboxPost.reply_to`)."""
+    reply = {"id": reply_id, "post_id": post.id, "parent": parent, "message": text,
+             "account": post.account, "created_at": state.clock.now()}
+    with state.lock:
+        state.extras.setdefault(platform, {}).setdefault("replies", []).append(reply)
+    return reply
+
+
+def replies_on(state: SandboxState, platform: str, post_id: str) -> list[dict]:
+    """The account's replies under one post, oldest first."""
+    with state.lock:
+        return [r for r in state.extras.get(platform, {}).get("replies", [])
+                if r["post_id"] == post_id]

@@ -7,8 +7,11 @@
 - `GET /{page}/feed`, `GET /{post}` with field expansion (reactions/comments summaries, shares,
   `insights.metric(...)`), `GET /{post}/insights?metric=...`;
 - `GET /{post}/comments` (`fields`, `order`, `limit`, `after`): the public's comments
-  (`sandbox/comments.py`), as many as the post's `comments` count;
+  (`sandbox/comments.py`), as many as the post's `comments` count, and the Page's replies;
   https://developers.facebook.com/docs/graph-api/reference/object/comments
+- `POST /{comment-id}/comments` (`message`): the Page replies to a comment; needs
+  pages_manage_engagement (https://developers.facebook.com/documentation/pages-api/comments-mentions);
+  the reply is listed with the post's comments (its `parent` the comment, `from` the Page).
 
 Meta withdraws insights metrics from time to time; asking for one fails the whole request with
 #100. `POST /_sandbox/withdrawn {"platform": "facebook", "metrics": [...]}` rehearses that.
@@ -25,7 +28,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from outreach.platforms.images import image_info
-from outreach.sandbox.comments import comments_of, page
+from outreach.sandbox.comments import comments_of, page, remember_reply, replies_on
 from outreach.sandbox.graph import (
     USAGE_LIMITS,
     Ctx,
@@ -50,6 +53,7 @@ LIMITS = {
     "facebook.get_post": (10**6, 3600),
     "facebook.insights": (10**6, 3600),
     "facebook.comments": (10**6, 3600),
+    "facebook.reply": (10**6, 3600),
     "facebook.calls": USAGE_LIMITS["facebook.calls"],
 }
 INSIGHTS = ("post_media_view", "post_total_media_view_unique", "post_clicks",
@@ -58,6 +62,8 @@ INSIGHTS = ("post_media_view", "post_total_media_view_unique", "post_clicks",
 WITHDRAWN = ("post_impressions", "post_impressions_unique", "post_impressions_organic")
 REACTIONS = ("like", "love", "care", "wow", "haha", "sad", "angry")
 MAX_MESSAGE = 63206
+MAX_COMMENT = 8000  # what Facebook's comment box takes
+COMMENT_BASE = 9 * 10**15  # a public comment's id: "{post number}_{COMMENT_BASE + n + 1}"
 # The Page's likes (POST /_sandbox/options {"facebook.page_likes": 40}: a Page under 100 likes,
 # whose posts have no insights).
 PAGE_LIKES = 1000.0
@@ -321,25 +327,33 @@ def _comment_page(ctx: Ctx, post: SandboxPost, raw_fields: str | None, limit: in
     if unknown:
         raise invalid_param(f"Tried accessing nonexisting field ({sorted(unknown)[0]}) on node "
                             "type (Comment)")
+    post_id = post.id
+    page_id, _, number = post_id.partition("_")
     with ctx.state.lock:
-        found = comments_of(ctx.state, post, "comments")
+        # The public's comments and the Page's replies, in the order they were made.
+        found = [(c.created_at, f"{number}_{COMMENT_BASE + c.number + 1}", c.text,
+                  {"name": c.name, "id": c.author_id}, None)
+                 for c in comments_of(ctx.state, post, "comments")]
+    found += [(r["created_at"], r["id"], r["message"], {"name": "Page", "id": page_id},
+               r["parent"]) for r in replies_on(ctx.state, "facebook", post_id)]
+    found.sort(key=lambda e: e[0])
     if newest_first:
         found.reverse()
     chunk, after = page(found, limit, after)
-    post_id = post.id
-    page_id, _, number = post_id.partition("_")
     data = []
-    for c in chunk:
-        item: dict = {"id": f"{number}_{9 * 10**15 + c.number + 1}"}
+    for created, comment_id, text, author, parent in chunk:
+        item: dict = {"id": comment_id}
         if "message" in fields:
-            item["message"] = c.text
+            item["message"] = text
         if "created_time" in fields:
-            item["created_time"] = graph_time(c.created_at)
+            item["created_time"] = graph_time(created)
         if "from" in fields:  # a Page token sees who commented
-            item["from"] = {"name": c.name, "id": c.author_id}
+            item["from"] = author
+        if "parent" in fields and parent:
+            item["parent"] = {"id": parent}
         if "permalink_url" in fields:
             item["permalink_url"] = (f"https://www.facebook.com/{page_id}/posts/{number}"
-                                     f"?comment_id={item['id'].partition('_')[2]}")
+                                     f"?comment_id={comment_id.partition('_')[2]}")
         if "like_count" in fields:
             item["like_count"] = 0
         data.append(item)
@@ -347,3 +361,47 @@ def _comment_page(ctx: Ctx, post: SandboxPost, raw_fields: str | None, limit: in
     if after:
         paging["next"] = (f"{ctx.base}/graph/{post_id}/comments?limit={limit}&after={after}")
     return {"data": data, "paging": paging}
+
+
+def _commented_post(state: SandboxState, comment_id: str) -> SandboxPost | None:
+    """The Page post a comment id belongs to ("{post number}_{n}"), when the comment exists:
+    one of the public's (sandbox/comments.py) or one of the Page's replies."""
+    number, _, tail = comment_id.partition("_")
+    with state.lock:
+        post = next((p for p in state.posts.values() if p.platform == "facebook"
+                     and p.id.partition("_")[2] == number), None)
+        if post is None:
+            return None
+        n = int(tail) - COMMENT_BASE - 1
+        if 0 <= n < len(comments_of(state, post, "comments")):
+            return post
+    if any(r["id"] == comment_id for r in replies_on(state, "facebook", post.id)):
+        return post
+    return None
+
+
+def _comment_owner(state: SandboxState, groups: tuple[str, ...]) -> str | None:
+    post = _commented_post(state, groups[0])
+    return post.account if post else None
+
+
+@route("POST", r"(\d+_\d+)/comments", "facebook.reply", owner=_comment_owner)
+async def reply_to_comment(ctx: Ctx, comment_id: str):
+    """The Page answers a comment: https://developers.facebook.com/docs/graph-api/reference/object/comments
+    (Publishing), with pages_manage_engagement (pages-api comments-mentions guide)."""
+    post = _commented_post(ctx.state, comment_id)
+    if post is None:
+        raise missing_object(comment_id)
+    if lacks(ctx, "pages_manage_engagement"):
+        raise GraphError(403, 200, "(#200) The pages_manage_engagement permission is required "
+                         "to comment as this Page")
+    message = str(ctx.params.get("message") or "").strip()
+    if not message:
+        raise invalid_param("Missing message or attachment")
+    if len(message) > MAX_COMMENT:
+        raise invalid_param(f"Param message must be at most {MAX_COMMENT} characters long")
+    number = post.id.partition("_")[2]
+    with ctx.state.lock:
+        reply_id = f"{number}_{ctx.state.next_id('facebook.comment', 95 * 10**14)}"
+    remember_reply(ctx.state, "facebook", post, comment_id, reply_id, message)
+    return {"id": reply_id}, post.account

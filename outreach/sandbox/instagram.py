@@ -8,7 +8,10 @@ Instagram does: JPEG, at most 8 MB, aspect ratio 4:5 to 1.91:1, at least 320 pix
 with `media_type=CAROUSEL` and `children`. `GET /{ig-user}/content_publishing_limit` reports the
 quota (100 posts per 24 h; `POST /_sandbox/limits {"endpoint": "instagram.publish", ...}`).
 Insights: `GET /{media}/insights?metric=views,reach,likes,comments,shares,saved`. Comments:
-`GET /{media}/comments` (`sandbox/comments.py`; as many as the media's `comments` count).
+`GET /{media}/comments` (`sandbox/comments.py`; as many as the media's `comments` count, top-level
+only). Replies: `POST /{ig-comment-id}/replies` (`message`), with instagram_manage_comments; a
+reply to a reply joins its top-level comment
+(https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-comment/replies).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import requests
 from fastapi import FastAPI
 
 from outreach.platforms.images import image_info
-from outreach.sandbox.comments import comments_of, page
+from outreach.sandbox.comments import comments_of, page, remember_reply, replies_on
 from outreach.sandbox.graph import (
     USAGE_LIMITS,
     Ctx,
@@ -50,6 +53,7 @@ LIMITS = {
     "instagram.get_media": (10**6, 3600),
     "instagram.insights": (10**6, 3600),
     "instagram.comments": (10**6, 3600),
+    "instagram.reply": (10**6, 3600),
     "instagram.calls": USAGE_LIMITS["instagram.calls"],
 }
 # How long a container stays IN_PROGRESS; the reach under which a media has no insights
@@ -395,8 +399,7 @@ def _comment_page(state: SandboxState, post: SandboxPost, raw_fields: str | None
     chunk, after = page(found, limit, after)
     data = []
     for c in chunk:
-        item: dict = {"id": str(17_800_000_000_000_000 + int(media_id) % 10**12 * 1000
-                                + c.number)}
+        item: dict = {"id": str(COMMENT_BASE + int(media_id) % 10**12 * 1000 + c.number)}
         values = {"text": c.text, "timestamp": graph_time(c.created_at), "username": c.handle,
                   "from": {"id": c.author_id, "username": c.handle}, "like_count": 0,
                   "hidden": False}
@@ -406,3 +409,50 @@ def _comment_page(state: SandboxState, post: SandboxPost, raw_fields: str | None
     if after:
         paging["next"] = f"{base}/graph/{media_id}/comments?limit={limit}&after={after}"
     return {"data": data, "paging": paging}
+
+
+COMMENT_BASE = 17_800_000_000_000_000  # + (media id mod 10**12) * 1000 + n: a public comment
+MAX_COMMENT = 2200
+
+
+def _commented_media(state: SandboxState, comment_id: str) -> tuple[SandboxPost, str] | None:
+    """(the media, its top-level comment's id) for a comment id: one of the public's, or one of
+    the account's replies (whose top-level comment takes the new reply)."""
+    with state.lock:
+        medias = [p for p in state.posts.values() if p.platform == "instagram"
+                  and p.extra.get("backend") != "private"]
+        value = int(comment_id) - COMMENT_BASE
+        key, n = divmod(value, 1000)
+        for post in medias:
+            if value >= 0 and int(post.id) % 10**12 == key and \
+                    n < len(comments_of(state, post, "comments")):
+                return post, comment_id
+    for post in medias:
+        for r in replies_on(state, "instagram", post.id):
+            if r["id"] == comment_id:
+                return post, r["parent"]
+    return None
+
+
+def _comment_owner(state: SandboxState, groups: tuple[str, ...]) -> str | None:
+    found = _commented_media(state, groups[0])
+    return found[0].account if found else None
+
+
+@route("POST", r"(\d+)/replies", "instagram.reply", owner=_comment_owner)
+async def reply_to_comment(ctx: Ctx, comment_id: str):
+    found = _commented_media(ctx.state, comment_id)
+    if found is None:
+        raise missing_object(comment_id)
+    post, top = found
+    if lacks(ctx, "instagram_manage_comments"):
+        raise GraphError(403, 10, "(#10) Application does not have permission for this action")
+    message = str(ctx.params.get("message") or "").strip()
+    if not message:
+        raise invalid_param("The parameter message is required")
+    if len(message) > MAX_COMMENT:
+        raise invalid_param(f"The comment is longer than {MAX_COMMENT} characters")
+    with ctx.state.lock:
+        reply_id = str(ctx.state.next_id("instagram.comment", 17_900_000_000_000_000))
+    remember_reply(ctx.state, "instagram", post, top, reply_id, message)
+    return {"id": reply_id}, post.account

@@ -70,6 +70,7 @@ dl div{display:flex;gap:.3rem}dt{color:#5d5d58}dd{margin:0;font-weight:600}
 .media{display:flex;flex-wrap:wrap;gap:.5rem}figure{margin:0;max-width:12rem}
 figure img{max-width:100%;height:auto;border-radius:.25rem;display:block}
 figcaption{font-size:.8rem;overflow-wrap:anywhere}
+.replies{list-style:none;margin:.5rem 0 0;padding:0 0 0 .75rem;border-left:3px solid #b5d4e4}
 """
 
 
@@ -102,13 +103,27 @@ def _post(post: dict, metrics_names: list[tuple[str, str, str]]) -> str:
         "<article>"
         + ('<p class="unofficial">API privat <strong>tidak resmi</strong> (instagrapi) '
            '<small>unofficial private API</small></p>' if unofficial else "")
+        + (f'<p class="meta">↳ membalas <small>in reply to</small> {escape(str(post["reply_to"]))}'
+           "</p>" if post.get("reply_to") else "")
         + f'<p class="text">{escape(post["text"])}</p>'
         f'<p class="meta">{escape(_when(post["created_at"]))} · id {escape(post["id"])}'
         f" · akun <small>account</small> {escape(str(post.get('account', '')))}</p>"
         + (f'<div class="media">{media}</div>' if media else "")
         + (f"<dl>{''.join(items)}</dl>" if items else "")
+        + _replies(post.get("replies") or [])
         + "</article>"
     )
+
+
+def _replies(replies: list[dict]) -> str:
+    """The account's answers to comments under the post (made through the API)."""
+    if not replies:
+        return ""
+    items = "".join(
+        f'<li><p class="text">{escape(r["message"])}</p><p class="meta">balasan akun untuk '
+        f'komentar <small>account\'s reply to comment</small> {escape(str(r["parent"]))} · '
+        f'{escape(_when(r["created_at"]))}</p></li>' for r in replies)
+    return f'<ul class="replies">{items}</ul>'
 
 
 def _padded(post: dict) -> list[str]:

@@ -207,6 +207,11 @@ class SandboxState:
                         "alt_text": list(p.alt_text),
                         "reply_to": p.reply_to,
                         **({"extra": dict(p.extra)} if p.extra else {}),
+                        # The account's replies to comments under it (Facebook, Instagram).
+                        **({"replies": replies} if (replies := [
+                            {**r, "created_at": r["created_at"].isoformat()}
+                            for r in self.extras.get(p.platform, {}).get("replies", [])
+                            if r["post_id"] == p.id]) else {}),
                         "metrics": self.metrics(p),
                     }
                 )

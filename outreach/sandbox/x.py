@@ -132,7 +132,10 @@ async def create_tweet(request: Request) -> Response:
         mine = [p for p in state.posts.values() if p.platform == "x" and p.account == call.account]
         if typed and any(p.extra.get("typed", p.text) == typed for p in mine):
             return problem(403, DUPLICATE, window=call.window)
-        if reply_to is not None and state.get("x", str(reply_to)) is None:
+        # A reply answers one of our posts or one of the public's replies in a conversation
+        # of ours (x_search.py); X keeps the conversation's first post as `conversation_id`.
+        root = x_search.conversation(state, str(reply_to)) if reply_to is not None else None
+        if reply_to is not None and root is None:
             return problem(
                 403,
                 "You attempted to reply to a Tweet that is deleted or not visible to you.",
@@ -147,7 +150,10 @@ async def create_tweet(request: Request) -> Response:
             media=attached[0],
             alt_text=attached[1],
             reply_to=None if reply_to is None else str(reply_to),
-            extra={"typed": typed} if typed != (text or "") else {},
+            extra={**({"typed": typed} if typed != (text or "") else {}),
+                   # answering the public: the post that started the conversation
+                   **({"conversation_id": root} if reply_to is not None
+                      and state.get("x", str(reply_to)) is None else {})},
         )
         state.add(post)
     data = {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, Response
 
 from outreach.sandbox import x_wire
 from outreach.sandbox.comments import comments_of, page
-from outreach.sandbox.state import SandboxState
+from outreach.sandbox.state import SandboxPost, SandboxState
 
 router = APIRouter(prefix="/x")
 LIMITS = {"x.search_recent": (300, 15 * 60)}
@@ -43,6 +43,30 @@ def install(app: FastAPI, state: SandboxState) -> None:
 def reply_id(post_id: str, number: int) -> str:
     # Snowflakes of posts made a millisecond apart differ by 2**22: no clash with other posts.
     return str(int(post_id) + 1 + number)
+
+
+def public_reply(state: SandboxState, tweet_id: str) -> SandboxPost | None:
+    """The post whose conversation holds the public's reply `tweet_id` (`reply_id`), if any.
+    The caller holds the state's lock."""
+    if not str(tweet_id).isdigit():
+        return None
+    for post in state.posts.values():
+        if post.platform == "x" and post.id.isdigit():
+            n = int(tweet_id) - int(post.id) - 1
+            if 0 <= n < 1000 and n < len(comments_of(state, post, "reply_count")):
+                return post
+    return None
+
+
+def conversation(state: SandboxState, tweet_id: str) -> str | None:
+    """The id of the post that started the conversation `tweet_id` is in (itself for a post
+    that answers nothing). The caller holds the state's lock."""
+    post = state.get("x", str(tweet_id))
+    if post is not None:
+        return post.extra.get("conversation_id") or (conversation(state, post.reply_to)
+                                                     if post.reply_to else post.id)
+    root = public_reply(state, str(tweet_id))
+    return root.id if root else None
 
 
 @router.get("/2/tweets/search/recent")
@@ -107,6 +131,19 @@ async def search_recent(request: Request) -> Response:
                 })
                 replies[-1]["edit_history_tweet_ids"] = [replies[-1]["id"]]
                 users[c.author_id] = {"id": c.author_id, "name": c.name, "username": c.handle}
+            # The account's own answers in that conversation (made through POST /2/tweets).
+            for own in state.posts.values():
+                if own.platform != "x" or own.extra.get("conversation_id") != post.id or \
+                        own.created_at < now - WINDOW or (start and own.created_at < start):
+                    continue
+                replies.append({
+                    "id": own.id, "text": own.text, "author_id": own.account,
+                    "created_at": own.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    "conversation_id": post.id, "edit_history_tweet_ids": [own.id],
+                    "referenced_tweets": [{"type": "replied_to", "id": own.reply_to}],
+                })
+                users[own.account] = {"id": own.account, "name": "Perpustakaan",
+                                      "username": "perpustakaan"}
     replies.sort(key=lambda r: (r["created_at"], int(r["id"])), reverse=True)
     chunk, token = page(replies, limit, params.get("next_token"))
     fields = {f for f in (params.get("tweet.fields") or "").split(",") if f}

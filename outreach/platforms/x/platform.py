@@ -92,6 +92,11 @@ class XPlatform(Platform):
     secret_fields = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
     signin = "x"  # connected by signing in: desk/connect.py
     credential_fields = CREDENTIAL_FIELDS
+    # Replies: `POST /2/tweets` with `reply.in_reply_to_tweet_id`, a post like any other (the
+    # app's Read and Write access, `tweet.write` when signed in with OAuth 2.0), 280 weighted
+    # characters (https://docs.x.com/x-api/posts/create-post).
+    can_reply = True
+    reply_max = MAX_WEIGHTED
     one_shot_max = ONE_SHOT_MAX  # larger images are uploaded in segments
     segment_size = SEGMENT
     # Media X processes after the upload (GIFs): None waits the `check_after_secs` X asks for;
@@ -207,6 +212,21 @@ class XPlatform(Platform):
                 delivery.remote_extra = {**extra, "thread_ids": list(posted)}
         return Published(remote_id=posted[0], remote_url=status_url(posted[0]),
                          extra={"thread_ids": posted} if len(posted) > 1 else {})
+
+    def reply_to_comment(self, comment_remote_id: str, post_remote_id: str,
+                         text: str) -> Published:
+        """A reply to the public's reply (`comment_remote_id`), in the post's conversation."""
+        self.check_reply(text)
+        try:
+            body = self.client.create_tweet(text=text.strip(), user_auth=True,
+                                            in_reply_to_tweet_id=str(comment_remote_id))
+        except (tweepy.TweepyException, requests.RequestException) as exc:
+            raise self._error(exc, publishing=True) from exc
+        tweet_id = str((body.get("data") or {}).get("id") or "")
+        if not tweet_id:
+            raise PublishError(ErrorKind.unknown_outcome,
+                               "X accepted the reply but did not say which post it is.")
+        return Published(remote_id=tweet_id, remote_url=status_url(tweet_id))
 
     def find_existing(self, delivery: Delivery) -> Published | None:
         """The account's recent posts (GET /2/users/:id/tweets) carrying the text of the part

@@ -1,20 +1,23 @@
-"""The feedback inbox: the public's comments and replies under our posts (synced from the
-platforms by the engagement sync), questions first, for the reference desk to answer on the
-platform and mark here. Authors appear only as `outreach.engagement.feedback` shows them (an
-anonymous
-code by default), never as the platform's user ids."""
+"""The feedback inbox (staff): the public's comments and replies under our posts (synced from
+the platforms by the engagement sync), questions first, each with the book or event its post was
+about, for the staff who answer them: from the app where the platform allows it
+(`outreach.engagement.replies`), else on the platform, then marked here. Authors appear only as
+`outreach.engagement.feedback` shows them (an anonymous code by default), never as the
+platform's user ids."""
 
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from outreach.engagement.feedback import STATUSES, FeedbackError, counts, inbox, mark
+from outreach.engagement.replies import ReplyError, replies_of, reply_limits, send_reply
+from outreach.platforms import platform_class
 from outreach.web.areas.reports import platform_names
-from outreach.web.auth import DB, Manager, safe_next
+from outreach.web.auth import DB, Staff, safe_next
 from outreach.web.pages import N_, _, flash, render
 
 router = APIRouter()
@@ -26,9 +29,48 @@ ACTIONS = {"answered": N_("Tandai sudah dijawab"), "not_relevant": N_("Tandai ti
            "new": N_("Kembalikan ke belum ditangani")}
 
 
-@router.get("/feedback")
-def feedback_inbox(request: Request, user: Manager, session: DB, status: str = "new",
-                   platform: str = "", questions: str = "", page: int = 1) -> Response:
+def _reply_message(request: Request, exc: ReplyError) -> str:
+    """A refused reply in the page's language; the platform's own words follow where they say
+    more than our code does."""
+    f = exc.facts
+    if exc.code == "empty":
+        return _(request, "Balasan masih kosong.")
+    if exc.code == "too_long":
+        return _(request, "Balasan ini %(n)s karakter; balasan di %(p)s paling banyak %(max)s "
+                 "karakter. Persingkat lalu kirim lagi.", n=f.get("length"), p=f.get("platform"),
+                 max=f.get("limit"))
+    if exc.code == "unsupported":
+        return _(request, "Membalas komentar %(p)s dari aplikasi ini belum bisa; jawab langsung "
+                 "di %(p)s.", p=f.get("platform"))
+    if exc.code == "duplicate":
+        return _(request, "Balasan yang sama sudah terkirim ke komentar ini.")
+    if exc.code == "permission":
+        return _(request, "Akun %(p)s belum diberi izin %(perm)s untuk membalas komentar. Minta "
+                 "admin menyambungkan ulang akun itu dan memberi izin tersebut.",
+                 p=f.get("platform"), perm=f.get("permission"))
+    if exc.code == "auth":
+        return _(request, "Akun %(p)s perlu disambungkan ulang oleh admin sebelum bisa membalas. "
+                 "(%(detail)s)", p=f.get("platform"), detail=exc.message)
+    if exc.code == "rate":
+        return _(request, "%(p)s sedang membatasi panggilan; coba kirim lagi nanti. "
+                 "(%(detail)s)", p=f.get("platform"), detail=exc.message)
+    if exc.code == "unknown":
+        return _(request, "Balasan terkirim ke %(p)s tetapi jawabannya tidak sampai: balasan itu "
+                 "mungkin sudah muncul. Periksa di %(p)s sebelum menulis lagi.",
+                 p=f.get("platform"))
+    if exc.code == "missing":
+        return _(request, "Komentar atau unggahannya tidak ada lagi di sini.")
+    return _(request, "%(p)s menolak balasan ini: %(detail)s", p=f.get("platform") or "",
+             detail=exc.message)
+
+
+def _filters(query: str) -> dict[str, str]:
+    found = parse_qs(query)
+    return {k: (found.get(k) or [""])[0] for k in ("status", "platform", "questions", "page")}
+
+
+def _page(request: Request, session: DB, *, status: str = "new", platform: str = "",
+          questions: str = "", page: int = 1, failed: dict | None = None) -> Response:
     settings = request.app.state.settings
     error = None
     if status != "all" and status not in STATUSES:
@@ -40,19 +82,62 @@ def feedback_inbox(request: Request, user: Manager, session: DB, status: str = "
                   platform=platform or None, questions_only=bool(questions), limit=PAGE + 1,
                   offset=(page - 1) * PAGE)
     more = len(items) > PAGE
+    items = items[:PAGE]
+    replies = replies_of(session, [i.id for i in items])
+    limits = {(i.platform, i.backend): reply_limits(i.platform, i.backend) for i in items}
     here = {"status": status, "platform": platform, "questions": questions}
     query = urlencode({k: v for k, v in here.items() if v})
     return render(request, "feedback_inbox.html", {
-        "error": error, "items": items[:PAGE], "counts": counts(session), "status": status,
+        "error": error, "items": items, "counts": counts(session), "status": status,
         "platform": platform, "questions": bool(questions), "platforms": platform_names(),
         "statuses": STATUSES, "status_labels": STATUS_LABELS, "actions": ACTIONS,
-        "page": page, "more": more, "query": query,
+        "page": page, "more": more, "query": query, "replies": replies, "limits": limits,
+        "failed": failed or {},
         "here": "/feedback" + (f"?{query}&page={page}" if query else f"?page={page}"),
-    }, status_code=400 if error else 200)
+    }, status_code=400 if error else (failed or {}).get("status", 200))
+
+
+@router.get("/feedback")
+def feedback_inbox(request: Request, user: Staff, session: DB, status: str = "new",
+                   platform: str = "", questions: str = "", page: int = 1) -> Response:
+    return _page(request, session, status=status, platform=platform, questions=questions,
+                 page=page)
+
+
+@router.post("/feedback/{feedback_id}/reply")
+def reply_feedback(request: Request, user: Staff, session: DB, feedback_id: int,
+                   text: Annotated[str, Form()] = "",
+                   next: Annotated[str, Form()] = "/feedback") -> Response:
+    back = safe_next(next)
+    try:
+        reply = send_reply(session, request.app.state.settings, feedback_id, text, user.email,
+                           user_id=user.id)
+    except ReplyError as exc:
+        session.rollback()
+        if exc.code == "missing":
+            return render(request, "error.html", {
+                "title": _(request, "Balasan tidak terkirim"),
+                "message": _reply_message(request, exc)}, status_code=404)
+        # The same page again, the text kept in its box and the reason beside it.
+        shown = _filters(urlsplit(back).query)
+        try:
+            number = int(shown["page"] or 1)
+        except ValueError:
+            number = 1
+        return _page(request, session, status=shown["status"] or "new",
+                     platform=shown["platform"], questions=shown["questions"], page=number,
+                     failed={"id": feedback_id, "text": text,
+                             "message": _reply_message(request, exc),
+                             "status": 502 if exc.code in ("unknown", "transient", "rate",
+                                                           "auth", "refused") else 400})
+    flash(request, _(request, "Balasan terkirim ke %(p)s; komentar %(id)s ditandai sudah "
+                     "dijawab.", p=platform_class(reply.platform).label, id=feedback_id))
+    return RedirectResponse(back + f"#c-{feedback_id}" if "#" not in back else back,
+                            status_code=303)
 
 
 @router.post("/feedback/{feedback_id}/mark")
-def mark_feedback(request: Request, user: Manager, session: DB, feedback_id: int,
+def mark_feedback(request: Request, user: Staff, session: DB, feedback_id: int,
                   status: Annotated[str, Form()] = "",
                   note: Annotated[str, Form()] = "",
                   next: Annotated[str, Form()] = "/feedback") -> Response:
