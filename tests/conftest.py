@@ -251,3 +251,27 @@ def s3_env(moto_s3, db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("OUTREACH_S3_SECRET_ACCESS_KEY", moto_s3.secret)
     monkeypatch.setenv("OUTREACH_S3_PREFIX", "media/")
     return bucket
+
+
+@pytest.fixture
+def smtp_server(monkeypatch):
+    """A real SMTP server (aiosmtpd) on a free loopback port; OUTREACH_SMTP_* point at it
+    (plain SMTP, no STARTTLS: it is a local test server). See tests/mail_kit.py."""
+    from mail_kit import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    monkeypatch.setenv("OUTREACH_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("OUTREACH_SMTP_PORT", str(server.port))
+    monkeypatch.setenv("OUTREACH_SMTP_STARTTLS", "false")
+    monkeypatch.setenv("OUTREACH_SMTP_TIMEOUT_SECONDS", "5")
+    monkeypatch.setenv("OUTREACH_MAIL_FROM", "Perpustakaan Kota <outreach@perpustakaan.test>")
+    monkeypatch.setenv("OUTREACH_PUBLIC_BASE_URL", "https://outreach.perpustakaan.test")
+    monkeypatch.setenv("OUTREACH_SECRET_KEY", "mail-test-secret-" + uuid.uuid4().hex)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail(smtp_server):
+    return smtp_server.inbox

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 
 from outreach.config import Settings
 from outreach.errors import OutreachError
+
+
+# Headers folded at 78 characters come back with a doubled space where an encoded word (any
+# non-ASCII, such as "–" or a name) meets the fold; lines up to SMTP's 998 avoid the fold.
+POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 class MailError(OutreachError):
@@ -32,7 +38,7 @@ def scrub(text: str, settings: Settings) -> str:
 
 def build_message(settings: Settings, *, to: str, subject: str, body: str,
                   message_id: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = settings.mail_from or ""
     message["To"] = to
     message["Subject"] = subject

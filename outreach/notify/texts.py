@@ -2,7 +2,8 @@
 web pages' catalogues (Bahasa Indonesia in the source, English in locale/en), so one test finds
 every untranslated string, in pages and mails alike.
 
-Each template has a `subject` block and a `body` block; both are plain text.
+Each template extends mail/_layout.txt: its `subject` block is the first line of what renders,
+the rest is the body. Plain text.
 """
 
 from __future__ import annotations
@@ -35,10 +36,8 @@ def render(kind: str, lang: str, settings: Settings, **context: Any) -> tuple[st
     template = environment(lang).get_template(f"mail/{kind}.txt")
     values = {"library_name": settings.library_name, "base": settings.public_base_url or "",
               "lang": lang, "dt": dt, "day": day, "number": number, **context}
-    ctx = template.new_context(values)
-    subject = " ".join("".join(template.blocks["subject"](ctx)).split())
-    body = "".join(template.blocks["body"](ctx)).strip() + "\n"
-    return subject, body
+    subject, _sep, body = template.render(values).lstrip("\n").partition("\n")
+    return " ".join(subject.split()), body.strip("\n") + "\n"
 
 
 def translate(lang: str, message: str, **params: Any) -> str:
