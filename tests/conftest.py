@@ -266,7 +266,7 @@ def smtp_server(monkeypatch):
     monkeypatch.setenv("OUTREACH_SMTP_STARTTLS", "false")
     monkeypatch.setenv("OUTREACH_SMTP_TIMEOUT_SECONDS", "5")
     monkeypatch.setenv("OUTREACH_MAIL_FROM", "Perpustakaan Kota <outreach@perpustakaan.test>")
-    monkeypatch.setenv("OUTREACH_PUBLIC_BASE_URL", "https://outreach.perpustakaan.test")
+    monkeypatch.setenv("OUTREACH_PUBLIC_BASE_URL", "http://outreach.perpustakaan.test")
     monkeypatch.setenv("OUTREACH_SECRET_KEY", "mail-test-secret-" + uuid.uuid4().hex)
     yield server
     server.stop()

@@ -106,7 +106,7 @@ def test_failed_posts_reach_author_and_desk_once_batched_in_their_language(db_ur
         assert line in body
     assert body.count("(kiriman Anda)") == 2
     assert "Sudah terbit" not in body and "dua minggu" not in body
-    assert "https://outreach.perpustakaan.test/inbox" in body
+    assert "http://outreach.perpustakaan.test/inbox" in body
     budi, = mail.to("budi@perpustakaan.test")
     assert budi["Subject"] == "[Perpustakaan Kota Bontang] Failed or missed platform posts (3)"
     english_body = mail.body(budi)

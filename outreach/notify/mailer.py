@@ -16,7 +16,6 @@ from email.utils import formatdate
 from outreach.config import Settings
 from outreach.errors import OutreachError
 
-
 # Headers folded at 78 characters come back with a doubled space where an encoded word (any
 # non-ASCII, such as "–" or a name) meets the fold; lines up to SMTP's 998 avoid the fold.
 POLICY = policy.SMTP.clone(max_line_length=998)
