@@ -364,3 +364,28 @@ def test_bad_mail_settings_are_refused_in_plain_words(monkeypatch, env, words):
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert words in str(caught.value) and "rahasia-sekali" not in str(caught.value)
+
+
+def test_notify_cli_runs_one_pass(db_url, mail):
+    from typer.testing import CliRunner
+
+    from outreach.cli import app
+
+    ids = people(db_url, rina="staff")
+    delivery(db_url, account(db_url), "Gagal lewat perintah", "failed", author=ids["rina"],
+             when=utcnow())
+    runner = CliRunner()
+    done = runner.invoke(app, ["notify", "--once", "--json"])
+    assert done.exit_code == 0, done.output
+    assert '"failed": 1' in done.output and '"sent": 1' in done.output
+    assert len(mail.to("rina@perpustakaan.test")) == 1
+    assert runner.invoke(app, ["notify"]).exit_code == 2  # without --once: how to use it
+
+
+def test_notify_cli_says_when_email_is_off(db_url):
+    from typer.testing import CliRunner
+
+    from outreach.cli import app
+
+    done = CliRunner().invoke(app, ["notify", "--once"])
+    assert done.exit_code == 1 and "OUTREACH_SMTP_HOST" in done.output
