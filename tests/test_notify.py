@@ -389,3 +389,24 @@ def test_notify_cli_says_when_email_is_off(db_url):
 
     done = CliRunner().invoke(app, ["notify", "--once"])
     assert done.exit_code == 1 and "OUTREACH_SMTP_HOST" in done.output
+
+
+def test_the_clock_notifies_only_as_leader_and_sends_queued_mail(db_url, mail):
+    from outreach.clock import Clock
+    from outreach.notify.outbox import enqueue
+
+    ids = people(db_url, rina="staff")
+    delivery(db_url, account(db_url), "Gagal, dilihat jam", "failed", author=ids["rina"],
+             when=utcnow())
+    clock = Clock(load_settings())
+    clock._notify()  # not the leader: another clock does it
+    assert not mail.messages
+    clock.leader = True
+    clock._notify()
+    assert len(mail.to("rina@perpustakaan.test")) == 1
+    with session(db_url) as s:  # e.g. a reset link the web queued and could not send
+        enqueue(s, clock.settings, kind="reset", to="rina@perpustakaan.test", subject="Uji",
+                body="Isi", user_id=ids["rina"])
+        s.commit()
+    clock._send_mail()
+    assert [m["Subject"] for m in mail.to("rina@perpustakaan.test")][-1] == "Uji"
