@@ -28,6 +28,7 @@ from outreach.planning.schedule import Schedule, load_schedule
 
 log = logging.getLogger(__name__)
 CLOCK_LEASE = "clock"
+NOTIFY_MINUTES = 10
 
 
 def process_id(role: str) -> str:
@@ -113,6 +114,24 @@ class Clock:
 
         renew_ahead(self.settings)
 
+    def _notify(self) -> None:
+        """E-mail: what needs someone, each fact once (notify/gather.py). Leader only, so each
+        mail is queued once; nothing at all without OUTREACH_SMTP_HOST."""
+        if not self.leader or not self.settings.mail_enabled:
+            return
+        from outreach.notify.gather import notify_pass
+
+        notify_pass(self.settings)
+
+    def _send_mail(self) -> None:
+        """The outbox between passes: retries, and mail queued by the web (reset links)."""
+        if not self.leader or not self.settings.mail_enabled:
+            return
+        from outreach.notify.outbox import send_due
+
+        with Session(get_engine(self.settings.database_url), expire_on_commit=False) as session:
+            send_due(session, self.settings)
+
     def _import(self, kind: str, source: str) -> None:
         if not self.leader:
             return
@@ -156,6 +175,14 @@ class Clock:
         # Every 5 minutes: tokens ending within 30 minutes are renewed in good time.
         self.scheduler.add_job(self._safe(self._renew), "interval", minutes=5,
                                id="renew-access", next_run_time=now)
+
+        if self.settings.mail_enabled:
+            # The weekly summary rides on this pass: it goes out on the first pass from Monday
+            # 07:00 in OUTREACH_TIMEZONE.
+            self.scheduler.add_job(self._safe(self._notify), "interval", minutes=NOTIFY_MINUTES,
+                                   id="notify", next_run_time=now + timedelta(seconds=30))
+            self.scheduler.add_job(self._safe(self._send_mail), "interval", minutes=1,
+                                   id="send-mail")
         for i, imp in enumerate(self.schedule.imports):
             self.scheduler.add_job(self._safe(self._import, imp.kind, imp.source), "interval",
                                    hours=imp.every_hours, id=f"import-{i}", next_run_time=now)

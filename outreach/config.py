@@ -74,6 +74,11 @@ EXPECTED = {
     "s3_region": "a region name such as us-east-1, auto (Cloudflare R2) or us-west-004 (B2)",
     "s3_prefix": "a key prefix such as outreach-media/ (no leading slash, no ..)",
     "s3_url_expires": "a whole number of seconds from 60 to 604800 (7 days)",
+    "smtp_host": "a mail server's host name such as smtp.example.org (empty: no e-mail)",
+    "smtp_port": "a port number from 1 to 65535 (587 with STARTTLS, 465 with SSL)",
+    "smtp_timeout_seconds": "a number of seconds greater than 0",
+    "mail_from": "an e-mail address, or a name and address such as "
+    "\"Perpustakaan Kota <outreach@example.org>\"",
 }
 
 
@@ -250,6 +255,16 @@ class Settings(BaseSettings):
     instagram_password: SecretStr | None = None
     instagram_totp_seed: SecretStr | None = None
 
+    # E-mail (outreach/notify/): notifications and "lupa kata sandi". No host: no e-mail at all.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True  # upgrade the plain connection (port 587)
+    smtp_ssl: bool = False  # TLS from the first byte (port 465); then STARTTLS is not used
+    smtp_timeout_seconds: float = 20.0
+    mail_from: str | None = None
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -361,7 +376,7 @@ class Settings(BaseSettings):
             raise ValueError("out of range")
         return value
 
-    @field_validator("cover_timeout_seconds")
+    @field_validator("cover_timeout_seconds", "smtp_timeout_seconds")
     @classmethod
     def _cover_timeout(cls, value: float) -> float:
         if value <= 0:
@@ -491,6 +506,40 @@ class Settings(BaseSettings):
             raise ValueError("out of range")
         return value
 
+    @field_validator("smtp_host", "smtp_username")
+    @classmethod
+    def _smtp_text(cls, value: str | None) -> str | None:
+        value = (value or "").strip() or None
+        if value is not None and any(c.isspace() for c in value):
+            raise ValueError("contains spaces")
+        return value
+
+    @field_validator("smtp_port")
+    @classmethod
+    def _smtp_port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError("out of range")
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, value: str | None) -> str | None:
+        from email.utils import parseaddr
+
+        value = (value or "").strip() or None
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+", parseaddr(value)[1]):
+            raise ValueError("not an e-mail address")
+        return value
+
+    @model_validator(mode="after")
+    def _mail_complete(self) -> Settings:
+        """E-mail needs a sender; a password needs a user name to go with it."""
+        if self.smtp_host and not self.mail_from:
+            raise ValueError("OUTREACH_MAIL_FROM must be set when OUTREACH_SMTP_HOST is set")
+        if self.smtp_password and self.smtp_password.get_secret_value() and not self.smtp_username:
+            raise ValueError("OUTREACH_SMTP_PASSWORD needs OUTREACH_SMTP_USERNAME")
+        return self
+
     @model_validator(mode="after")
     def _s3_complete(self) -> Settings:
         """The object store's settings only matter, and must then be complete, with `s3`."""
@@ -514,6 +563,10 @@ class Settings(BaseSettings):
     @property
     def sync_steps(self) -> list[tuple[timedelta, timedelta]]:
         return parse_age_schedule(self.engagement_schedule)
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def templates_path(self) -> Path:

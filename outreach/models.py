@@ -499,3 +499,57 @@ class TemplateOverride(SQLModel, table=True):
     source: str
     updated_by: str = Field(max_length=254)
     updated_at: datetime = Time(default_factory=utcnow)
+
+
+# -- E-mail (outreach/notify/): an outbox that a down SMTP server cannot block publishing with,
+# the facts already told to each person, their choices, and password reset links.
+class OutboxMail(SQLModel, table=True):
+    """One e-mail to one person, sent from this table with retries (notify/outbox.py)."""
+
+    __table_args__ = (Index("ix_outboxmail_due", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=30)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    to_addr: str = Field(max_length=254)
+    subject: str
+    body: str
+    message_id: str = Field(max_length=200)
+    # A password reset link's token, encrypted (crypto.py) and erased once the mail is sent:
+    # the body holds only a placeholder, so the outbox never keeps a usable link in clear.
+    secret_encrypted: str | None = None
+    status: str = Field(default="pending", max_length=20)  # pending | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Time(default_factory=utcnow)
+    lease_until: datetime | None = Time(default=None)
+    last_error: str | None = None
+    created_at: datetime = Time(default_factory=utcnow)
+    sent_at: datetime | None = Time(default=None)
+
+
+class Notice(SQLModel, table=True):
+    """A fact already told to one person ("failed:d42:a3:u7"): each is mailed once."""
+
+    key: str = Field(primary_key=True, max_length=160)
+    outbox_id: int | None = Field(default=None, foreign_key="outboxmail.id")
+    created_at: datetime = Time(default_factory=utcnow, index=True)
+
+
+class NotificationPreference(SQLModel, table=True):
+    """A person's choices: each kind on or off (absent: the default for their role) and the
+    language of their mail (None: the site's)."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    kinds: dict = Json(default_factory=dict)  # kind -> bool
+    language: str | None = Field(default=None, max_length=10)
+    updated_at: datetime = Time(default_factory=utcnow)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A "lupa kata sandi" link: only the SHA-256 of its token is kept; used once, then dead."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Time(default_factory=utcnow)
+    expires_at: datetime = Time()
+    used_at: datetime | None = Time(default=None)

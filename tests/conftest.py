@@ -269,3 +269,27 @@ def signin_env(sandbox_env, monkeypatch):
     monkeypatch.setenv("OUTREACH_META_APP_SECRET", "sandbox-meta-app-secret-0123456789")
     monkeypatch.setenv("OUTREACH_FACEBOOK_DIALOG_URL", sandbox_env.url + "/facebook")
     return sandbox_env
+
+
+@pytest.fixture
+def smtp_server(monkeypatch):
+    """A real SMTP server (aiosmtpd) on a free loopback port; OUTREACH_SMTP_* point at it
+    (plain SMTP, no STARTTLS: it is a local test server). See tests/mail_kit.py."""
+    from mail_kit import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    monkeypatch.setenv("OUTREACH_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("OUTREACH_SMTP_PORT", str(server.port))
+    monkeypatch.setenv("OUTREACH_SMTP_STARTTLS", "false")
+    monkeypatch.setenv("OUTREACH_SMTP_TIMEOUT_SECONDS", "5")
+    monkeypatch.setenv("OUTREACH_MAIL_FROM", "Perpustakaan Kota <outreach@perpustakaan.test>")
+    monkeypatch.setenv("OUTREACH_PUBLIC_BASE_URL", "http://outreach.perpustakaan.test")
+    monkeypatch.setenv("OUTREACH_SECRET_KEY", "mail-test-secret-" + uuid.uuid4().hex)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail(smtp_server):
+    return smtp_server.inbox

@@ -94,6 +94,22 @@ def test_language_switch_translates_and_is_kept_after_signing_in(live, open_page
     assert not page.problems.take()
 
 
+def test_forgotten_password_pages_are_accessible(live, open_page):
+    page = open_page()
+    page.goto("/login")
+    page.get_by_role("link", name="Lupa kata sandi?").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Lupa kata sandi"
+    axe_check(page, "password-forgot")
+    page.goto("/password/reset/bukan-token-yang-sah")
+    assert page.locator("h1").inner_text() == "Kata sandi baru"
+    assert "tidak berlaku lagi" in page.get_by_role("alert").inner_text()
+    axe_check(page, "password-reset-dead")
+    # The dead link answers 400 on purpose; nothing else may go wrong.
+    problems = page.problems.take()
+    assert len(problems) == 1 and "status of 400" in problems[0], problems
+
+
 def test_keyboard_users_can_skip_to_the_content(live, open_page):
     user = live.user("staff")
     page = open_page()
@@ -115,7 +131,9 @@ ENGLISH = ("/compose", "/deliveries/{delivery_id}", "/dashboard")
 NAMES = {"staff": "Rina Wulandari", "manager": "Dewi Lestari", "admin": "Budi Santoso"}
 # Pictures of the staff guide taken here (the others come from the flow test).
 DOCS = {"/": "desktop", "/inbox": "desktop", "/catalogue/{title_id}": "desktop"}
-NOT_PAGES = {"/login", "/healthz", "/media/{token}/{filename}"}  # covered above / not HTML
+NOT_PAGES = {"/login", "/healthz", "/media/{token}/{filename}",  # covered above / not HTML
+             # Public "lupa kata sandi" pages: test_forgotten_password_pages_are_accessible.
+             "/password/forgot", "/password/reset", "/password/reset/{token}"}
 # Hops of a sign-in (off to the platform's consent page and back), not pages:
 # test_browser_connect.py opens them the way an admin does (and scans what they show).
 SIGNIN_HOPS = "/admin/accounts/connect/"

@@ -16,6 +16,9 @@ from outreach.desk.users import role_at_least, set_password
 
 # Routes that anyone may reach: they check CSRF themselves where they change something.
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("POST", "/lang"),
+          ("GET", "/password/forgot"), ("POST", "/password/forgot"),
+          ("GET", "/password/reset/{token}"), ("GET", "/password/reset"),
+          ("POST", "/password/reset"),
           ("GET", "/healthz"), ("GET", "/media/{token}/{filename}")}
 
 

@@ -6,7 +6,14 @@ commands of one area on it when imported here.
 
 from __future__ import annotations
 
-from outreach.cli import accounts, content, feedback, ops, run  # noqa: F401 - registers the commands
+from outreach.cli import (  # noqa: F401 - registers the commands
+    accounts,
+    content,
+    feedback,
+    notify,
+    ops,
+    run,
+)
 from outreach.cli.base import app
 
 

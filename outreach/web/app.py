@@ -1,5 +1,6 @@
 """The FastAPI application: staff pages (server-rendered, see `areas/`), `/healthz` and the media
-platforms fetch. Every page but login, `/healthz`, media and static files requires a signed-in user.
+platforms fetch. Every page but login, "lupa kata sandi" (`password.py`), `/healthz`, media and
+static files requires a signed-in user.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from outreach.web import areas
 from outreach.web.auth import Forbidden, NotSignedIn, forbidden_page, login_redirect
 from outreach.web.auth import router as auth_router
 from outreach.web.pages import HERE, _, render
+from outreach.web.password import router as password_router
 from outreach.web.security import LoginLimiter, session_secret
 from outreach.web.sessions import current_user
 
@@ -79,6 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.default_lang = "en" if settings.locale.startswith("en") else "id"
     secret = session_secret(settings)
     app.state.login_limiter = LoginLimiter(secret)
+    # "Lupa kata sandi" requests: counted apart from sign-ins (another key, the same table).
+    app.state.reset_limiter = LoginLimiter(secret + ":password-reset")
     secure = bool(settings.public_base_url and settings.public_base_url.startswith("https://"))
     app.add_middleware(SessionMiddleware, secret_key=secret,
                        session_cookie="outreach_session", max_age=SESSION_HOURS * 3600,
@@ -132,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(auth_router)
+    app.include_router(password_router)
     for router in _area_routers():
         app.include_router(router)
     app.state.page_paths = {r.path for r in page_routes(app.routes) if "GET" in r.methods}

@@ -4,8 +4,8 @@
     python -m outreach.web.i18n --add FILE   # append them to locale/en/LC_MESSAGES/FILE.po
                                              # with an empty msgstr, to fill in
 
-Strings come from the page templates (`_()`/`gettext` in Jinja2) and from Python under
-outreach/web (`_(request, "…")`, `N_("…")`).
+Strings come from the page and e-mail templates (`_()`/`gettext` in Jinja2) and from Python
+under outreach/web (`_(request, "…")`, `N_("…")`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ PO_DIR = LOCALE_DIR / "en" / "LC_MESSAGES"
 def used_messages() -> dict[str, str]:
     """msgid -> first place it is used."""
     found: dict[str, str] = {}
-    for path in sorted(TEMPLATES.rglob("*.html")):
+    # Pages (*.html) and the e-mails (mail/*.txt, rendered by outreach.notify.texts).
+    for path in sorted([*TEMPLATES.rglob("*.html"), *TEMPLATES.rglob("*.txt")]):
         for lineno, message, _c, _ctx in extract_from_file(
                 "jinja2.ext:babel_extract", str(path), options={"trimmed": "false"}):
             if isinstance(message, str):

@@ -139,6 +139,7 @@ MENU = (
     ("/admin/accounts", N_("Akun platform"), "admin"),
     ("/admin/users", N_("Pengguna"), "admin"),
     ("/admin/audit", N_("Log audit"), "admin"),
+    ("/settings/notifications", N_("Notifikasi"), "staff"),
 )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from outreach.audit import audit
+from outreach.desk.password_reset import available as reset_available
 from outreach.desk.users import (
     MIN_PASSWORD,
     ROLES,
@@ -52,8 +53,11 @@ def _users_page(request: Request, session: Any, *, errors: list[str] | None = No
     rows = [{"id": u.id, "email": u.email, "name": u.name, "role": u.role, "active": u.active,
              "created_at": u.created_at, "last_login_at": u.last_login_at}
             for u in users]  # plain values: the hash never reaches the template
+    settings = request.app.state.settings
     return render(request, "admin_users.html", {
-        "rows": rows, "roles": ROLES, "min_password": MIN_PASSWORD, "errors": errors or [],
+        "mail_enabled": settings.mail_enabled, "reset_available": reset_available(settings),
+        "mail_from": settings.mail_from, "rows": rows, "roles": ROLES,
+        "min_password": MIN_PASSWORD, "errors": errors or [],
         "values": values or {"email": "", "name": "", "role": "staff"}},
         status_code=status_code)
 
