@@ -11,7 +11,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from outreach.config import Settings, get_settings, parse_kind_rules
+from outreach.config import Settings, get_settings
+from outreach.config_syntax import parse_kind_rules
 
 # Built-in rules, Indonesian first. Order matters: "workshop" words are tried before
 # "community" ones, so "Kelas Komunitas Menulis" is a workshop.
