@@ -13,8 +13,6 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "outreach"
 MAX_TOP_MODULES = 12
