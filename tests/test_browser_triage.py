@@ -169,3 +169,37 @@ def test_calendar_drag_and_drop_and_the_keyboard_alternative(live, open_page):
         .map(b => b.textContent)""")
     assert spilled == []
     _both_widths(page, "calendar-month", docs="desktop")
+
+
+def test_accounts_dashboard_and_reports_fit_1366_and_a_phone(live, open_page, sandbox_env,
+                                                              tmp_path):
+    from browser_data import fill
+
+    staff = live.user("staff")
+    fill(live, sandbox_env, tmp_path, staff.email)
+    admin = live.user("admin", name="Budi Santoso")
+    page = open_page()
+    page.set_viewport_size(WIDE)
+    login(page, admin.email)
+
+    page.goto("/admin/accounts")
+    narrowest = page.evaluate("""() => Math.min(...[...document.querySelectorAll('.creds dd')]
+        .map(dd => dd.getBoundingClientRect().width))""")
+    assert narrowest >= 150, f"a credential value is {narrowest} px wide at 1366 px"
+    _both_widths(page, "admin-accounts-layout")
+
+    for path, name in (("/dashboard", "dashboard-layout"), ("/reports", "reports-layout")):
+        page.goto(path)
+        shot(page, name, phone=True)
+        cut = page.evaluate("""() => [...document.querySelectorAll('.table-wrap')]
+            .filter(w => w.scrollWidth > w.clientWidth + 1)
+            .map(w => `${w.scrollWidth} > ${w.clientWidth}`)""")
+        assert cut == [], f"{path}: a table is cut (scrolls inside its box) at 1366 px"
+        clipped = page.evaluate("""() => [...document.querySelectorAll('figure.chart svg')]
+            .flatMap(svg => { const box = svg.getBoundingClientRect();
+                return [...svg.querySelectorAll('text')].filter(t => {
+                    const r = t.getBoundingClientRect();
+                    return r.width && (r.left < box.left - 1 || r.right > box.right + 1); })
+                    .map(t => t.textContent); })""")
+        assert clipped == [], f"{path}: chart labels cut at 1366 px: {clipped}"
+        _both_widths(page, name, docs="both" if path == "/dashboard" else "")
