@@ -71,7 +71,8 @@ _OURS = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{2,5}$")
 def remove_orphans(session: Session, settings: Settings, now: datetime | None = None,
                    older_than: timedelta = ORPHAN_AGE) -> int:
     """Delete images no delivery refers to, made more than `older_than` ago (their asset rows
-    too); how many files went. Run by the clock every hour."""
+    too); how many files went. Images kept in the media library stay, used or not. Run by the
+    clock every hour."""
     from outreach.models import Delivery
 
     now = now or utcnow()
@@ -80,7 +81,8 @@ def remove_orphans(session: Session, settings: Settings, now: datetime | None = 
     for media in session.exec(select(Delivery.media)):
         used.update(str(Path(p).resolve()) for p in media or [] if "://" not in str(p))
     removed = 0
-    for asset in session.exec(select(MediaAsset).where(MediaAsset.created_at < cutoff)).all():
+    old = select(MediaAsset).where(MediaAsset.created_at < cutoff, MediaAsset.kept.is_(False))
+    for asset in session.exec(old).all():
         path = str(Path(asset.path).resolve())
         if path in used:
             continue

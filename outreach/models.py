@@ -490,6 +490,11 @@ class MediaAsset(SQLModel, table=True):
     sha256: str | None = Field(default=None, max_length=64, index=True)
     alt_text: str | None = None
     created_at: datetime = Time(default_factory=utcnow)
+    # In the staff's media library (uploaded there, or used in a post written in the composer):
+    # reused in later posts, so never removed as an orphaned upload, whatever uses it.
+    kept: bool = Field(default=False, index=True)
+    uploaded_by: str | None = Field(default=None, max_length=254)  # the person's e-mail
+    uploaded_by_id: int | None = None  # their user row, when there is one
 
 
 class TemplateOverride(SQLModel, table=True):

@@ -1,5 +1,5 @@
 """Images uploaded for a preview and never queued are removed after a day (issue 18); images a
-delivery uses, and files the service did not name, stay."""
+delivery uses, images kept in the media library, and files the service did not name, stay."""
 
 from __future__ import annotations
 
@@ -20,11 +20,13 @@ def test_orphaned_uploads_go_after_a_day(web, tmp_path, monkeypatch):
     used = store_bytes(settings, jpeg(colour="#111"))
     preview = store_bytes(settings, jpeg(colour="#222"))
     loose = store_bytes(settings, jpeg(colour="#333"))  # a card for a draft, no asset row
+    library = store_bytes(settings, jpeg(colour="#444"))  # in the media library, not yet used
     other = tmp_path / "media" / "logo-perpustakaan.png"
     other.write_bytes(b"not ours")
     with web.session() as s:
         ensure_asset(s, used)
         ensure_asset(s, preview)
+        ensure_asset(s, library).kept = True
         s.commit()
     make_delivery(web, media=[str(used)], alt=["Sampul"])
     now = utcnow()
@@ -32,10 +34,10 @@ def test_orphaned_uploads_go_after_a_day(web, tmp_path, monkeypatch):
         assert remove_orphans(s, settings, now=now + timedelta(hours=1)) == 0
     later = now + timedelta(days=1, hours=1)  # the pinned clock a day on
     stamp = later.timestamp() - 3 * 86400  # files older than the cut-off too
-    for f in (used, preview, loose, other):
+    for f in (used, preview, loose, library, other):
         os.utime(f, (stamp, stamp))
     with web.session() as s:
         assert remove_orphans(s, settings, now=later) == 2
-        left = [a.path for a in s.exec(select(MediaAsset))]
+        left = {a.path for a in s.exec(select(MediaAsset))}
     assert used.exists() and not preview.exists() and not loose.exists() and other.exists()
-    assert left == [str(used)]
+    assert library.exists() and left == {str(used), str(library)}

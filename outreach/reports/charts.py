@@ -14,6 +14,7 @@ PRIMARY = "#0B4F6C"
 ACCENT = "#F2A541"
 MUTED = "#6B7280"
 GRID = "#E5E7EB"
+CHAR = 7  # a 12 px character's width, roughly (sans-serif digits and lower case)
 FONT = "font-family='Source Sans Pro, Segoe UI, Arial, sans-serif'"
 
 
@@ -36,7 +37,16 @@ def bar_chart(rows: Sequence[tuple[str, float | None]], *, title: str,
     bar_h, gap, top = 20, 8, 28
     height = top + len(rows) * (bar_h + gap) + 8
     largest = max([v for _, v in rows if v is not None] or [0]) or 1
-    room = width - label_width - 130
+    texts = []
+    for i, (_label, value) in enumerate(rows):
+        text = fmt(value) if value is not None else "—"
+        if notes and i < len(notes) and notes[i]:
+            text += f"  ({notes[i]})"
+        texts.append(text)
+    # Room for the figure after the longest bar, and labels clipped to their column: measured
+    # at ~7 px a character (12 px text), so nothing is cut at the picture's edges.
+    room = max(60, width - label_width - 10 - CHAR * max((len(t) for t in texts), default=4))
+    fits = max(4, int((label_width - 8) / CHAR))
     parts = _open(width, max(height, 60), title, "; ".join(
         f"{label}: {fmt(v) if v is not None else '-'}" for label, v in rows))
     parts.append(f"<text x='0' y='16' font-size='14' font-weight='600'>{escape(title)}</text>")
@@ -45,16 +55,13 @@ def bar_chart(rows: Sequence[tuple[str, float | None]], *, title: str,
     for i, (label, value) in enumerate(rows):
         y = top + i * (bar_h + gap)
         parts.append(f"<text x='{label_width - 8}' y='{y + 14}' text-anchor='end'>"
-                     f"{escape(_clip(label, 28))}</text>")
+                     f"{escape(_clip(label, min(28, fits)))}</text>")
         length = 0.0 if value is None else max(1.0, room * value / largest)
         if value is not None:
             parts.append(f"<rect x='{label_width}' y='{y}' width='{length:.1f}' "
                          f"height='{bar_h}' rx='3' fill='{color}'/>")
-        text = fmt(value) if value is not None else "—"
-        if notes and i < len(notes) and notes[i]:
-            text += f"  ({notes[i]})"
         parts.append(f"<text x='{label_width + length + 6:.1f}' y='{y + 14}' "
-                     f"fill='#111827'>{escape(text)}</text>")
+                     f"fill='#111827'>{escape(texts[i])}</text>")
     parts.append("</svg>")
     return "".join(parts)
 

@@ -126,6 +126,7 @@ MENU = (
     ("/queue", N_("Antrean"), "staff"),
     ("/calendar", N_("Kalender"), "staff"),
     ("/compose", N_("Tulis"), "staff"),
+    ("/media-library", N_("Pustaka media"), "staff"),
     ("/inbox", N_("Perlu tindakan"), "staff"),
     ("/catalogue", N_("Katalog"), "staff"),
     ("/events", N_("Acara"), "staff"),

@@ -18,7 +18,7 @@ from alembic import op
 import outreach.models
 
 revision: str = '0008_notifications'
-down_revision: str | None = '0005_account_tokens'
+down_revision: str | None = '0007_delivery_template'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

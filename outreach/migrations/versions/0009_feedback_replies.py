@@ -16,7 +16,7 @@ from alembic import op
 import outreach.models
 
 revision: str = '0009_feedback_replies'
-down_revision: str | None = '0007_delivery_template'
+down_revision: str | None = '0008_notifications'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,6 +19,7 @@ from sqlmodel import select
 from starlette.datastructures import UploadFile
 
 from outreach.desk.editing import Check, check_text, schedule_or_default, target_of
+from outreach.desk.media_library import chosen, keep, library
 from outreach.desk.prefill import PrefillError, prefill
 from outreach.desk.queue import NewPost, QueueError, create_post
 from outreach.desk.users import role_at_least
@@ -33,6 +34,7 @@ router = APIRouter()
 SLOTS = 4  # image fields shown on an empty form
 MAX_SLOTS = 10  # the most any platform takes in one post
 MAX_UPLOAD = 15 * 1024 * 1024
+LIBRARY_OFFER = 24  # library images the composer offers (the newest)
 MAX_TEXT = 70_000  # beyond every platform's limit: longer texts are refused before counting
 SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
 # An image chosen in the browser but not uploaded yet has no file to measure: the live preview
@@ -110,6 +112,9 @@ def form_page(request: Request, session: Any, user: Any, accounts: list[Account]
         "checks": found, "errors": errors or {}, "notice": notice, "start": start,
         "zone": settings.timezone, "reviewed": not role_at_least(user.role, Role.manager),
         "weighted": {a.id for a in accounts if _counting(a) == "weighted"},
+        # The library's newest images, offered instead of uploading one again.
+        "library": [i.asset for i in library(session, per_page=LIBRARY_OFFER)[0]
+                    if i.asset.token not in {s.token for s in draft.images}],
     }, status_code=status_code)
 
 
@@ -207,6 +212,17 @@ def read_form(request: Request, session: Any, form: Any) -> tuple[Draft, str, di
                                     n=i)
         if slot is not None:
             draft.slots.append(slot)
+    # Images chosen from the library fill the next free fields, with the library's alt text.
+    have = {s.token for s in draft.slots if s.token}
+    free = (i for i in range(1, MAX_SLOTS + 1) if i not in {s.index for s in draft.slots})
+    for asset in chosen(session, [str(t) for t in form.getlist("library")]):
+        if asset.token in have:
+            continue
+        index = next(free, None)
+        if index is None:
+            break
+        draft.slots.append(_slot_of(asset, index, asset.alt_text or ""))
+    draft.slots.sort(key=lambda s: s.index)
     session.commit()  # uploads are kept even when the form comes back with errors
     for slot in draft.images:
         if not slot.alt:
@@ -260,6 +276,12 @@ def compose_submit(request: Request, user: Staff, session: DB, form: PostedForm)
         session.rollback()
         return form_page(request, session, user, accounts, draft,
                          errors={"form": str(exc)}, status_code=422)
+    # Images that went out with a post join the library (with their alt text) for reuse.
+    for slot in draft.images:
+        asset = session.exec(select(MediaAsset).where(MediaAsset.token == slot.token)).first()
+        if asset is not None:
+            keep(session, asset, alt=slot.alt, actor=user.email, user_id=user.id)
+    session.commit()
     first = made[0]
     if first.status == "pending_review":
         flash(request, _(request, "Kiriman dibuat untuk %(n)s akun dan menunggu persetujuan "

@@ -26,6 +26,10 @@
         images.push({ alt: alt ? alt.value : "", token: token.value });
       }
     });
+    // Images chosen from the media library join after the fields (the server does the same).
+    form.querySelectorAll('input[name="library"]:checked').forEach((box) => {
+      images.push({ alt: box.dataset.alt || "", token: box.value });
+    });
     return { text: form.elements.text.value, accounts, images };
   }
 
