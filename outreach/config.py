@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     templates_dir: Path | None = None
     schedules_dir: Path | None = None
     media_dir: Path = Path("media")
-    # Where Instagram fetches images from (media.py, media_s3.py): "local" serves them at
+    # Where Instagram fetches images from (platforms/media_store.py): "local" serves them at
     # {public_base_url}/media/..., "s3" uploads them to an S3-compatible bucket (AWS S3,
     # Cloudflare R2, MinIO, Backblaze B2) and hands out expiring presigned URLs instead.
     media_store: str = "local"

@@ -4,8 +4,8 @@ Files live in OUTREACH_MEDIA_DIR under content-addressed names; each gets a `Med
 unguessable token, and the web application serves it at
 `{OUTREACH_PUBLIC_BASE_URL}/media/{token}/{filename}` — Instagram fetches images from such a URL.
 Deliveries keep plain file paths (`Delivery.media`); a platform that needs a URL asks for one
-(`url_source`): this service's own address, or with OUTREACH_MEDIA_STORE=s3 an expiring link
-into an object store (`media_s3.py`).
+(`platforms/media_store.py`, `url_source`): this service's own address, or with
+OUTREACH_MEDIA_STORE=s3 an expiring link into an object store.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import mimetypes
 import re
 import secrets
 import shutil
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -150,25 +149,3 @@ def find_asset(session: Session, token: str, filename: str) -> MediaAsset | None
     if asset is None or asset.filename != filename or not Path(asset.path).is_file():
         return None
     return asset
-
-
-def url_source(settings: Settings) -> Callable[[str], str]:
-    """Media file path -> a URL a platform can fetch it from (Instagram).
-
-    `local`: the asset row is committed before the URL is handed out (the platform fetches it
-    while we wait for the answer), and the URL is `public_url`. `s3`: the file is uploaded to the
-    bucket (once: the key comes from its content) and the URL is presigned and expiring."""
-    if settings.media_store == "s3":
-        from outreach.media_s3 import store_for
-
-        return store_for(settings).url_for
-
-    def resolve(path: str) -> str:
-        from outreach.db import get_engine
-
-        with Session(get_engine(settings.database_url), expire_on_commit=False) as session:
-            asset = ensure_asset(session, path)
-            session.commit()
-            return public_url(asset, settings)
-
-    return resolve

@@ -231,6 +231,36 @@ def test_outreach_has_no_import_cycle():
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
 
 
+# The floors (docs/architecture.md, "Which way imports go"): a module imports from its own floor
+# or below. Within the middle floors the arrows are one way, as listed.
+FLOORS = {
+    0: {"config", "config_syntax", "db", "models", "crypto", "media", "audit", "errors",
+        "migrations"},
+    1: {"sources", "compose", "platforms", "sandbox"},
+    2: {"planning", "dispatch", "engagement", "reports"},
+    3: {"desk"},
+    4: {"cli", "web", "clock", "demo", "notify"},
+}
+
+
+def floor_of(module: str) -> int | None:
+    part = module.split(".")[1] if "." in module else None
+    return next((n for n, names in FLOORS.items() if part in names), None)
+
+
+def test_imports_go_down_the_floors():
+    graph = import_graph(ROOT, PACKAGE)
+    upward = [f"{a} -> {b}" for a, targets in graph.items() for b in targets
+              if floor_of(a) is not None and floor_of(b) is not None and floor_of(b) > floor_of(a)]
+    # On the first floor only the sandbox may use a neighbour (platforms: images, X's count).
+    sideways = [f"{a} -> {b}" for a, targets in graph.items() for b in targets
+                if floor_of(a) == floor_of(b) == 1 and a.split(".")[1] != b.split(".")[1]
+                and not (a.startswith("outreach.sandbox") and b.startswith("outreach.platforms"))]
+    assert not upward and not sideways, "\n".join(upward + sideways)
+    assert all(floor_of(m) is not None for m in graph if m != PACKAGE), \
+        [m for m in graph if m != PACKAGE and floor_of(m) is None]
+
+
 def test_top_level_stays_small():
     top = sorted(p.name for p in (ROOT / PACKAGE).glob("*.py"))
     assert len(top) <= MAX_TOP_MODULES, (

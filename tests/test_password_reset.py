@@ -15,10 +15,10 @@ from web_kit import PASSWORD, csrf_of
 
 from outreach.config import load_settings
 from outreach.db import get_engine
-from outreach.desk.password_reset import request_reset, reset_password, valid_reset
 from outreach.desk.users import authenticate, create_user
 from outreach.models import AuditLog, OutboxMail, PasswordReset, utcnow
 from outreach.notify.outbox import send_due
+from outreach.notify.password_reset import request_reset, reset_password, valid_reset
 
 LINK = re.compile(r"http://outreach\.perpustakaan\.test/password/reset/([A-Za-z0-9_-]+)")
 

@@ -20,11 +20,12 @@ from sqlmodel import Session, select
 
 from outreach.config import Settings
 from outreach.desk.accounts import REMOVED
-from outreach.media import MediaError, store_bytes, url_source
+from outreach.media import MediaError, store_bytes
 from outreach.models import Account
 from outreach.platforms import UnknownPlatform, client_for, platform_class
 from outreach.platforms.base import PublishError
 from outreach.platforms.checks import Probe, granted_permissions, probe_image
+from outreach.platforms.media_store import url_source
 
 
 @dataclass(frozen=True, slots=True)

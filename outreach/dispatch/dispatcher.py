@@ -40,10 +40,10 @@ from outreach.dispatch.claims import (
     release_account,
     write_back,
 )
-from outreach.media import url_source
 from outreach.models import Account, AccountHealth, Delivery, DeliveryStatus, utcnow
 from outreach.planning.schedule import Schedule, load_schedule
 from outreach.platforms import Platform, PublishError, client_for
+from outreach.platforms.media_store import url_source
 
 log = logging.getLogger(__name__)
 S = DeliveryStatus
@@ -73,7 +73,8 @@ def _session(settings: Settings) -> Session:
 
 def media_resolver(settings: Settings):  # noqa: ANN201 - Callable[[str], str]
     """Media file path -> public URL for platforms that fetch images (Instagram): this
-    service's `/media/...` address or a presigned object-store link (`media.url_source`)."""
+    service's `/media/...` address or a presigned object-store link
+    (`platforms.media_store.url_source`)."""
     return url_source(settings)
 
 

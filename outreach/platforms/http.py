@@ -197,7 +197,7 @@ CLIENT_LOGGERS = (
     "private_request",
     "instagrapi",
     "public_request",
-    # boto3 (media_s3.py): requests, signing, and the credential chain.
+    # boto3 (platforms/media_store.py): requests, signing, and the credential chain.
     "botocore.endpoint",
     "botocore.auth",
     "botocore.hooks",

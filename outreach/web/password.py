@@ -17,8 +17,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from outreach.db import get_engine
-from outreach.desk.password_reset import available, request_reset, reset_password, valid_reset
 from outreach.desk.users import MIN_PASSWORD, UserError
+from outreach.notify.password_reset import available, request_reset, reset_password, valid_reset
 from outreach.web.auth import DB, check_csrf
 from outreach.web.pages import _, flash, render, request_lang
 

@@ -17,7 +17,6 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from outreach.audit import audit
-from outreach.desk.password_reset import available as reset_available
 from outreach.desk.users import (
     MIN_PASSWORD,
     ROLES,
@@ -31,6 +30,7 @@ from outreach.desk.users import (
     set_password,
 )
 from outreach.models import AuditLog, User
+from outreach.notify.password_reset import available as reset_available
 from outreach.web.areas._staff import page_number
 from outreach.web.auth import DB, Admin
 from outreach.web.pages import _, flash, render

@@ -1,4 +1,5 @@
-"""Images offered to platforms from an S3-compatible object store (OUTREACH_MEDIA_STORE=s3).
+"""Where a platform that fetches images (Instagram) gets each image's URL (`url_source`): this
+service's own `/media/...` address, or an S3-compatible object store (OUTREACH_MEDIA_STORE=s3).
 
 Instagram's API fetches every image from a URL. Instead of exposing this service at
 OUTREACH_PUBLIC_BASE_URL, a library may keep the images in a bucket (AWS S3, Cloudflare R2,
@@ -18,9 +19,14 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
+from sqlmodel import Session
+
 from outreach.config import Settings
+from outreach.db import get_engine
+from outreach.media import ensure_asset, public_url
 from outreach.platforms.base import ErrorKind, PublishError
 from outreach.platforms.http import mask_secrets, register_secrets
 
@@ -184,3 +190,21 @@ def store_for(settings: Settings) -> S3Store:
         if store is None:
             store = _STORES[key] = S3Store(settings)
         return store
+
+
+def url_source(settings: Settings) -> Callable[[str], str]:
+    """Media file path -> a URL a platform can fetch it from (Instagram).
+
+    `local`: the asset row is committed before the URL is handed out (the platform fetches it
+    while we wait for the answer), and the URL is `public_url`. `s3`: the file is uploaded to the
+    bucket (once: the key comes from its content) and the URL is presigned and expiring."""
+    if settings.media_store == "s3":
+        return store_for(settings).url_for
+
+    def resolve(path: str) -> str:
+        with Session(get_engine(settings.database_url), expire_on_commit=False) as session:
+            asset = ensure_asset(session, path)
+            session.commit()
+            return public_url(asset, settings)
+
+    return resolve
