@@ -35,9 +35,10 @@ from outreach.desk.users import role_at_least
 from outreach.media import ensure_asset, store_bytes
 from outreach.models import Account, AccountHealth, Delivery, MediaAsset, Post, Role, utcnow
 from outreach.platforms import UnknownPlatform, platform_class, sync_env_accounts
+from outreach.web.areas._compose_cards import cards, rhythm, suggestions
 from outreach.web.areas._staff import local_time, see_other, whole
 from outreach.web.auth import DB, PostedForm, PostedJSON, Staff
-from outreach.web.pages import _, flash, render, request_lang
+from outreach.web.pages import _, flash, render, render_fragment, request_lang
 
 router = APIRouter()
 SLOTS = 4  # image fields shown on an empty form
@@ -122,8 +123,15 @@ def form_page(request: Request, session: Any, user: Any, accounts: list[Account]
     lang = request_lang(request)
     found = checks(settings, accounts, draft, lang) if draft.text.strip() else {}
     platforms = list(dict.fromkeys(a.platform for a in accounts))
+    try:
+        at = local_time(draft.at, settings.tz)
+    except ValueError:
+        at = None
     return render(request, "compose_form.html", {
-        "platforms": platforms,
+        "platforms": platforms, "chosen": draft.account_ids,
+        "cards": cards(accounts, found, [{"src": s.url, "alt": s.alt} for s in draft.images]),
+        "rhythm": rhythm(session, settings, accounts, draft.account_ids, at, draft.post_id),
+        "suggested": [] if draft.post_id else suggestions(session, settings, accounts),
         "draft": draft, "slots": _padded(draft.slots), "accounts": accounts,
         "checks": found, "errors": errors or {}, "notice": notice, "start": start,
         "zone": settings.timezone, "reviewed": not role_at_least(user.role, Role.manager),
@@ -196,7 +204,9 @@ def compose_page(request: Request, user: Staff, session: DB) -> Response:
                          notice=_(request, "Salinan unggahan #%(id)s: periksa lalu simpan "
                                            "sebagai kiriman baru.", id=post_id)
                          if copy else None)
-    draft = Draft(account_ids=[a.id for a in accounts if a.health != AccountHealth.paused],
+    # An account that cannot publish now (reconnect, paused, out of credits) starts unticked;
+    # the page says why next to it.
+    draft = Draft(account_ids=[a.id for a in accounts if a.health == AccountHealth.ok],
                   title_id=_int(params.get("title_id")), event_id=_int(params.get("event_id")))
     if draft.title_id is None and draft.event_id is None:
         return form_page(request, session, user, accounts, draft)
@@ -438,6 +448,7 @@ def compose_preview(request: Request, user: Staff, session: DB, body: PostedJSON
     draft.own = {str(k): v for k, v in own.items()
                  if isinstance(v, str) and v.strip() and len(v) <= MAX_TEXT}
     media: list[tuple[str, str]] = []
+    shown: list[dict[str, Any]] = []
     images = body.get("images") if isinstance(body.get("images"), list) else []
     for n, image in enumerate(images[:MAX_SLOTS], 1):
         if not isinstance(image, dict):
@@ -448,7 +459,19 @@ def compose_preview(request: Request, user: Staff, session: DB, body: PostedJSON
             asset = session.exec(select(MediaAsset).where(
                 MediaAsset.token == str(image["token"]))).first()
         media.append((asset.path if asset is not None else f"{PENDING}{n}", alt))
+        shown.append({"src": f"/media/{asset.token}/{asset.filename}" if asset else None,
+                      "alt": alt})
     found = checks(settings, accounts, draft, request_lang(request), media)
     names = {a.id: a.name for a in accounts}
+    try:
+        at = local_time(str(body.get("at") or ""), settings.tz)
+    except ValueError:
+        at = None
+    post_id = _int(body.get("post_id"))
+    html = render_fragment(request, "_compose_cards.html", {
+        "accounts": accounts, "checks": found, "chosen": draft.account_ids,
+        "cards": cards(accounts, found, shown),
+        "rhythm": rhythm(session, settings, accounts, draft.account_ids, at, post_id),
+        "weighted": {a.id for a in accounts if _counting(a) == "weighted"}})
     return JSONResponse({"results": [{"account_id": i, "account": names[i], **c.as_json()}
-                                     for i, c in found.items()]})
+                                     for i, c in found.items()], "html": html})

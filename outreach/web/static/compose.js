@@ -91,7 +91,9 @@
     form.querySelectorAll("textarea[data-platform]").forEach((area) => {
       if (area.dataset.own === "1") own[area.dataset.platform] = area.value;
     });
-    return { text: form.elements.text.value, own, accounts, images };
+    const at = form.elements.at ? form.elements.at.value : "";
+    const post = form.elements.post_id ? form.elements.post_id.value : "";
+    return { text: form.elements.text.value, own, accounts, images, at, post_id: post };
   }
 
   function show(results) {
@@ -150,7 +152,11 @@
       });
       if (mine !== asked) return; // a newer request is on its way
       if (!response.ok) return failed();
-      show((await response.json()).results || []);
+      const answer = await response.json();
+      const cards = document.getElementById("preview-cards");
+      // The server renders the cards (escaped by its templates), as on the page without JS.
+      if (cards && typeof answer.html === "string") cards.innerHTML = answer.html;
+      else show(answer.results || []);
     } catch (err) {
       if (mine === asked) failed();
     }
@@ -160,6 +166,15 @@
     clearTimeout(timer);
     timer = setTimeout(refresh, 400);
   }
+
+  // "Waktu kosong berikutnya": take the offered time.
+  panel.addEventListener("click", (event) => {
+    const button = event.target.closest(".use-time");
+    if (!button || !form.elements.at) return;
+    form.elements.at.value = button.dataset.at;
+    form.elements.at.focus();
+    refresh();
+  });
 
   form.addEventListener("input", soon);
   form.addEventListener("change", soon);
