@@ -50,6 +50,8 @@ class NewPost:
     account_ids: list[int] | None = None
     title_id: int | None = None  # what the post is about, when it was started from a title
     event_id: int | None = None  # ... or an event
+    # Platform -> its own version of the text (the composer's tabs); others take `text`.
+    texts: dict[str, str] | None = None
 
 
 def create_post(session: Session, settings: Settings, new: NewPost) -> list[Delivery]:
@@ -99,7 +101,9 @@ def create_post(session: Session, settings: Settings, new: NewPost) -> list[Deli
         raise QueueError(str(exc)) from None
     media = [str(Path(p).resolve()) for p in new.images]
     alts = [a.strip() for a in new.alt_texts]
-    made = {a.id: compose_free(a.platform, text, media, alts, settings, schedule, a.backend)
+    own = {k: tidy(v) for k, v in (new.texts or {}).items() if tidy(v or "")}
+    made = {a.id: compose_free(a.platform, own.get(a.platform, text), media, alts, settings,
+                               schedule, a.backend)
             for a in accounts}
     broken = [f"{a.platform}: {p}" for a in accounts for p in made[a.id].problems]
     if broken:

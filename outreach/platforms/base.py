@@ -109,6 +109,11 @@ class Limits:
     # What publishing a post with a URL costs, as a multiple of one without (X's pay-per-use
     # prices a post with a link far higher); above 1 the UI and `outreach plan` warn.
     link_cost: float = 1.0
+    # Where the feed folds a long text behind "… see more": after this many characters or
+    # this many lines, whichever comes first (None: the whole text is shown). The composer's
+    # preview folds there so staff see what a reader sees before tapping.
+    fold_chars: int | None = None
+    fold_lines: int | None = None
 
 
 # Turns a media file path (Delivery.media) into a public URL a platform can fetch

@@ -71,6 +71,9 @@ class FacebookPlatform(GraphPlatform):
         max_alt_text=1000,  # alt_text_custom: no documented cap; the same as X and Instagram
         metrics_batch=BATCH_MAX // 2,  # one Graph batch, two sub-requests per post
         link_preview=True,
+        # The News Feed shows about five lines (some 480 characters) before "See more".
+        fold_chars=480,
+        fold_lines=5,
     )
     secret_fields = ("page_token",)
     signin = "meta"  # connected by signing in: desk/connect.py

@@ -78,6 +78,9 @@ class InstagramPlatform(GraphPlatform):
         max_mentions=20,
         metrics_batch=BATCH_MAX // 2,  # two sub-requests per post in one Graph batch
         links_clickable=False,
+        # The feed shows the first ~125 characters of a caption, then "… more".
+        fold_chars=125,
+        fold_lines=2,
     )
     secret_fields = ("access_token",)
     signin = "meta"  # connected by signing in: desk/connect.py

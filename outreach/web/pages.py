@@ -185,3 +185,13 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None,
     ctx.update(context or {})
     html = env.get_template(name).render(ctx)
     return HTMLResponse(html, status_code=status_code)
+
+
+def render_fragment(request: Request, name: str, context: dict[str, Any]) -> str:
+    """Part of a page as HTML (a preview a script puts in place), with the page's filters and
+    language; the flash messages stay for the next full page."""
+    lang = request_lang(request)
+    ctx: dict[str, Any] = {"request": request, "lang": lang}
+    ctx.update(_filters(request, lang))
+    ctx.update(context)
+    return environment(lang).get_template(name).render(ctx)

@@ -18,17 +18,27 @@ from fastapi.responses import JSONResponse, Response
 from sqlmodel import select
 from starlette.datastructures import UploadFile
 
-from outreach.desk.editing import Check, check_text, schedule_or_default, target_of
+from outreach.desk.editing import (
+    Check,
+    EditError,
+    check_text,
+    may_edit,
+    schedule_or_default,
+    target_of,
+)
 from outreach.desk.media_library import chosen, keep, library
+from outreach.desk.post_versions import ALL, save_post, text_for, versions
 from outreach.desk.prefill import PrefillError, prefill
 from outreach.desk.queue import NewPost, QueueError, create_post
+from outreach.desk.review import REJECTED
 from outreach.desk.users import role_at_least
 from outreach.media import ensure_asset, store_bytes
-from outreach.models import Account, AccountHealth, MediaAsset, Role, utcnow
+from outreach.models import Account, AccountHealth, Delivery, MediaAsset, Post, Role, utcnow
 from outreach.platforms import UnknownPlatform, platform_class, sync_env_accounts
+from outreach.web.areas._compose_cards import cards, rhythm, suggestions
 from outreach.web.areas._staff import local_time, see_other, whole
 from outreach.web.auth import DB, PostedForm, PostedJSON, Staff
-from outreach.web.pages import _, flash, render, request_lang
+from outreach.web.pages import _, flash, render, render_fragment, request_lang
 
 router = APIRouter()
 SLOTS = 4  # image fields shown on an empty form
@@ -59,6 +69,10 @@ class Draft:
     slots: list[Slot] = field(default_factory=list)
     title_id: int | None = None
     event_id: int | None = None
+    own: dict[str, str] = field(default_factory=dict)  # platform -> its kept-apart version
+    post_id: int | None = None  # editing this post (a draft, or one a manager returned)
+    scope: str = ALL  # what saving an edited post touches: every platform, or one
+    returned: str | None = None  # the manager's reason, when the post was sent back
 
     @property
     def images(self) -> list[Slot]:
@@ -97,7 +111,8 @@ def checks(settings: Any, accounts: list[Account], draft: Draft, lang: str,
             target = target_of(account, settings, schedule)
         except (UnknownPlatform, NotImplementedError, ImportError):
             continue  # a backend missing from this installation: create_post says so
-        found[account.id] = check_text(target, draft.text, files, alts, lang)
+        found[account.id] = check_text(target, text_for(account.platform, draft.text,
+                                                        draft.own), files, alts, lang)
     return found
 
 
@@ -107,7 +122,16 @@ def form_page(request: Request, session: Any, user: Any, accounts: list[Account]
     settings = request.app.state.settings
     lang = request_lang(request)
     found = checks(settings, accounts, draft, lang) if draft.text.strip() else {}
+    platforms = list(dict.fromkeys(a.platform for a in accounts))
+    try:
+        at = local_time(draft.at, settings.tz)
+    except ValueError:
+        at = None
     return render(request, "compose_form.html", {
+        "platforms": platforms, "chosen": draft.account_ids,
+        "cards": cards(accounts, found, [{"src": s.url, "alt": s.alt} for s in draft.images]),
+        "rhythm": rhythm(session, settings, accounts, draft.account_ids, at, draft.post_id),
+        "suggested": [] if draft.post_id else suggestions(session, settings, accounts),
         "draft": draft, "slots": _padded(draft.slots), "accounts": accounts,
         "checks": found, "errors": errors or {}, "notice": notice, "start": start,
         "zone": settings.timezone, "reviewed": not role_at_least(user.role, Role.manager),
@@ -129,12 +153,60 @@ def _int(value: Any) -> int | None:
     return whole(value) if isinstance(value, str | int) else None
 
 
+def _from_post(request: Request, session: Any, user: Any, post_id: int,
+               copy: bool) -> Draft | None:
+    """A post read back into the composer: to edit it (its open deliveries), or as a new draft
+    (`copy`: every platform version, image and alt text; no time, no post yet)."""
+    settings = request.app.state.settings
+    found = versions(session, settings, post_id, open_only=not copy)
+    if found is None or not found.deliveries:
+        return None
+    draft = Draft(text=found.common, own=dict(found.own),
+                  account_ids=list(dict.fromkeys(found.account_ids)),
+                  title_id=found.post.title_id, event_id=found.post.event_id)
+    for i, (path, alt) in enumerate(zip(found.media, found.alt_text, strict=False), 1):
+        draft.slots.append(_slot_of(ensure_asset(session, path, alt or None), i, alt))
+    session.commit()
+    if not copy:
+        draft.post_id = post_id
+        draft.at = found.at.astimezone(settings.tz).strftime("%Y-%m-%dT%H:%M") \
+            if found.at else ""
+        if found.deliveries[0].last_error_kind == REJECTED:
+            draft.returned = found.post.review_note or ""
+    return draft
+
+
+def _editable(session: Any, user: Any, post_id: int) -> bool:
+    post = session.get(Post, post_id)
+    rows = session.exec(select(Delivery).where(Delivery.post_id == post_id,
+                                               Delivery.status != "cancelled")).all()
+    return bool(rows) and all(may_edit(d, post, user.id, user.email, user.role) for d in rows)
+
+
 @router.get("/compose")
 def compose_page(request: Request, user: Staff, session: DB) -> Response:
     settings = request.app.state.settings
     accounts = usable_accounts(session, settings)
     params = request.query_params
-    draft = Draft(account_ids=[a.id for a in accounts if a.health != AccountHealth.paused],
+    for key, copy in (("post", False), ("copy", True)):
+        post_id = _int(params.get(key))
+        if post_id is None:
+            continue
+        if not copy and not _editable(session, user, post_id):
+            flash(request, _(request, "Unggahan itu tidak dapat diubah lagi (sudah terbit, "
+                                      "dibatalkan, atau menunggu persetujuan orang lain)."))
+            return see_other("/approvals/mine")
+        draft = _from_post(request, session, user, post_id, copy)
+        if draft is None:
+            return form_page(request, session, user, accounts, Draft(), status_code=404,
+                             notice=_(request, "Unggahan itu tidak ditemukan."))
+        return form_page(request, session, user, accounts, draft,
+                         notice=_(request, "Salinan unggahan #%(id)s: periksa lalu simpan "
+                                           "sebagai kiriman baru.", id=post_id)
+                         if copy else None)
+    # An account that cannot publish now (reconnect, paused, out of credits) starts unticked;
+    # the page says why next to it.
+    draft = Draft(account_ids=[a.id for a in accounts if a.health == AccountHealth.ok],
                   title_id=_int(params.get("title_id")), event_id=_int(params.get("event_id")))
     if draft.title_id is None and draft.event_id is None:
         return form_page(request, session, user, accounts, draft)
@@ -188,6 +260,13 @@ def read_form(request: Request, session: Any, form: Any) -> tuple[Draft, str, di
     draft = Draft(text=str(form.get("text") or ""), at=str(form.get("at") or "").strip(),
                   title_id=_int(form.get("title_id")), event_id=_int(form.get("event_id")))
     draft.account_ids = [i for i in (_int(v) for v in form.getlist("account")) if i]
+    for key in form:
+        if key.startswith("text_") and str(form.get(key) or "").strip():
+            draft.own[key[5:]] = str(form.get(key))
+    # A platform's tab still holding the common text follows it: not a version of its own.
+    draft.own = {p: t for p, t in draft.own.items() if t.strip() != draft.text.strip()}
+    draft.post_id = _int(form.get("post_id"))
+    draft.scope = str(form.get("scope") or ALL)
     count = min(MAX_SLOTS, _int(form.get("slots")) or SLOTS)
     for i in range(1, count + 1):
         alt = " ".join(str(form.get(f"alt_{i}") or "").split())
@@ -239,6 +318,10 @@ def compose_submit(request: Request, user: Staff, session: DB, form: PostedForm)
     draft, action, errors = read_form(request, session, form)
     known = {a.id for a in accounts}
     draft.account_ids = [i for i in draft.account_ids if i in known]
+    platforms = {a.platform for a in accounts}
+    draft.own = {p: t for p, t in draft.own.items() if p in platforms}
+    if draft.post_id is not None:
+        return _save_edit(request, session, user, accounts, draft, action, errors)
     if len(draft.text) > MAX_TEXT:
         errors["text"] = _(request, "Teks terlalu panjang untuk platform mana pun.")
     elif not draft.text.strip():
@@ -271,7 +354,7 @@ def compose_submit(request: Request, user: Staff, session: DB, form: PostedForm)
             platforms=[], account_ids=draft.account_ids, text=draft.text,
             images=[s.path for s in draft.images], alt_texts=[s.alt for s in draft.images],
             at=at or now, author=user.email, author_role=user.role, author_id=user.id,
-            title_id=draft.title_id, event_id=draft.event_id))
+            title_id=draft.title_id, event_id=draft.event_id, texts=draft.own))
     except QueueError as exc:
         session.rollback()
         return form_page(request, session, user, accounts, draft,
@@ -292,6 +375,59 @@ def compose_submit(request: Request, user: Staff, session: DB, form: PostedForm)
     return see_other(f"/deliveries/{first.id}")
 
 
+def _save_edit(request: Request, session: Any, user: Any, accounts: list[Account], draft: Draft,
+               action: str, errors: dict[str, Any]) -> Response:
+    """Save an edited post (every platform, or the one chosen), and send a returned post
+    back for review when asked."""
+    settings = request.app.state.settings
+    post = session.get(Post, draft.post_id)
+    if post is None or not _editable(session, user, draft.post_id):
+        flash(request, _(request, "Unggahan itu tidak dapat diubah lagi (sudah terbit, "
+                                  "dibatalkan, atau menunggu persetujuan orang lain)."))
+        return see_other("/approvals/mine")
+    rows = session.exec(select(Delivery).where(Delivery.post_id == post.id,
+                                               Delivery.status != "cancelled")).all()
+    draft.account_ids = [d.account_id for d in rows]
+    if rows and rows[0].last_error_kind == REJECTED:
+        draft.returned = post.review_note or ""
+    if not draft.text.strip():
+        errors["text"] = _(request, "Tulis teks kiriman.")
+    try:
+        at = local_time(draft.at, settings.tz)
+    except ValueError:
+        at, errors["at"] = None, _(request, "Waktu tidak dapat dibaca; pilih tanggal dan jam.")
+    if action == "preview" or errors:
+        return form_page(request, session, user, accounts, draft, errors=errors,
+                         status_code=422 if errors and action != "preview" else 200,
+                         notice=_(request, "Pratinjau diperbarui; perubahan belum disimpan.")
+                         if action == "preview" else None)
+    if at is not None and all(d.scheduled_at == at for d in rows):
+        at = None  # the time was not changed: a past time stays where it is
+    try:
+        done = save_post(session, settings, post.id, draft.text, draft.own,
+                         [s.alt for s in draft.images], at, scope=draft.scope,
+                         media=[s.path for s in draft.images],
+                         actor=user.email, user_id=user.id, role=user.role,
+                         locale=request_lang(request))
+    except EditError as exc:
+        session.rollback()
+        errors["form"] = " ".join(exc.problems)
+        return form_page(request, session, user, accounts, draft, errors=errors,
+                         status_code=422)
+    if action == "resubmit" and draft.returned is not None:
+        from outreach.desk.review import resubmit
+        from outreach.web.areas.approvals import reviewer
+
+        resubmit(session, post.id, reviewer(user), manager=role_at_least(user.role,
+                                                                         Role.manager))
+        flash(request, _(request, "Unggahan #%(id)s disimpan dan dikirim lagi untuk "
+                                  "disetujui.", id=post.id))
+        return see_other("/approvals/mine")
+    flash(request, _(request, "Perubahan disimpan pada %(n)s akun.", n=len(done.changed))
+          if done.changed else _(request, "Tidak ada yang berubah."))
+    return see_other(f"/deliveries/{rows[0].id}")
+
+
 @router.post("/compose/preview")
 def compose_preview(request: Request, user: Staff, session: DB, body: PostedJSON) -> Response:
     """JSON in: {"text", "accounts": [id], "images": [{"token"?, "alt", "name"?}]}; JSON out:
@@ -308,7 +444,11 @@ def compose_preview(request: Request, user: Staff, session: DB, body: PostedJSON
     accounts = usable_accounts(session, settings)
     ids = body.get("accounts") if isinstance(body.get("accounts"), list) else []
     draft = Draft(text=text, account_ids=[i for i in (_int(v) for v in ids) if i])
+    own = body.get("own") if isinstance(body.get("own"), dict) else {}
+    draft.own = {str(k): v for k, v in own.items()
+                 if isinstance(v, str) and v.strip() and len(v) <= MAX_TEXT}
     media: list[tuple[str, str]] = []
+    shown: list[dict[str, Any]] = []
     images = body.get("images") if isinstance(body.get("images"), list) else []
     for n, image in enumerate(images[:MAX_SLOTS], 1):
         if not isinstance(image, dict):
@@ -319,7 +459,19 @@ def compose_preview(request: Request, user: Staff, session: DB, body: PostedJSON
             asset = session.exec(select(MediaAsset).where(
                 MediaAsset.token == str(image["token"]))).first()
         media.append((asset.path if asset is not None else f"{PENDING}{n}", alt))
+        shown.append({"src": f"/media/{asset.token}/{asset.filename}" if asset else None,
+                      "alt": alt})
     found = checks(settings, accounts, draft, request_lang(request), media)
     names = {a.id: a.name for a in accounts}
+    try:
+        at = local_time(str(body.get("at") or ""), settings.tz)
+    except ValueError:
+        at = None
+    post_id = _int(body.get("post_id"))
+    html = render_fragment(request, "_compose_cards.html", {
+        "accounts": accounts, "checks": found, "chosen": draft.account_ids,
+        "cards": cards(accounts, found, shown),
+        "rhythm": rhythm(session, settings, accounts, draft.account_ids, at, post_id),
+        "weighted": {a.id for a in accounts if _counting(a) == "weighted"}})
     return JSONResponse({"results": [{"account_id": i, "account": names[i], **c.as_json()}
-                                     for i, c in found.items()]})
+                                     for i, c in found.items()], "html": html})

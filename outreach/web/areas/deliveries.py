@@ -14,11 +14,11 @@ from outreach.desk.editing import (
     EditError,
     edit_delivery,
     may_edit,
-    reschedule,
     schedule_or_default,
     stored_check,
     target_of,
 )
+from outreach.desk.post_versions import move_post
 from outreach.desk.users import role_at_least
 from outreach.models import NEEDS_PERSON, DeliveryStatus, Role, utcnow
 from outreach.platforms import UnknownPlatform
@@ -52,6 +52,7 @@ def page(request: Request, session: Any, user: Any, delivery_id: int, *,
     return render(request, "delivery_detail.html", {
         "d": d, "account": found.account, "post": found.post, "attempts": found.attempts,
         "media": found.media, "siblings": found.siblings, "check": check,
+        "open_siblings": [s for s, _a in found.siblings if s.status not in CANCELLABLE_NOT],
         "editable": editable,
         "waits_for_author": d.status == S.pending_review and not editable,
         "can_cancel": d.status not in CANCELLABLE_NOT,
@@ -133,17 +134,28 @@ def move(request: Request, delivery_id: int, user: Staff, session: DB,
     if error is None and not may_edit(found.delivery, found.post, user.id, user.email,
                                       user.role):
         error = _refusal(request, found.delivery.status)
+    moved = None
     if error is None:
+        # The delivery page moves the whole post unless "only this account" is chosen; a
+        # form without the choice (older pages, scripts) moves this delivery alone.
+        scope = "all" if form.get("scope") == "all" else "one"
         try:
-            reschedule(session, delivery_id, at, actor=user.email, user_id=user.id,
-                       role=user.role)
+            moved = move_post(session, delivery_id, at, scope, actor=user.email,
+                              user_id=user.id, role=user.role)
         except EditError as exc:  # changed meanwhile (e.g. it went out)
             session.rollback()
             error = str(exc)
     if error is not None:
         return page(request, session, user, delivery_id, errors={"at": error}, form=kept,
                     status_code=422)
-    flash(request, _(request, "Kiriman dijadwalkan ulang."))
+    if moved and len(moved.changed) > 1:
+        flash(request, _(request, "Unggahan dijadwalkan ulang di %(n)s akun.",
+                         n=len(moved.changed)))
+    else:
+        flash(request, _(request, "Kiriman dijadwalkan ulang."))
+    if moved and moved.refused:
+        flash(request, _(request, "%(n)s akun lain tidak dapat dipindahkan (sudah terbit atau "
+                                  "menunggu persetujuan orang lain).", n=len(moved.refused)))
     return see_other(f"/deliveries/{delivery_id}")
 
 

@@ -14,6 +14,7 @@ from outreach.desk.browse import needs_person
 from outreach.desk.changed_events import announced_then_changed, mark_seen
 from outreach.desk.editing import may_edit
 from outreach.desk.lifetimes import attention
+from outreach.desk.post_versions import cancel_post
 from outreach.desk.queue import MARKABLE, QueueError, cancel, mark_published, retry
 from outreach.desk.users import role_at_least
 from outreach.models import NEEDS_PERSON, Account, Delivery, DeliveryStatus, Event, Post, Role
@@ -107,6 +108,11 @@ def cancel_delivery(request: Request, delivery_id: int, user: Staff, session: DB
         return _refuse(request, session, user, origin, delivery_id,
                        _(request, "Kiriman ini menunggu persetujuan; hanya penulisnya atau "
                                   "manajer yang dapat membatalkannya."), 409)
+    if form.get("scope") == "all":  # the delivery page: the whole post unless one is chosen
+        done = cancel_post(session, delivery_id, "all", actor=user.email, user_id=user.id,
+                           role=user.role)
+        flash(request, _(request, "Unggahan dibatalkan di %(n)s akun.", n=len(done.changed)))
+        return see_other(origin)
     try:
         cancel(session, delivery_id, user.email, user.id)
     except QueueError as exc:

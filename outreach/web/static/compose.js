@@ -1,3 +1,60 @@
+// Compose page: the common text and one tab per platform. A platform's version starts as the
+// common text and follows it until the person edits it; then it is kept apart (data-own="1").
+// Without JavaScript every version is shown one under the other and works the same.
+(() => {
+  const box = document.getElementById("versions");
+  if (!box) return;
+  const list = box.querySelector('[role="tablist"]');
+  const tabs = Array.from(box.querySelectorAll('[role="tab"]'));
+  const common = document.getElementById("f-text");
+  const versions = Array.from(box.querySelectorAll("textarea[data-platform]"));
+  list.hidden = false;
+
+  function select(tab, focus) {
+    tabs.forEach((t) => {
+      const on = t === tab;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+      document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
+    });
+    const area = document.getElementById(tab.getAttribute("aria-controls")).querySelector("textarea");
+    if (area && area.dataset.platform && area.dataset.own !== "1") area.value = common.value;
+    if (focus) tab.focus();
+  }
+  tabs.forEach((tab, i) => {
+    tab.addEventListener("click", () => select(tab, false));
+    tab.addEventListener("keydown", (e) => {
+      const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+      if (!step) return;
+      e.preventDefault();
+      select(tabs[(i + step + tabs.length) % tabs.length], true);
+    });
+  });
+  function mark(area) {
+    const own = area.value.trim() !== "" && area.value.trim() !== common.value.trim();
+    area.dataset.own = own ? "1" : "0";
+    const reset = box.querySelector(`.follow-common[data-platform="${area.dataset.platform}"]`);
+    if (reset) reset.hidden = !own;
+  }
+  versions.forEach((area) => {
+    if (area.dataset.own !== "1") area.value = common.value;
+    mark(area);
+    area.addEventListener("input", () => mark(area));
+  });
+  common.addEventListener("input", () => {
+    versions.forEach((area) => { if (area.dataset.own !== "1") area.value = common.value; });
+  });
+  box.querySelectorAll(".follow-common").forEach((button) => {
+    button.addEventListener("click", () => {
+      const area = box.querySelector(`textarea[data-platform="${button.dataset.platform}"]`);
+      area.value = common.value;
+      mark(area);
+      area.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  });
+  select(tabs[0], false);
+})();
+
 // Compose page: a live preview per account while the person types. The page works without this
 // (the "Pratinjau" button asks the server for the same preview); this only saves the click.
 (() => {
@@ -9,7 +66,7 @@
   let asked = 0;
 
   function collect() {
-    const accounts = Array.from(form.querySelectorAll('input[name="account"]:checked'))
+    const accounts = Array.from(form.querySelectorAll('input[name="account"]:checked, input[type="hidden"][name="account"]'))
       .map((el) => Number(el.value));
     const images = [];
     form.querySelectorAll(".slot").forEach((slot) => {
@@ -30,7 +87,13 @@
     form.querySelectorAll('input[name="library"]:checked').forEach((box) => {
       images.push({ alt: box.dataset.alt || "", token: box.value });
     });
-    return { text: form.elements.text.value, accounts, images };
+    const own = {};
+    form.querySelectorAll("textarea[data-platform]").forEach((area) => {
+      if (area.dataset.own === "1") own[area.dataset.platform] = area.value;
+    });
+    const at = form.elements.at ? form.elements.at.value : "";
+    const post = form.elements.post_id ? form.elements.post_id.value : "";
+    return { text: form.elements.text.value, own, accounts, images, at, post_id: post };
   }
 
   function show(results) {
@@ -89,7 +152,11 @@
       });
       if (mine !== asked) return; // a newer request is on its way
       if (!response.ok) return failed();
-      show((await response.json()).results || []);
+      const answer = await response.json();
+      const cards = document.getElementById("preview-cards");
+      // The server renders the cards (escaped by its templates), as on the page without JS.
+      if (cards && typeof answer.html === "string") cards.innerHTML = answer.html;
+      else show(answer.results || []);
     } catch (err) {
       if (mine === asked) failed();
     }
@@ -99,6 +166,15 @@
     clearTimeout(timer);
     timer = setTimeout(refresh, 400);
   }
+
+  // "Waktu kosong berikutnya": take the offered time.
+  panel.addEventListener("click", (event) => {
+    const button = event.target.closest(".use-time");
+    if (!button || !form.elements.at) return;
+    form.elements.at.value = button.dataset.at;
+    form.elements.at.focus();
+    refresh();
+  });
 
   form.addEventListener("input", soon);
   form.addEventListener("change", soon);
