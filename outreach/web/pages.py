@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, get_timezone_name
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from outreach.platforms.reasons import translate
 from outreach.web.security import CSRF_FIELD, csrf_token
 
 HERE = Path(__file__).parent
@@ -92,7 +93,8 @@ def _filters(request: Request, lang: str) -> dict[str, Callable[..., Any]]:
         if value is None:
             return "—"
         if fmt == "long":  # "Sabtu, 5 Desember 2026 09.00 WITA"
-            return format_datetime(value, "EEEE, d MMMM y HH.mm zzz", tzinfo=tz, locale=lang)
+            return format_datetime(value, "EEEE, d MMMM y HH.mm", tzinfo=tz, locale=lang) \
+                + " " + zone_name(tz, lang)
         return format_datetime(value, "d MMM y HH.mm", tzinfo=tz, locale=lang)
 
     def date(value: datetime | None, fmt: str = "medium") -> str:
@@ -112,7 +114,23 @@ def _filters(request: Request, lang: str) -> dict[str, Callable[..., Any]]:
     def number(value: float | int | None) -> str:
         return "—" if value is None else format_decimal(value, locale=lang)
 
-    return {"dt": dt, "date": date, "time": time, "iso_local": iso_local, "number": number}
+    def said(text: str | None) -> str:
+        """A stored platform/dispatch sentence (English in the database) in the page's language."""
+        return translate(text, lang)
+
+    return {"dt": dt, "date": date, "time": time, "iso_local": iso_local, "number": number,
+            "said": said, "zone": zone_name(tz, lang)}
+
+
+# How people in Indonesia name their zones, in either language (Babel's English short name for
+# them is an offset such as "+0800"); any other zone keeps Babel's short name.
+ZONES = {"Asia/Makassar": "WITA", "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB",
+         "Asia/Jayapura": "WIT"}
+
+
+def zone_name(tz: Any, lang: str) -> str:
+    key = getattr(tz, "key", str(tz))
+    return ZONES.get(key) or get_timezone_name(tz, "short", locale=lang)
 
 
 def N_(message: str) -> str:
