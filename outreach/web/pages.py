@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date, format_datetime, format_time, get_timezone_name
+from babel.dates import format_date, format_datetime, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -25,6 +25,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from outreach.platforms.reasons import translate
+from outreach.reports.words import zone_name
 from outreach.web.security import CSRF_FIELD, csrf_token
 
 HERE = Path(__file__).parent
@@ -122,15 +123,6 @@ def _filters(request: Request, lang: str) -> dict[str, Callable[..., Any]]:
             "said": said, "zone": zone_name(tz, lang)}
 
 
-# How people in Indonesia name their zones, in either language (Babel's English short name for
-# them is an offset such as "+0800"); any other zone keeps Babel's short name.
-ZONES = {"Asia/Makassar": "WITA", "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB",
-         "Asia/Jayapura": "WIT"}
-
-
-def zone_name(tz: Any, lang: str) -> str:
-    key = getattr(tz, "key", str(tz))
-    return ZONES.get(key) or get_timezone_name(tz, "short", locale=lang)
 
 
 def N_(message: str) -> str:
