@@ -191,7 +191,8 @@ def test_every_page_is_accessible_for_the_role_that_may_open_it(live, open_page,
     """Every GET page of the app (read from its routes, so a new page is included without
     editing this test) opened on real rows by the least role allowed: it answers 200 with
     HTML, the browser reports no script or CSP error, axe-core finds no serious or critical
-    violation, and no English sentence shows outside user content (the UI is Indonesian). Findings are gathered over all pages, then reported together."""
+    violation, and no English sentence shows outside user content (the UI is Indonesian).
+    Findings are gathered over all pages, then reported together."""
     from browser_data import fill
 
     from outreach.web.app import page_routes

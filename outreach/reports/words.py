@@ -4,7 +4,9 @@ messages. Placeholders are `str.format` fields."""
 
 from __future__ import annotations
 
-from babel.dates import get_timezone_name
+from datetime import UTC, datetime
+
+from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -156,4 +158,4 @@ ZONES = {"Asia/Makassar": "WITA", "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB"
 
 def zone_name(tz: object, locale: str = "id") -> str:
     key = getattr(tz, "key", str(tz))
-    return ZONES.get(key) or get_timezone_name(tz, "short", locale=locale)
+    return ZONES.get(key) or format_datetime(datetime.now(UTC), "zzz", tzinfo=tz, locale=locale)
