@@ -202,7 +202,7 @@ def test_posts_awaiting_approval_go_to_managers_not_the_author(db_url, mail):
     notify_pass(settings, now=SUNDAY.astimezone(UTC))
     assert not mail.to("rina@perpustakaan.test")
     kepala, = mail.to("kepala@perpustakaan.test")
-    assert kepala["Subject"].endswith("Posting menunggu persetujuan (2)")
+    assert kepala["Subject"].endswith("Unggahan menunggu persetujuan (2)")
     body = mail.body(kepala)
     assert '"Pameran foto kota lama"' in body and "oleh Rina, untuk Facebook, X" in body
     wakil, = mail.to("wakil@perpustakaan.test")

@@ -141,7 +141,7 @@ MENU = (
     ("/catalogue", N_("Katalog"), "staff"),
     ("/events", N_("Acara"), "staff"),
     ("/imports", N_("Impor"), "staff"),
-    ("/approvals/mine", N_("Posting saya"), "staff"),
+    ("/approvals/mine", N_("Unggahan saya"), "staff"),
     ("/feedback", N_("Masukan"), "staff"),
     ("/approvals", N_("Persetujuan"), "manager"),
     ("/dashboard", N_("Dasbor"), "manager"),
