@@ -155,12 +155,44 @@ def _shot_name(path: str) -> str:
     return name.strip("/").replace("/", "-") or "home"
 
 
+# Words that make a sentence English: two of them in one sentence outside user content fail.
+ENGLISH_WORDS = ("the", "and", "is", "not", "was", "to be", "of the", "has", "will", "this",
+                 "with", "for", "are", "could", "please", "your", "been")
+VISIBLE_TEXT = """() => {
+    const skip = el => el.closest('[data-user-content], code, pre, script, style, [hidden]')
+        || (el.closest('[lang]') && !el.closest('[lang]').lang.startsWith('id'));
+    const out = [];
+    const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        const el = n.parentElement;
+        if (!el || skip(el) || !el.getClientRects().length) continue;
+        const t = n.textContent.trim();
+        if (t) out.push(t);
+    }
+    return out;
+}"""
+
+
+def english_sentences(page) -> list[str]:
+    """Sentences on an Indonesian page that read as English (user content, marked with
+    data-user-content or a non-Indonesian lang attribute, is left out)."""
+    found = []
+    for text in page.evaluate(VISIBLE_TEXT):
+        for sentence in re.split(r"(?<=[.!?:;])\s+", text):
+            words = f" {sentence.lower()} "
+            hits = [w for w in ENGLISH_WORDS if f" {w} " in words]
+            if len(hits) >= 2:
+                found.append(sentence[:120])
+    return found
+
+
 def test_every_page_is_accessible_for_the_role_that_may_open_it(live, open_page, sandbox_env,
                                                                 tmp_path):
     """Every GET page of the app (read from its routes, so a new page is included without
     editing this test) opened on real rows by the least role allowed: it answers 200 with
-    HTML, the browser reports no script or CSP error, and axe-core finds no serious or critical
-    violation. Findings are gathered over all pages, then reported together."""
+    HTML, the browser reports no script or CSP error, axe-core finds no serious or critical
+    violation, and no English sentence shows outside user content (the UI is Indonesian).
+    Findings are gathered over all pages, then reported together."""
     from browser_data import fill
 
     from outreach.web.app import page_routes
@@ -195,6 +227,8 @@ def test_every_page_is_accessible_for_the_role_that_may_open_it(live, open_page,
         visited.append(route.path)
         assert page.locator("h1").count() == 1, f"{path}: one <h1> per page"
         findings += axe_findings(page, f"{path} ({role})")
+        findings += [f"{path} ({role}): English in the Indonesian page: {t!r}"
+                     for t in english_sentences(page)]
         findings += [f"{path} ({role}): {p}" for p in page.problems.take()]
         shot(page, _shot_name(route.path), phone=route.path in MAIN,
              docs=DOCS.get(route.path, ""))

@@ -202,7 +202,7 @@ def test_posts_awaiting_approval_go_to_managers_not_the_author(db_url, mail):
     notify_pass(settings, now=SUNDAY.astimezone(UTC))
     assert not mail.to("rina@perpustakaan.test")
     kepala, = mail.to("kepala@perpustakaan.test")
-    assert kepala["Subject"].endswith("Posting menunggu persetujuan (2)")
+    assert kepala["Subject"].endswith("Unggahan menunggu persetujuan (2)")
     body = mail.body(kepala)
     assert '"Pameran foto kota lama"' in body and "oleh Rina, untuk Facebook, X" in body
     wakil, = mail.to("wakil@perpustakaan.test")
@@ -240,8 +240,8 @@ def test_weekly_summary_on_monday_morning_once(db_url, mail):
     assert kepala["Subject"] == ("[Perpustakaan Kota Bontang] Ringkasan minggu "
                                  "30 November 2026–6 Desember 2026")
     body = mail.body(kepala)
-    assert "Facebook: 1 posting terbit, 45 interaksi" in body and "jangkauan 900" in body
-    assert "X: 1 posting terbit, 3 interaksi" in body and "tayangan 200" in body
+    assert "Facebook: 1 unggahan terbit, 45 interaksi" in body and "jangkauan 900" in body
+    assert "X: 1 unggahan terbit, 3 interaksi" in body and "tayangan 200" in body
     assert '1. "Bedah buku Ronggeng Dukuh Paruk" · Facebook · 45 interaksi' in body
     assert "https://example.org/facebook/" in body and "Minggu sebelumnya" not in body
     english_body = mail.body(mail.to("admin@perpustakaan.test")[0])

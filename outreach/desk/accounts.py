@@ -25,6 +25,7 @@ from outreach.models import Account, AccountHealth, Delivery, DeliveryStatus, ut
 from outreach.platforms import platform_class
 from outreach.platforms.base import CredentialField, ErrorKind, Identity, Platform, PublishError
 from outreach.platforms.http import mask_secrets
+from outreach.platforms.reasons import reason
 from outreach.platforms.tokens import decrypt_token
 
 log = logging.getLogger(__name__)
@@ -227,7 +228,7 @@ def remove(session: Session, account: Account, *, cancel: bool, actor: str,
             update(Delivery).where(Delivery.account_id == account.id,
                                    Delivery.status.in_(WAITING))
             .values(status=S.cancelled, updated_at=now, last_error_kind=None,
-                    last_error="Cancelled: the account was removed.")).rowcount or 0
+                    last_error=reason("account_removed"))).rowcount or 0
     history = session.exec(select(func.count()).select_from(Delivery).where(
         Delivery.account_id == account.id)).one()
     detail = {"platform": account.platform, "external_id": account.external_id,

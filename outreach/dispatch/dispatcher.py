@@ -44,6 +44,7 @@ from outreach.models import Account, AccountHealth, Delivery, DeliveryStatus, ut
 from outreach.planning.schedule import Schedule, load_schedule
 from outreach.platforms import Platform, PublishError, client_for
 from outreach.platforms.media_store import url_source
+from outreach.platforms.reasons import reason
 
 log = logging.getLogger(__name__)
 S = DeliveryStatus
@@ -85,8 +86,7 @@ def mark_missed(session: Session, settings: Settings, now: datetime) -> int:
         update(Delivery)
         .where(Delivery.status.in_(DUE), Delivery.scheduled_at < cutoff)
         .values(status=S.missed, updated_at=now, last_error_kind="missed",
-                last_error=f"Not published within {settings.missed_after_hours:g} hours of its "
-                "time; choose to publish it now or cancel it.")
+                last_error=reason("missed", hours=f"{settings.missed_after_hours:g}"))
     )
     session.commit()
     return result.rowcount or 0

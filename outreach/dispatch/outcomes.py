@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from outreach.models import Account, AccountHealth, Attempt, Delivery, DeliveryStatus, utcnow
 from outreach.platforms import ErrorKind, Platform, Published, PublishError
+from outreach.platforms.reasons import reason
 
 S = DeliveryStatus
 MAX_TRANSIENT_TRIES = 5
@@ -58,23 +59,21 @@ def reconcile(d: Delivery, client: Platform | None, now: datetime, why: str) -> 
     d.lease_until = d.locked_by = None
     if client is None:
         d.status, d.last_error_kind = S.unconfirmed, ErrorKind.unknown_outcome
-        d.last_error = f"{why} The account cannot be used to look for it; please check the " \
-                       "platform, then mark it published or retry."
+        d.last_error = reason("settle.no_client", why=why)
         return S.unconfirmed
     try:
         found = client.find_existing(d)
     except PublishError as exc:
         d.status = S.unconfirmed
         d.last_error_kind = ErrorKind.unknown_outcome
-        d.last_error = f"{why} The platform cannot tell whether it was posted: {exc.message} " \
-                       "Please check the account, then mark it published or retry."
+        d.last_error = reason("settle.cannot_tell", why=why, detail=exc.message)
         return S.unconfirmed
     if found is not None:
         return published(d, found, now)
     d.status = S.retry_wait  # not there: safe to try again
     d.next_attempt_at = now + timedelta(seconds=backoff(d.attempts, _base()))
     d.last_error_kind = ErrorKind.unknown_outcome
-    d.last_error = f"{why} It was not found on the platform, so it will be tried again."
+    d.last_error = reason("settle.not_found", why=why)
     return S.retry_wait
 
 
@@ -108,7 +107,7 @@ def settle_error(session: Session | Connection, d: Delivery, account: Account,
         d.status = S.retry_wait
         d.next_attempt_at = now + timedelta(seconds=wait)
         d.attempts = max(0, d.attempts - 1)  # waiting for the platform's reset is not a failure
-        d.last_error = f"{exc.message} Waiting until the platform's limit resets."
+        d.last_error = reason("settle.rate_wait", why=exc.message)
         account.rate_remaining = 0
         account.rate_reset_at = d.next_attempt_at
         return S.retry_wait
@@ -126,7 +125,7 @@ def settle_error(session: Session | Connection, d: Delivery, account: Account,
     if exc.kind == ErrorKind.transient:
         if d.attempts >= MAX_TRANSIENT_TRIES:
             d.status = S.failed
-            d.last_error = f"{exc.message} Gave up after {d.attempts} tries."
+            d.last_error = reason("settle.gave_up", why=exc.message, n=d.attempts)
             return S.failed
         d.status = S.retry_wait
         d.next_attempt_at = now + timedelta(seconds=backoff(d.attempts, _base()))

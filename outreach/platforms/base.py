@@ -18,6 +18,8 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar
 
+from outreach.platforms.reasons import reason as _english
+
 if TYPE_CHECKING:
     from outreach.config import Settings
     from outreach.models import Account, Delivery
@@ -45,6 +47,8 @@ class PublishError(Exception):
         retry_after: float | None = None,
         status: int | None = None,
         code: str | None = None,
+        reason: str | None = None,
+        params: dict | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = ErrorKind(kind)
@@ -52,6 +56,19 @@ class PublishError(Exception):
         self.retry_after = retry_after  # seconds, from the platform's rate-limit headers
         self.status = status  # HTTP status, when there was one
         self.code = code  # the platform's own error code, e.g. "506" or "duplicate"
+        # Our stable code of the sentence in platforms/reasons.py and its fields: pages say it
+        # in the reader's language; `message` stays the English one for logs and the CLI.
+        self.reason = reason
+        self.params = params or {}
+
+    @classmethod
+    def coded(cls, kind: ErrorKind | str, reason: str, *, retry_after: float | None = None,
+              status: int | None = None, code: str | None = None,
+              **params: object) -> PublishError:
+        # The HTTP status and the platform's code may appear in the sentence too.
+        fields = {"status": status, "code": code, **params}
+        return cls(kind, _english(reason, **fields), retry_after=retry_after, status=status,
+                   code=code, reason=reason, params=fields)
 
     def __repr__(self) -> str:
         return f"PublishError({self.kind.value!r}, {self.message!r})"

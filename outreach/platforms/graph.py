@@ -30,6 +30,7 @@ from outreach.platforms.base import (
     RateState,
 )
 from outreach.platforms.http import configure_session, mask_secrets, may_have_reached_platform
+from outreach.platforms.reasons import reason
 
 if TYPE_CHECKING:
     from outreach.config import Settings
@@ -357,12 +358,9 @@ class GraphPlatform(Platform):
         """Refuse to call while Meta's usage headers said the account is above 90 %."""
         if self._slow_until is not None and self._slow_until > time.time():
             wait = self._slow_until - time.time()
-            raise PublishError(
-                ErrorKind.rate_limited,
-                f"{self.label} says this app has used {self.usage:.0f}% of its allowed calls; "
-                f"publishing pauses for {wait / 60:.0f} minutes to stay under the limit.",
-                retry_after=wait,
-            )
+            raise PublishError.coded(
+                ErrorKind.rate_limited, "graph.usage", label=self.label,
+                usage=f"{self.usage:.0f}", minutes=f"{wait / 60:.0f}", retry_after=wait)
 
     # -- calls ------------------------------------------------------------------------------
     def call(self, what: Callable[[], T], *, publishing: bool, action: str) -> T:
@@ -381,96 +379,70 @@ class GraphPlatform(Platform):
             status = self.last_status
             log.debug("unreadable %s answer (%s): %s", self.label, status, type(exc).__name__)
             if publishing and (status is None or status >= 500 or status < 400):
-                raise PublishError(
-                    ErrorKind.unknown_outcome,
-                    f"{self.label}'s answer to {action} could not be read; the post may exist, "
-                    "so it will be looked for before any new attempt.",
-                    status=status,
-                ) from None
-            raise PublishError(
-                ErrorKind.transient,
-                f"{self.label}'s answer to {action} could not be read"
-                + (f" (HTTP {status})." if status else "."),
-                status=status,
-            ) from None
+                raise PublishError.coded(
+                    ErrorKind.unknown_outcome, "graph.unreadable_publish", label=self.label,
+                    action=action, status=status) from None
+            raise PublishError.coded(
+                ErrorKind.transient, "graph.unreadable_status" if status else "graph.unreadable",
+                label=self.label, action=action, status=status) from None
 
     def graph_error(self, exc: FacebookError, *, publishing: bool, action: str) -> PublishError:
         code = _int(getattr(exc, "code", None))
         subcode = _int(getattr(exc, "error_subcode", None))
         status = self.last_status
         said = self.mask(str(getattr(exc, "error_user_msg", "") or getattr(exc, "message", "")))
-        said = " ".join(said.split())[:300] or "no reason given"
+        said = " ".join(said.split())[:300] or reason("graph.no_reason")
         tag = f"{code}" + (f"/{subcode}" if subcode else "")
         if code in RATE_CODES:
             wait = (self._regain_minutes or 0) * 60 or (3600.0 if code == 32 else 900.0)
-            return PublishError(
-                ErrorKind.rate_limited,
-                f"{self.label}'s rate limit is reached (code {code}); publishing waits "
-                f"{wait / 60:.0f} minutes.",
-                retry_after=wait, status=status, code=str(code),
-            )
+            return PublishError.coded(
+                ErrorKind.rate_limited, "graph.rate", label=self.label, minutes=f"{wait / 60:.0f}",
+                retry_after=wait, status=status, code=str(code))
         if code in AUTH_CODES:
-            return PublishError(
-                ErrorKind.auth_expired,
-                self._auth_message(code, subcode) + f" ({self.label} said: {said})",
-                status=status, code=tag,
-            )
+            return PublishError.coded(
+                ErrorKind.auth_expired, "graph.auth_said", label=self.label, said=said,
+                why=self._auth_message(code, subcode), status=status, code=tag)
         if code == DUPLICATE:
-            return PublishError(
-                ErrorKind.rejected,
-                f"{self.label} refuses this post because the same text was just posted "
-                "(duplicate post). Change the wording to post it again.",
-                status=status, code="duplicate",
-            )
+            return PublishError.coded(ErrorKind.rejected, "graph.duplicate", label=self.label,
+                                      status=status, code="duplicate")
         if code == BLOCKED:
             # Temporary by Meta's own word: wait, then try again (nothing was published).
             fast = subcode == POSTING_TOO_FAST
             wait = TOO_FAST_WAIT if fast else BLOCKED_WAIT
-            why = "it says the account is posting too fast" if fast else \
-                "it judged earlier posts against its policies"
-            return PublishError(
-                ErrorKind.rate_limited,
-                f"{self.label} has temporarily blocked this account from posting ({why}); "
-                f"publishing waits {wait / 60:.0f} minutes. {self.label} said: {said}",
-                retry_after=wait, status=status, code="blocked",
-            )
+            return PublishError.coded(
+                ErrorKind.rate_limited, "graph.blocked", label=self.label, said=said,
+                why=reason("graph.too_fast" if fast else "graph.policies"),
+                minutes=f"{wait / 60:.0f}", retry_after=wait, status=status, code="blocked")
         transient = getattr(exc, "is_transient", False) or code in TRANSIENT_CODES
         if (status is not None and status >= 500) or transient:
             if publishing:
-                return PublishError(
-                    ErrorKind.unknown_outcome,
-                    f"{self.label} had a problem on its side while {action} ({tag}); the post "
-                    "may exist anyway, so it will be looked for before any new attempt.",
-                    status=status, code=tag,
-                )
-            return PublishError(
-                ErrorKind.transient,
-                f"{self.label} had a temporary problem while {action} ({tag}); "
-                "it will be tried again.",
-                status=status, code=tag,
-            )
+                return PublishError.coded(
+                    ErrorKind.unknown_outcome, "graph.server_publish", label=self.label,
+                    action=action, tag=tag, status=status, code=tag)
+            return PublishError.coded(
+                ErrorKind.transient, "graph.temporary", label=self.label, action=action,
+                tag=tag, status=status, code=tag)
         return self.rejected(code, subcode, said, status)
 
     def rejected(self, code: int | None, subcode: int | None, said: str,
                  status: int | None) -> PublishError:
         tag = f"{code}" + (f"/{subcode}" if subcode else "")
-        return PublishError(
-            ErrorKind.rejected, f"{self.label} refused the post ({tag}): {said}",
-            status=status, code=tag,
-        )
+        return PublishError.coded(ErrorKind.rejected, "graph.refused", label=self.label,
+                                  tag=tag, said=said, status=status, code=tag)
 
     def _auth_message(self, code: int | None, subcode: int | None) -> str:
         if code == 190 and subcode == 463:
-            why = "its access token has expired"
+            why = reason("graph.token_expired")
         elif code == 190 and subcode == 460:
-            why = "its access token stopped working because the password was changed"
+            why = reason("graph.password_changed")
         elif code in (10, 200):
-            why = "the app lacks a permission it needs to post"
+            why = reason("graph.permission")
         else:
-            why = "its access token is no longer valid"
+            why = reason("graph.token_invalid")
         if self.verifying:  # new credentials, not yet an account to reconnect
-            return f"{self.label} does not accept these credentials: {why}."
-        return f"The {self.label} account {self.account.name!r} must be reconnected: {why}."
+            return reason("graph.auth_verify", label=self.label, why=why)
+        return reason("graph.auth_account", label=self.label, name=repr(self.account.name),
+                      why=why)
 
     verifying = False
 
@@ -485,20 +457,15 @@ class GraphPlatform(Platform):
     def network_error(self, exc: requests.RequestException, *, publishing: bool,
                       action: str) -> PublishError:
         if not may_have_reached_platform(exc):
-            return PublishError(
-                ErrorKind.transient,
-                f"Could not connect to {self.label} while {action}; nothing was sent.",
-            )
-        what = "no answer came in time" if isinstance(exc, requests.Timeout) else \
-            f"the connection was closed before {self.label} answered"
+            return PublishError.coded(ErrorKind.transient, "net.no_connect", label=self.label,
+                                      action=action)
+        what = reason("net.timeout") if isinstance(exc, requests.Timeout) else \
+            reason("net.closed", label=self.label)
         if publishing:
-            return PublishError(
-                ErrorKind.unknown_outcome,
-                f"{action.capitalize()} was sent to {self.label} but {what}; the post may "
-                "exist, so it will be looked for before any new attempt.",
-            )
-        return PublishError(ErrorKind.transient, f"{self.label} did not answer while {action}: "
-                                                 f"{what}.")
+            return PublishError.coded(ErrorKind.unknown_outcome, "net.lost_publish",
+                                      label=self.label, Action=action.capitalize(), what=what)
+        return PublishError.coded(ErrorKind.transient, "net.no_answer", label=self.label,
+                                  action=action, what=what)
 
     def mask(self, text: str) -> str:
         return mask_secrets(text, self._secrets)

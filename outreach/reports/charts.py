@@ -31,7 +31,8 @@ def _open(width: float, height: float, title: str, description: str) -> list[str
 
 def bar_chart(rows: Sequence[tuple[str, float | None]], *, title: str,
               fmt: Callable[[float], str] = _fmt, notes: Sequence[str] | None = None,
-              width: int = 640, color: str = PRIMARY, label_width: int = 170) -> str:
+              width: int = 640, color: str = PRIMARY, label_width: int = 170,
+              empty: str = "Belum ada data") -> str:
     """Horizontal bars, one per (label, value); `notes` (e.g. "12 unggahan") after each bar.
     A value of None draws no bar and says "—"."""
     bar_h, gap, top = 20, 8, 28
@@ -51,7 +52,7 @@ def bar_chart(rows: Sequence[tuple[str, float | None]], *, title: str,
         f"{label}: {fmt(v) if v is not None else '-'}" for label, v in rows))
     parts.append(f"<text x='0' y='16' font-size='14' font-weight='600'>{escape(title)}</text>")
     if not rows:
-        parts.append(f"<text x='0' y='44' fill='{MUTED}'>Belum ada data · no data yet</text>")
+        parts.append(f"<text x='0' y='44' fill='{MUTED}'>{escape(empty)}</text>")
     for i, (label, value) in enumerate(rows):
         y = top + i * (bar_h + gap)
         parts.append(f"<text x='{label_width - 8}' y='{y + 14}' text-anchor='end'>"
@@ -68,13 +69,14 @@ def bar_chart(rows: Sequence[tuple[str, float | None]], *, title: str,
 
 def column_chart(points: Sequence[tuple[str, float]], *, title: str,
                  fmt: Callable[[float], str] = _fmt, width: int = 640, height: int = 200,
-                 color: str = PRIMARY, every: int | None = None) -> str:
+                 color: str = PRIMARY, every: int | None = None,
+                 empty: str = "Belum ada data") -> str:
     """Vertical columns over time (e.g. posts per day); `every`: label every n-th column."""
     left, bottom, top = 44, 28, 28
     parts = _open(width, height, title, "; ".join(f"{k}: {fmt(v)}" for k, v in points))
     parts.append(f"<text x='0' y='16' font-size='14' font-weight='600'>{escape(title)}</text>")
     if not points:
-        parts.append(f"<text x='0' y='48' fill='{MUTED}'>Belum ada data · no data yet</text>"
+        parts.append(f"<text x='0' y='48' fill='{MUTED}'>{escape(empty)}</text>"
                      "</svg>")
         return "".join(parts)
     largest = max(v for _, v in points) or 1

@@ -28,7 +28,7 @@ from outreach.reports.findings import (
     hour_labels,
     weekday_names,
 )
-from outreach.reports.words import number, percent, say
+from outreach.reports.words import number, percent, say, zone_name
 
 FORMATS = ("table", "csv", "json", "html", "pdf")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -228,6 +228,7 @@ def to_html(report: Report, settings: Settings, *, pdf_link: str | None = None,
         labels=PLATFORM_LABELS, metric_labels=METRIC_LABELS, metrics=METRICS,
         status_labels=STATUS_LABELS, pdf_link=pdf_link, for_print=for_print,
         t=lambda key, **kw: say(key, locale, **kw),
+        locale=locale, zone=zone_name(tz, locale),
         not_enough=lambda found, what: not_enough(found, what, locale),
         timing_rule=say("timing_rule", locale, posts=MIN_CELL_POSTS, cells=MIN_CELLS),
         when=lambda v, fmt="d MMM y HH.mm": format_datetime(v.astimezone(tz), fmt, locale="id")

@@ -4,6 +4,9 @@ messages. Placeholders are `str.format` fields."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -96,6 +99,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind_reminder": ("Pengingat", "Reminder"),
     "kind_free": ("Tulisan staf", "Staff post"),
     "yes": ("ya", "yes"),
+    # Headings and labels of the monthly evaluation: one language at a time.
+    "h_title": ("Laporan Evaluasi Media Sosial", "Social media evaluation report"),
+    "h_findings": ("Temuan utama", "Key findings"),
+    "h_summary": ("Ringkasan", "Summary"),
+    "h_posts": ("Unggahan terbit", "posts"),
+    "h_interactions": ("Interaksi", "interactions"),
+    "h_comments": ("Komentar masuk", "comments"),
+    "h_new_titles_announced": ("Judul baru diumumkan", "new titles announced"),
+    "h_events_announced": ("Kegiatan diumumkan", "events announced"),
+    "h_need_a_person": ("Perlu ditindaklanjuti", "need a person"),
+    "h_by_platform": ("Per platform", "By platform"),
+    "h_no_posts_were_published": ("Tidak ada unggahan yang terbit pada periode ini.",
+                                  "No posts were published in this period."),
+    "h_top_posts": ("Unggahan teratas", "Top posts"),
+    "h_no_engagement_figures_yet": ("Belum ada angka keterlibatan.", "No engagement figures yet."),
+    "h_best_days_and_hours": ("Waktu terbaik", "Best days and hours"),
+    "h_no_history_yet": ("Belum ada riwayat.", "No history yet."),
+    "h_which_wording_works": ("Perbandingan templat", "Which wording works"),
+    "h_no_data_yet": ("Belum ada data.", "No data yet."),
+    "h_coverage_what_was_announced": ("Cakupan", "Coverage: what was announced"),
+    "h_failures_and_missed_posts": ("Gagal dan terlewat", "Failures and missed posts"),
+    "h_nothing_needs_a_person": ("Tidak ada unggahan yang perlu ditindaklanjuti.",
+                                 "Nothing needs a person."),
+    "h_the_publics_feedback": ("Masukan masyarakat", "The public's feedback"),
+    "h_how_the_figures_are": ("Catatan metode", "How the figures are made"),
 }
 
 
@@ -120,3 +148,14 @@ def number(value: float | None, locale: str = "id") -> str:
 
 def percent(value: float | None, locale: str = "id") -> str:
     return "—" if value is None else format_percent(value, format="#,##0.0%", locale=locale)
+
+
+# How people in Indonesia name their zones, in either language (Babel's English short name for
+# them is an offset such as "+0800"); any other zone keeps Babel's short name.
+ZONES = {"Asia/Makassar": "WITA", "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB",
+         "Asia/Jayapura": "WIT"}
+
+
+def zone_name(tz: object, locale: str = "id") -> str:
+    key = getattr(tz, "key", str(tz))
+    return ZONES.get(key) or format_datetime(datetime.now(UTC), "zzz", tzinfo=tz, locale=locale)

@@ -24,6 +24,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from outreach.platforms.reasons import translate
+from outreach.reports.words import zone_name
 from outreach.web.security import CSRF_FIELD, csrf_token
 
 HERE = Path(__file__).parent
@@ -92,7 +94,8 @@ def _filters(request: Request, lang: str) -> dict[str, Callable[..., Any]]:
         if value is None:
             return "—"
         if fmt == "long":  # "Sabtu, 5 Desember 2026 09.00 WITA"
-            return format_datetime(value, "EEEE, d MMMM y HH.mm zzz", tzinfo=tz, locale=lang)
+            return format_datetime(value, "EEEE, d MMMM y HH.mm", tzinfo=tz, locale=lang) \
+                + " " + zone_name(tz, lang)
         return format_datetime(value, "d MMM y HH.mm", tzinfo=tz, locale=lang)
 
     def date(value: datetime | None, fmt: str = "medium") -> str:
@@ -112,7 +115,14 @@ def _filters(request: Request, lang: str) -> dict[str, Callable[..., Any]]:
     def number(value: float | int | None) -> str:
         return "—" if value is None else format_decimal(value, locale=lang)
 
-    return {"dt": dt, "date": date, "time": time, "iso_local": iso_local, "number": number}
+    def said(text: str | None) -> str:
+        """A stored platform/dispatch sentence (English in the database) in the page's language."""
+        return translate(text, lang)
+
+    return {"dt": dt, "date": date, "time": time, "iso_local": iso_local, "number": number,
+            "said": said, "zone": zone_name(tz, lang)}
+
+
 
 
 def N_(message: str) -> str:
@@ -131,7 +141,7 @@ MENU = (
     ("/catalogue", N_("Katalog"), "staff"),
     ("/events", N_("Acara"), "staff"),
     ("/imports", N_("Impor"), "staff"),
-    ("/approvals/mine", N_("Posting saya"), "staff"),
+    ("/approvals/mine", N_("Unggahan saya"), "staff"),
     ("/feedback", N_("Masukan"), "staff"),
     ("/approvals", N_("Persetujuan"), "manager"),
     ("/dashboard", N_("Dasbor"), "manager"),

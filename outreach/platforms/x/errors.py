@@ -11,6 +11,7 @@ import tweepy
 
 from outreach.platforms.base import ErrorKind, PublishError
 from outreach.platforms.http import may_have_reached_platform
+from outreach.platforms.reasons import reason
 
 DUPLICATE_DETAIL = "duplicate content"  # in X's 403 detail; v2 has no numeric code for it
 # Read-only apps get a 403 on writes; new tokens with write permission are the only fix.
@@ -25,7 +26,7 @@ def classify(exc: Exception, mask: Callable[[str], str], *, publishing: bool) ->
         exc, (requests.RequestException, tweepy.HTTPException)
     ):  # e.g. a proxy's HTML page where X's JSON belongs
         kind = ErrorKind.unknown_outcome if publishing else ErrorKind.transient
-        return PublishError(kind, "X's answer could not be read.")
+        return PublishError.coded(kind, "x.unreadable")
     if isinstance(exc, requests.RequestException):
         return network_error(exc, publishing=publishing)
     response = exc.response
@@ -34,81 +35,38 @@ def classify(exc: Exception, mask: Callable[[str], str], *, publishing: bool) ->
     # https://docs.x.com/x-api/fundamentals/response-codes-and-errors
     if status == 429:
         wait = retry_after(response.headers)
-        return PublishError(
-            ErrorKind.rate_limited,
-            f"X's rate limit for this account is reached; it resets in {wait:.0f} s.",
-            retry_after=wait,
-            status=status,
-        )
+        return PublishError.coded(ErrorKind.rate_limited, "x.rate", wait=f"{wait:.0f}",
+                                  retry_after=wait, status=status)
     if status == 402:
         # Pay-per-use: the app's credits are used up. X answers every call with 402 and a
         # problem titled "CreditsDepleted" until credits are bought (no doc page describes the
         # body; it is what X sends). Nothing was done, so nothing is unknown.
-        return PublishError(
-            ErrorKind.out_of_credits,
-            "X says this app has no API credits left, so the account's X posts are held. "
-            "Add credits in the X Developer Console, then resume the account on the "
-            "platform accounts page.",
-            status=status,
-            code="credits",
-        )
+        return PublishError.coded(ErrorKind.out_of_credits, "x.credits", status=status,
+                                  code="credits")
     if status == 401:
-        return PublishError(
-            ErrorKind.auth_expired,
-            "X no longer accepts this account's access token: reconnect it.",
-            status=status,
-        )
+        return PublishError.coded(ErrorKind.auth_expired, "x.auth", status=status)
     if status == 403 and DUPLICATE_DETAIL in detail.lower():
-        return PublishError(
-            ErrorKind.rejected,
-            "X refuses this post because the account has already posted exactly the same "
-            "text. Change the wording to post it again.",
-            status=status,
-            code="duplicate",
-        )
+        return PublishError.coded(ErrorKind.rejected, "x.duplicate", status=status,
+                                  code="duplicate")
     if status == 403 and PERMISSION_DETAIL in detail.lower():
-        return PublishError(
-            ErrorKind.auth_expired,
-            "X says this app may only read, not post: give the app read and write "
-            "permission in the X developer portal, then reconnect the account.",
-            status=status,
-            code="permission",
-        )
+        return PublishError.coded(ErrorKind.auth_expired, "x.read_only", status=status,
+                                  code="permission")
     if status >= 500:
         if publishing:
-            return PublishError(
-                ErrorKind.unknown_outcome,
-                f"X answered with a server error ({status}); the post may exist anyway, "
-                "so it will be looked for before any new attempt.",
-                status=status,
-            )
-        return PublishError(
-            ErrorKind.transient, f"X answered with a server error ({status}).", status=status
-        )
-    return PublishError(
-        ErrorKind.rejected,
-        f"X refused the request ({status}): {detail or 'no reason given'}",
-        status=status,
-    )
+            return PublishError.coded(ErrorKind.unknown_outcome, "x.server_publish",
+                                      status=status)
+        return PublishError.coded(ErrorKind.transient, "x.server", status=status)
+    return PublishError.coded(ErrorKind.rejected, "x.refused_request", status=status,
+                              said=detail or "no reason given")
 
 def network_error(exc: requests.RequestException, *, publishing: bool) -> PublishError:
     if not may_have_reached_platform(exc):
-        reason = "timed out" if isinstance(exc, requests.ConnectTimeout) else "was refused"
-        return PublishError(
-            ErrorKind.transient,
-            f"Could not connect to X (the connection {reason}); nothing was sent.",
-        )
-    if isinstance(exc, requests.Timeout):
-        what = "no answer came in time"
-    else:
-        what = "the connection was closed before X answered"
+        how = reason("x.timed_out" if isinstance(exc, requests.ConnectTimeout) else "x.refused")
+        return PublishError.coded(ErrorKind.transient, "x.no_connect", how=how)
+    what = reason("net.timeout" if isinstance(exc, requests.Timeout) else "x.closed")
     if publishing:
-        return PublishError(
-            ErrorKind.unknown_outcome,
-            f"The post was sent to X but {what}; it may exist, so it will be looked for "
-            "before any new attempt.",
-        )
-    return PublishError(ErrorKind.transient, f"X did not answer: {what}.")
+        return PublishError.coded(ErrorKind.unknown_outcome, "x.lost_publish", what=what)
+    return PublishError.coded(ErrorKind.transient, "x.no_answer", what=what)
 
 
 def as_int(value: str | None) -> int | None:

@@ -32,6 +32,7 @@ from outreach.desk.users import (
 from outreach.models import AuditLog, User
 from outreach.notify.password_reset import available as reset_available
 from outreach.web.areas._staff import page_number
+from outreach.web.audit_words import ACTIONS, NAMES, OBJECTS
 from outreach.web.auth import DB, Admin
 from outreach.web.pages import _, flash, render
 
@@ -171,6 +172,11 @@ def _is_secret(key: str) -> bool:
     return any(part in SECRET_PARTS for part in re.split(r"[^a-z0-9]+", key.lower()) if part)
 
 
+def _name(request: Request, dotted: str) -> str:
+    """A detail's dotted name in the page's language, part by part."""
+    return " → ".join(_(request, NAMES[p]) if p in NAMES else p for p in dotted.split("."))
+
+
 def detail_lines(detail: Any, prefix: str = "") -> list[tuple[str, str]]:
     """An audit entry's detail as readable `key: value` lines; values under secret-looking keys
     are masked, nested objects flattened (`a.b`)."""
@@ -233,7 +239,9 @@ def audit_page(request: Request, user: Admin, session: DB, actor: str = "", acti
                            .order_by(AuditLog.at.desc(), AuditLog.id.desc())
                            .offset((number - 1) * PER_PAGE).limit(PER_PAGE)).all()
     rows = [{"at": e.at, "actor": e.actor, "action": e.action, "object_type": e.object_type,
-             "object_id": e.object_id, "lines": detail_lines(e.detail)} for e in entries]
+             "object_id": e.object_id, "lines": [(_name(request, k), v)
+                                                  for k, v in detail_lines(e.detail)]}
+            for e in entries]
     filters = {"actor": actor, "action": action, "start": start, "end": end}
 
     def link(n: int) -> str:
@@ -245,4 +253,5 @@ def audit_page(request: Request, user: Admin, session: DB, actor: str = "", acti
     return render(request, "admin_audit.html", {
         "rows": rows, "filters": filters, "errors": errors, "total": total, "page": number,
         "pages": pages, "prev_link": link(number - 1) if number > 1 else None,
-        "next_link": link(number + 1) if number < pages else None})
+        "next_link": link(number + 1) if number < pages else None,
+        "actions": ACTIONS, "objects": OBJECTS})

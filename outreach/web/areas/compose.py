@@ -134,7 +134,7 @@ def form_page(request: Request, session: Any, user: Any, accounts: list[Account]
         "suggested": [] if draft.post_id else suggestions(session, settings, accounts),
         "draft": draft, "slots": _padded(draft.slots), "accounts": accounts,
         "checks": found, "errors": errors or {}, "notice": notice, "start": start,
-        "zone": settings.timezone, "reviewed": not role_at_least(user.role, Role.manager),
+        "reviewed": not role_at_least(user.role, Role.manager),
         "weighted": {a.id for a in accounts if _counting(a) == "weighted"},
         # The library's newest images, offered instead of uploading one again.
         "library": [i.asset for i in library(session, per_page=LIBRARY_OFFER)[0]

@@ -90,7 +90,7 @@ def home(request: Request, user: Staff, session: DB) -> Response:
     clock = [t for t in last_ticks(session) if t.role == "clock"]
     manager = role_at_least(user.role, "manager")
     pending = counts.get(DeliveryStatus.pending_review.value, 0)
-    if not manager:  # staff cannot open /approvals: their own posts waiting, on "Posting saya"
+    if not manager:  # staff cannot open /approvals: their own posts waiting, on "Unggahan saya"
         pending = len(pending_posts(session, limit=100, author=Reviewer(user.email, user.id)))
     return render(request, "home.html", {
         "counts": counts,

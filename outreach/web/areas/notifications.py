@@ -23,7 +23,7 @@ LABELS = {
                     N_("Satu surel per putaran, berisi semua kiriman Anda yang baru gagal.")),
     "failed_all": (N_("Kiriman siapa pun gagal atau terlewat"),
                    N_("Untuk staf yang menjaga halaman Perlu tindakan.")),
-    "approvals": (N_("Posting menunggu persetujuan"),
+    "approvals": (N_("Unggahan menunggu persetujuan"),
                   N_("Posting yang ditulis staf dan perlu Anda setujui.")),
     "weekly": (N_("Ringkasan mingguan"),
                N_("Setiap Senin pagi: posting terbit, posting teratas, jumlah interaksi.")),

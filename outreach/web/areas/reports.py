@@ -158,21 +158,23 @@ def web_charts(request: Request, report: Report,
     day = lambda d: format_date(date.fromisoformat(d["date"]), "d MMM", locale=lang)  # noqa: E731
     measured = [t for t in report.templates if t.measured]
     weekdays = [get_day_names("abbreviated", locale=lang)[i] for i in range(7)]
+    empty = _(request, "Belum ada data")
     makers: dict[str, Any] = {
         "rates": lambda: charts.bar_chart(
             [(_label(p.platform), p.rate) for p in platforms],
-            title=_(request, "Tingkat interaksi per platform"), fmt=pct,
+            title=_(request, "Tingkat interaksi per platform"), fmt=pct, empty=empty,
             notes=[_(request, "%(n)s unggahan terukur", n=p.measured) for p in platforms]),
         "trend": lambda: charts.column_chart(
             [(day(d), d["interactions"]) for d in report.daily],
-            title=_(request, "Interaksi per hari terbit"), fmt=num),
+            title=_(request, "Interaksi per hari terbit"), fmt=num, empty=empty),
         "daily": lambda: charts.column_chart(
             [(day(d), d["posts"]) for d in report.daily],
-            title=_(request, "Unggahan per hari"), fmt=num, color=charts.ACCENT),
+            title=_(request, "Unggahan per hari"), fmt=num, color=charts.ACCENT,
+            empty=empty),
         "templates": lambda: charts.bar_chart(
             [(f"{_(request, KIND_LABELS.get(t.kind, t.kind))} · {_label(t.platform)}", t.rate)
              for t in measured],
-            title=_(request, "Tingkat interaksi per templat"), fmt=pct,
+            title=_(request, "Tingkat interaksi per templat"), fmt=pct, empty=empty,
             notes=[_(request, "%(n)s unggahan terukur", n=t.measured) for t in measured]),
         "heatmaps": lambda: [charts.heatmap(
             [[c.rate for c in line] for line in t.grid],

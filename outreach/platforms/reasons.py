@@ -1,0 +1,294 @@
+"""Why a delivery or an account stopped, in Bahasa Indonesia and English: one table of stable
+codes with both sentences (placeholders are `str.format` fields), as compose/validate.py does.
+
+The English sentence is what PublishError.message carries and what the database, logs and CLI
+keep. Pages turn a stored sentence back into its code and params through the table's own English
+pattern (`translate`), so rows written before a sentence had a code are translated too, and a
+sentence that matches nothing (e.g. the platform's own words) is shown as it is.
+
+Fields named in NESTED hold a sentence or phrase of their own (`why`, `action`, ...): they are
+translated recursively; every other field (numbers, a platform's label, what the platform said)
+is kept as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+REASONS: dict[str, tuple[str, str]] = {
+    # -- how a failure is settled (dispatch/outcomes.py, dispatcher.py)
+    "settle.rate_wait": ("{why} Menunggu sampai batas platform pulih.",
+                         "{why} Waiting until the platform's limit resets."),
+    "settle.gave_up": ("{why} Dihentikan setelah {n} kali mencoba.",
+                       "{why} Gave up after {n} tries."),
+    "settle.no_client": (
+        "{why} Akun ini tidak dapat dipakai untuk mencarinya; periksa platformnya, lalu tandai "
+        "terbit atau coba lagi.",
+        "{why} The account cannot be used to look for it; please check the platform, then mark "
+        "it published or retry."),
+    "settle.cannot_tell": (
+        "{why} Platform tidak dapat memastikan apakah kiriman sudah terbit: {detail} Periksa "
+        "akunnya, lalu tandai terbit atau coba lagi.",
+        "{why} The platform cannot tell whether it was posted: {detail} Please check the "
+        "account, then mark it published or retry."),
+    "settle.not_found": ("{why} Kiriman tidak ditemukan di platform, jadi akan dicoba lagi.",
+                         "{why} It was not found on the platform, so it will be tried again."),
+    "missed": (
+        "Tidak terbit dalam {hours} jam sejak waktunya; pilih terbitkan sekarang atau batalkan.",
+        "Not published within {hours} hours of its time; choose to publish it now or cancel "
+        "it."),
+    "account_removed": ("Dibatalkan: akunnya dihapus.", "Cancelled: the account was removed."),
+    # -- network (graph.py, x/errors.py)
+    "net.no_connect": ("Tidak dapat terhubung ke {label} saat {action}; tidak ada yang terkirim.",
+                       "Could not connect to {label} while {action}; nothing was sent."),
+    "net.lost_publish": (
+        "{Action} sudah dikirim ke {label}, tetapi {what}; kiriman mungkin sudah ada, jadi akan "
+        "dicari dulu sebelum mencoba lagi.",
+        "{Action} was sent to {label} but {what}; the post may exist, so it will be looked for "
+        "before any new attempt."),
+    "net.no_answer": ("{label} tidak menjawab saat {action}: {what}.",
+                      "{label} did not answer while {action}: {what}."),
+    "net.timeout": ("jawaban tidak datang tepat waktu", "no answer came in time"),
+    "net.closed": ("sambungan terputus sebelum {label} menjawab",
+                   "the connection was closed before {label} answered"),
+    "x.no_connect": ("Tidak dapat terhubung ke X (sambungan {how}); tidak ada yang terkirim.",
+                     "Could not connect to X (the connection {how}); nothing was sent."),
+    "x.timed_out": ("habis waktu", "timed out"),
+    "x.refused": ("ditolak", "was refused"),
+    "x.lost_publish": (
+        "Kiriman sudah dikirim ke X, tetapi {what}; kiriman mungkin sudah ada, jadi akan dicari "
+        "dulu sebelum mencoba lagi.",
+        "The post was sent to X but {what}; it may exist, so it will be looked for before any "
+        "new attempt."),
+    "x.closed": ("sambungan terputus sebelum X menjawab",
+                 "the connection was closed before X answered"),
+    "x.no_answer": ("X tidak menjawab: {what}.", "X did not answer: {what}."),
+    # -- X's answers (x/errors.py)
+    "x.unreadable": ("Jawaban X tidak dapat dibaca.", "X's answer could not be read."),
+    "x.rate": ("Batas panggilan X untuk akun ini tercapai; pulih dalam {wait} detik.",
+               "X's rate limit for this account is reached; it resets in {wait} s."),
+    "x.credits": (
+        "X menyatakan aplikasi ini tidak punya kredit API lagi, jadi kiriman X akun ini ditahan. "
+        "Tambahkan kredit di X Developer Console, lalu lanjutkan akunnya di halaman Akun "
+        "platform.",
+        "X says this app has no API credits left, so the account's X posts are held. Add "
+        "credits in the X Developer Console, then resume the account on the platform accounts "
+        "page."),
+    "x.auth": ("X tidak lagi menerima token akses akun ini: sambungkan ulang akunnya.",
+               "X no longer accepts this account's access token: reconnect it."),
+    "x.duplicate": (
+        "X menolak kiriman ini karena akun ini sudah pernah menerbitkan teks yang persis sama. "
+        "Ubah kalimatnya untuk menerbitkannya lagi.",
+        "X refuses this post because the account has already posted exactly the same text. "
+        "Change the wording to post it again."),
+    "x.read_only": (
+        "X menyatakan aplikasi ini hanya boleh membaca, tidak menerbitkan: beri aplikasi izin "
+        "baca dan tulis di portal pengembang X, lalu sambungkan ulang akunnya.",
+        "X says this app may only read, not post: give the app read and write permission in "
+        "the X developer portal, then reconnect the account."),
+    "x.server_publish": (
+        "X menjawab dengan galat server ({status}); kiriman mungkin tetap ada, jadi akan dicari "
+        "dulu sebelum mencoba lagi.",
+        "X answered with a server error ({status}); the post may exist anyway, so it will be "
+        "looked for before any new attempt."),
+    "x.server": ("X menjawab dengan galat server ({status}).",
+                 "X answered with a server error ({status})."),
+    "x.refused_request": ("X menolak permintaan ini ({status}): {said}",
+                          "X refused the request ({status}): {said}"),
+    "x.no_id": ("X menerima kiriman, tetapi tidak menyebut kiriman yang mana.",
+                "X accepted the post but did not say which post it is."),
+    "x.no_text": ("Kiriman ini tidak berisi teks.", "The post has no text."),
+    # -- Meta's Graph API (graph.py)
+    "graph.usage": (
+        "{label} menyatakan aplikasi ini sudah memakai {usage}% dari jatah panggilannya; "
+        "penerbitan berhenti {minutes} menit agar tetap di bawah batas.",
+        "{label} says this app has used {usage}% of its allowed calls; publishing pauses for "
+        "{minutes} minutes to stay under the limit."),
+    "graph.unreadable_publish": (
+        "Jawaban {label} saat {action} tidak dapat dibaca; kiriman mungkin sudah ada, jadi akan "
+        "dicari dulu sebelum mencoba lagi.",
+        "{label}'s answer to {action} could not be read; the post may exist, so it will be "
+        "looked for before any new attempt."),
+    "graph.unreadable_status": ("Jawaban {label} saat {action} tidak dapat dibaca (HTTP {status}).",
+                                "{label}'s answer to {action} could not be read (HTTP {status})."),
+    "graph.unreadable": ("Jawaban {label} saat {action} tidak dapat dibaca.",
+                         "{label}'s answer to {action} could not be read."),
+    "graph.rate": (
+        "Batas panggilan {label} tercapai (kode {code}); penerbitan menunggu {minutes} menit.",
+        "{label}'s rate limit is reached (code {code}); publishing waits {minutes} minutes."),
+    "graph.auth_said": ("{why} ({label} mengatakan: {said})", "{why} ({label} said: {said})"),
+    "graph.auth_verify": ("{label} tidak menerima kredensial ini: {why}.",
+                          "{label} does not accept these credentials: {why}."),
+    "graph.auth_account": ("Akun {label} {name} harus disambungkan ulang: {why}.",
+                           "The {label} account {name} must be reconnected: {why}."),
+    "graph.token_expired": ("token aksesnya sudah kedaluwarsa", "its access token has expired"),
+    "graph.password_changed": (
+        "token aksesnya berhenti berlaku karena kata sandinya diganti",
+        "its access token stopped working because the password was changed"),
+    "graph.permission": ("aplikasi tidak punya izin yang diperlukan untuk menerbitkan",
+                         "the app lacks a permission it needs to post"),
+    "graph.token_invalid": ("token aksesnya tidak berlaku lagi",
+                            "its access token is no longer valid"),
+    "graph.duplicate": (
+        "{label} menolak kiriman ini karena teks yang sama baru saja diterbitkan (kiriman ganda). "
+        "Ubah kalimatnya untuk menerbitkannya lagi.",
+        "{label} refuses this post because the same text was just posted (duplicate post). "
+        "Change the wording to post it again."),
+    "graph.blocked": (
+        "{label} untuk sementara memblokir akun ini dari menerbitkan ({why}); penerbitan "
+        "menunggu {minutes} menit. {label} mengatakan: {said}",
+        "{label} has temporarily blocked this account from posting ({why}); publishing waits "
+        "{minutes} minutes. {label} said: {said}"),
+    "graph.too_fast": ("akun ini dianggap menerbitkan terlalu cepat",
+                       "it says the account is posting too fast"),
+    "graph.policies": ("kiriman sebelumnya dinilai melanggar kebijakannya",
+                       "it judged earlier posts against its policies"),
+    "graph.server_publish": (
+        "{label} mengalami masalah di pihaknya saat {action} ({tag}); kiriman mungkin tetap ada, "
+        "jadi akan dicari dulu sebelum mencoba lagi.",
+        "{label} had a problem on its side while {action} ({tag}); the post may exist anyway, "
+        "so it will be looked for before any new attempt."),
+    "graph.temporary": ("{label} mengalami masalah sementara saat {action} ({tag}); akan dicoba "
+                        "lagi.",
+                        "{label} had a temporary problem while {action} ({tag}); it will be "
+                        "tried again."),
+    "graph.refused": ("{label} menolak kiriman ini ({tag}): {said}",
+                      "{label} refused the post ({tag}): {said}"),
+    "graph.no_reason": ("tanpa alasan", "no reason given"),
+    "graph.reply_permission": (
+        "Token akun {label} tidak punya izin {permission} yang diperlukan untuk membalas "
+        "komentar: admin menyambungkan ulang akunnya dan memberikan izin itu.",
+        "The {label} account's token lacks the {permission} permission that replying to "
+        "comments needs: an admin reconnects the account and grants it."),
+    "graph.reply_no_id": (
+        "{label} menerima balasan, tetapi tidak menyebut komentar yang mana; periksa di "
+        "platform.",
+        "{label} accepted the reply but did not say which comment it is; check on the "
+        "platform."),
+    # -- Facebook and Instagram (facebook.py, instagram.py)
+    "fb.no_photo_id": ("Facebook tidak menyebut foto mana yang diterimanya; akan dicoba lagi.",
+                       "Facebook did not say which photo it received; it will be tried again."),
+    "fb.no_post_id": ("Facebook menerima kiriman, tetapi tidak menyebut kiriman yang mana; akan "
+                      "dicari.",
+                      "Facebook accepted the post but did not say which post it is; it will "
+                      "be looked for."),
+    "fb.empty": ("Kiriman ini tidak berisi teks maupun gambar.",
+                 "The post has no text and no image."),
+    "ig.no_post_id": ("Instagram menerima kiriman, tetapi tidak menyebut kiriman yang mana; akan "
+                      "dicari.",
+                      "Instagram accepted the post but did not say which post it is; it will "
+                      "be looked for."),
+    "ig.quota": ("Batas harian Instagram untuk kiriman lewat API-nya tercapai; penerbitan "
+                 "menunggu.",
+                 "Instagram's daily limit of posts published through its API is reached; "
+                 "publishing waits."),
+    "ig.quota_used": ("Instagram mengizinkan {total} kiriman sehari lewat API-nya dan {used} "
+                      "sudah terpakai; penerbitan menunggu.",
+                      "Instagram allows {total} posts a day through its API and {used} were "
+                      "used; publishing waits."),
+    "ig.expired": ("Instagram membiarkan kiriman yang disiapkan kedaluwarsa (24 jam); akan "
+                   "disiapkan lagi.",
+                   "Instagram let the prepared post expire (24 hours); it will be prepared "
+                   "again."),
+    "ig.processing": ("Instagram masih memproses gambarnya; penerbitan dilanjutkan pada putaran "
+                      "berikutnya.",
+                      "Instagram is still processing the image; publishing continues on the "
+                      "next pass."),
+    "ig.no_container": ("Instagram tidak menyebut wadah yang dibuatnya; akan dicoba lagi.",
+                        "Instagram did not say which container it made; it will be tried "
+                        "again."),
+    "ig.bad_image": ("Instagram tidak dapat memproses gambarnya: {said}",
+                     "Instagram could not process the image: {said}"),
+    "ig.fetch_image": ("Instagram tidak dapat mengambil gambar dari alamat layanan ini ({said}); "
+                       "akan dicoba lagi.",
+                       "Instagram could not fetch the image from this service's address "
+                       "({said}); it will be tried again."),
+    "ig.not_ready": ("Instagram belum siap: {said}", "Instagram was not ready: {said}"),
+    # -- tokens (tokens.py)
+    "token.ended": ("Akses ke {label} untuk {name} berakhir: admin harus masuk lagi.",
+                    "The access to {label} for {name} ended: an admin must sign in again."),
+    "token.busy": ("Akses ke {label} sedang diperbarui oleh proses lain; dicoba lagi nanti.",
+                   "The access to {label} is being renewed by another worker; trying again "
+                   "later."),
+}
+
+# What the Graph client was doing (`action=` in graph.py and its platforms).
+ACTIONS: dict[str, str] = {
+    "reading the token's permissions": "membaca izin token",
+    "checking the Page token": "memeriksa token Halaman",
+    "publishing the photo": "menerbitkan foto",
+    "uploading a photo": "mengunggah foto",
+    "publishing the post": "menerbitkan kiriman",
+    "looking for the post": "mencari kiriman",
+    "reading comments": "membaca komentar",
+    "replying to the comment": "membalas komentar",
+    "reading metrics": "membaca metrik",
+    "checking the access token": "memeriksa token akses",
+    "reading the publishing limit": "membaca batas penerbitan",
+    "sending the image to Instagram": "mengirim gambar ke Instagram",
+    "checking the image": "memeriksa gambar",
+    "reading the post's address": "membaca alamat kiriman",
+}
+
+NESTED = frozenset({"why", "what", "how", "action", "Action", "detail"})
+_FIELD = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+
+
+def english(locale: str) -> bool:
+    return locale.startswith("en")
+
+
+def reason(key: str, /, **params: object) -> str:
+    """The English sentence of a code (for PublishError.message, logs and the CLI)."""
+    return REASONS[key][1].format(**params)
+
+
+def say(key: str, locale: str = "id", /, **params: object) -> str:
+    indonesian, in_english = REASONS[key]
+    return (in_english if english(locale) else indonesian).format(**params)
+
+
+@cache
+def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """(code, regex of its English sentence); longer literal text first, so the most specific
+    sentence wins over one that is mostly a placeholder."""
+    out = []
+    for code, (_id, en) in REASONS.items():
+        seen: set[str] = set()
+        parts, pos = [], 0
+        for m in _FIELD.finditer(en):
+            parts.append(re.escape(en[pos:m.start()]))
+            name = m.group(1)
+            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+            seen.add(name)
+            pos = m.end()
+        parts.append(re.escape(en[pos:]))
+        literal = len(_FIELD.sub("", en))
+        out.append((literal, code, re.compile("".join(parts), re.S)))
+    out.sort(key=lambda t: -t[0])
+    return [(code, rx) for _n, code, rx in out]
+
+
+def _phrase(name: str, value: str, locale: str) -> str:
+    if name == "Action":
+        inner = ACTIONS.get(value[:1].lower() + value[1:])
+        return inner[:1].upper() + inner[1:] if inner else value
+    if name == "action":
+        return ACTIONS.get(value, value)
+    return translate(value, locale)
+
+
+def translate(text: str | None, locale: str = "id") -> str:
+    """A stored English sentence in the locale's language; unknown sentences stay as they are."""
+    if not text or english(locale):
+        return text or ""
+    stripped = text.strip()
+    for code, rx in _patterns():
+        m = rx.fullmatch(stripped)
+        if m is None:
+            continue
+        values = {k: (_phrase(k, v, locale) if k in NESTED else v)
+                  for k, v in m.groupdict().items()}
+        return say(code, locale, **values)
+    return text
