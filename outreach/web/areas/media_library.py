@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 
 from outreach.desk.media_library import MAX_ALT, LibraryError, keep, library, set_alt
 from outreach.models import MediaAsset
-from outreach.web.areas._staff import query, see_other
+from outreach.web.areas._staff import page_number, query, see_other
 from outreach.web.areas.compose import _read_upload
 from outreach.web.auth import DB, PostedForm, Staff
 from outreach.web.pages import _, flash, render
@@ -23,8 +23,7 @@ PER_PAGE = 24
 
 
 def _page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "")
-    return max(1, int(raw)) if raw.isdigit() else 1
+    return page_number(request.query_params.get("page"))
 
 
 def library_page(request: Request, session: Any, *, errors: dict[str, str] | None = None,

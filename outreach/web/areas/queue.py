@@ -134,7 +134,7 @@ def queue_bulk(request: Request, user: Staff, session: DB, form: PostedForm) -> 
     """The queue's multi-select: approve (managers), cancel or move the ticked deliveries."""
     origin = back_to(form.get("next"), "/queue")
     action = str(form.get("action") or "")
-    ids = [int(v) for v in form.getlist("ids") if str(v).isdigit()]
+    ids = [i for i in (whole(v) for v in form.getlist("ids")) if i is not None]
     if action not in ("approve", "cancel", "move"):
         flash(request, _(request, "Pilih tindakan: setujui, batalkan atau pindahkan."), "error")
         return see_other(origin)
@@ -176,13 +176,14 @@ def calendar_move(request: Request, user: Staff, session: DB, form: PostedForm) 
         day = local_date(str(form.get("day") or ""))
     except ValueError:
         day = None
-    if not raw_id.isdigit() or day is None:
+    delivery_id = whole(raw_id)
+    if delivery_id is None or day is None:
         message = _(request, "Pilih tanggal tujuan (misalnya 2026-12-05).")
         if wants_json:
             return JSONResponse({"ok": False, "message": message}, status_code=400)
         flash(request, message, "error")
         return see_other(origin)
-    outcome = move_to_day(session, request.app.state.settings, int(raw_id), day,
+    outcome = move_to_day(session, request.app.state.settings, delivery_id, day,
                           who=_who(user), role=user.role)
     said = summary(request, "move", outcome)
     if wants_json:
