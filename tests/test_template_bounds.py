@@ -41,6 +41,13 @@ HOSTILE = [
                 "{% set ns.x = ns.x + ns.x %}{% endfor %}{{ ns.x|length }}"),
     ("too_big", "{% set ns = namespace(x='x' * 9000) %}{% for i in range(40) %}"
                 "{% set ns.x = '%s%s' % (ns.x, ns.x) %}{% endfor %}{{ ns.x|length }}"),
+    # a tiny structure whose repr is 2**40 long, made into text in C
+    *[("too_big", "{% set ns = namespace(x=[1]) %}{% for i in range(40) %}"
+                  "{% set ns.x = [ns.x, ns.x] %}{% endfor %}" + out)
+      for out in ("{{ ns.x }}", "{{ ns.x|string|length }}", "{{ (ns.x ~ '')|length }}",
+                  "{{ ('%s' % (ns.x,))|length }}", "{{ '{}'.format(ns.x)|length }}",
+                  "{{ [ns.x]|join|length }}", "{{ ns.x|upper|length }}",
+                  "{{ ns.x|center(5)|length }}", "{{ ', '.join([ns.x])|length }}")],
     # recursion
     ("too_deep", "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}"),
     ("too_deep", "{% for x in [[1]] recursive %}{{ loop([x]) }}{% endfor %}"),

@@ -56,6 +56,28 @@ def _weight(value: Any) -> int:
     return 24
 
 
+def check_structure(value: Any) -> None:
+    """Before a list, tuple or dict is turned into text (its repr, in C): `ns.x = [ns.x, ns.x]`
+    forty times is a tiny structure whose repr is 2**40 long. Walks at most MAX_ITEMS nodes."""
+    if not isinstance(value, list | tuple | dict):
+        return
+    stack, nodes, size = [value], 0, 0
+    while stack:
+        item = stack.pop()
+        nodes += 1
+        if nodes > MAX_ITEMS:
+            raise _too_big("the list")
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        else:
+            size += len(item) if isinstance(item, str) else 8
+            if size > MAX_VALUE:
+                raise _too_big("the text of the list")
+
+
 def check_power(base: Any, exponent: Any) -> None:
     if type(exponent) is int or type(exponent) is bool:  # noqa: E721 (bool is an int too)
         if isinstance(base, int) and exponent > 0 and abs(base) > 1 and \
@@ -123,6 +145,8 @@ def binop(operator: str, left: Any, right: Any) -> Any:
         return left * right
     if isinstance(left, str):  # "%"
         check_percent(left)
+        for value in right if isinstance(right, tuple) else (right,):
+            check_structure(value)
         return checked_size(left % right)
     return left % right
 
@@ -137,6 +161,8 @@ def checked_size(result: Any) -> Any:
 
 def concat(values: tuple[Any, ...]) -> str:
     """`a ~ b ~ c`: at most MAX_VALUE characters."""
+    for value in values:
+        check_structure(value)
     texts = [v if type(v) is str else str(v) for v in values]
     if sum(map(len, texts)) > MAX_VALUE:
         raise _too_big("the joined text")
@@ -164,6 +190,9 @@ def _replace(s: Any, old: Any, new: Any, count: Any = -1) -> None:
 
 def _join(sep: Any, items: Any) -> None:
     # A generator's items come from bounded ranges and lists; only known sizes are added up.
+    if isinstance(items, list | tuple):
+        for item in items:
+            check_structure(item)
     if isinstance(items, list | tuple) and \
             len(sep) * len(items) + sum(_weight(i) for i in items) > MAX_VALUE:
         raise _too_big("the joined text")
@@ -241,6 +270,9 @@ def bounded_filters(base: dict[str, Callable[..., Any]]) -> dict[str, Callable[.
     def do_join(eval_ctx: Any, value: Iterable[Any], d: str = "",
                 attribute: str | int | None = None) -> str:
         items = value if type(value) is list or type(value) is tuple else _take(value)  # noqa: E721
+        for item in items:
+            if type(item) is not str:
+                check_structure(item)
         if len(items) <= 16 and len(d) <= 100:
             # The usual hashtags: adding up the sizes first would cost more than the join, and
             # 16 texts of a bounded size make a bounded result, checked after.
@@ -262,23 +294,31 @@ def bounded_filters(base: dict[str, Callable[..., Any]]) -> dict[str, Callable[.
     bounded = dict(base)
     for unsafe in ("tojson", "pprint"):
         bounded.pop(unsafe, None)
-    for name in _GROWING:
-        if name in bounded:
-            bounded[name] = _size_checked(bounded[name])
     bounded.update(center=do_center, indent=do_indent, wordwrap=do_wordwrap,
                    truncate=do_truncate, format=do_format, replace=do_replace, join=do_join,
                    batch=do_batch, slice=do_slice)
+    for name in bounded:
+        if name not in _TAKES_LISTS:
+            bounded[name] = _size_checked(bounded[name])
     return bounded
 
 
-# Filters whose text can be several times their input's (escaping, a list's repr): the result
-# is checked after them.
-_GROWING = ("string", "e", "escape", "forceescape", "urlencode", "urlize", "xmlattr", "list")
+# Jinja's filters that take a list and do not turn it into text (or are bounded above); every
+# other one has its arguments checked before (`|upper` on a list is its repr) and its text after
+# (escaping, a list's repr: several times the input).
+_TAKES_LISTS = frozenset({
+    "length", "count", "first", "last", "select", "reject", "selectattr", "rejectattr", "map",
+    "sort", "dictsort", "unique", "reverse", "list", "sum", "min", "max", "random", "groupby",
+    "items", "default", "d", "attr", "abs", "int", "float", "round", "filesizeformat",
+    "join", "batch", "slice",  # bounded above
+})
 
 
 def _size_checked(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)  # keeps Jinja's pass_context/pass_eval_context mark
     def bounded(*args: Any, **kwargs: Any) -> Any:
+        for value in args:
+            check_structure(value)
         return checked_size(func(*args, **kwargs))
 
     return bounded
@@ -319,7 +359,10 @@ def finalize(_eval_ctx: Any, value: Any) -> Any:
     """Every printed value: plain data only, never a Python object's repr. (Taking the eval
     context also keeps Jinja from folding printed expressions at compile time, outside the
     watchdog: it cannot call this then.)"""
-    if type(value) in _PRINTABLE or isinstance(value, Undefined) or _plain(value):
+    if type(value) in _PRINTABLE or isinstance(value, Undefined):
+        return value
+    check_structure(value)
+    if _plain(value):
         return value
     raise LimitError(f"a {type(value).__name__} cannot be printed; print text or numbers",
                      "not_printable")

@@ -16,7 +16,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -95,6 +95,8 @@ class _BoundedEnvironment(ImmutableSandboxedEnvironment):
 
         def checked(*args: Any, **kwargs: Any) -> str:
             bounds.check_format_spec(spec)
+            for arg in (*args, *kwargs.values()):
+                bounds.check_structure(arg)
             return bounds.checked_size(wrapped(*args, **kwargs))
 
         return checked
@@ -139,7 +141,7 @@ def environment(settings: Settings | None = None,
                 locale: str | None = None) -> ImmutableSandboxedEnvironment:
     """The sandbox for OUTREACH_TIMEZONE and a locale (default OUTREACH_LOCALE)."""
     settings = settings or get_settings()
-    return environment_for(settings.timezone, _locale_for(settings, locale))
+    return environment_for(settings.timezone, locale_for(settings, locale))
 
 
 def environment_for(tz_name: str, locale: str) -> ImmutableSandboxedEnvironment:
@@ -150,7 +152,7 @@ def environment_for(tz_name: str, locale: str) -> ImmutableSandboxedEnvironment:
     return _envs[key]
 
 
-def _locale_for(settings: Settings, language: str | None) -> str:
+def locale_for(settings: Settings, language: str | None) -> str:
     """A template's language picks the locale of its dates ("en" -> "en"); the configured locale
     wins when it is of the same language (e.g. OUTREACH_LOCALE=id_ID for "id")."""
     if not language or settings.locale.split("_")[0] == language:
@@ -376,12 +378,18 @@ class TemplateSet:
     Order: a template edited by staff in the web UI (stored in the database, passed in as
     `overrides`), then the library's OUTREACH_TEMPLATES_DIR, then the shipped defaults; in the
     requested language first, then in Bahasa Indonesia. Every source goes through the same sandbox.
+
+    `vet(name, source, context, tz_name, locale)`, when given, is called before a staff edit is
+    first rendered here and raises TemplateError to refuse it (`isolation.vet`: a check in a
+    limited child process).
     """
 
     def __init__(self, settings: Settings | None = None,
-                 overrides: Mapping[str, str] | None = None):
+                 overrides: Mapping[str, str] | None = None,
+                 vet: Callable[[str, str, Mapping[str, Any], str, str], None] | None = None):
         self.settings = settings or get_settings()
         self.overrides = dict(overrides or {})
+        self.vet = vet
         folders = [self.settings.templates_path, default_dir("post_templates")]
         self.folders = list(dict.fromkeys(folders))
         self._sources: dict[tuple[str, str, str], tuple[str, str]] = {}
@@ -418,7 +426,10 @@ class TemplateSet:
         if type(context) is not PlainContext:
             _check_context(context)
         if ready is None:
-            env = environment(self.settings, name.rsplit(".", 2)[-2])
+            locale = locale_for(self.settings, name.rsplit(".", 2)[-2])
+            if self.vet is not None and self.overrides.get(name) == source:
+                self.vet(name, source, context, self.settings.timezone, locale)
+            env = environment_for(self.settings.timezone, locale)
             ready = self._compiled[key] = name, _compile(env, source, name)
         return ready[0], _render(ready[1], context, ready[0])
 
