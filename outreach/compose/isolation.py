@@ -65,7 +65,7 @@ def render_isolated(source: str, context: Mapping[str, Any], *, name: str | None
         job = pickle.dumps({"source": source, "context": dict(context), "name": name,
                             "tz_name": tz_name, "locale": locale, "memory_mb": memory_mb,
                             "cpu_seconds": cpu_seconds})
-        return _run(job, name, cpu_seconds, wall_seconds)
+        return _run(job, name, tz_name, locale, cpu_seconds, wall_seconds)
     finally:
         _slots.release()
 
@@ -77,31 +77,45 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-_spare: subprocess.Popen[bytes] | None = None
+_spare_box: list[subprocess.Popen[bytes] | None] = [None]
 _spare_lock = threading.Lock()
 
 
-def _start() -> subprocess.Popen[bytes]:
+def _start(tz_name: str, locale: str) -> subprocess.Popen[bytes]:
+    # The sandbox of this job's time zone and locale is built before the job comes (Babel's
+    # locale data and the filters: most of a first render's time).
     return subprocess.Popen(
-        [sys.executable, "-m", "outreach.compose.isolation"], stdin=subprocess.PIPE,
+        [sys.executable, "-m", "outreach.compose.isolation", tz_name, locale],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_child_env(), close_fds=True)
 
 
-def _take() -> subprocess.Popen[bytes]:
+def _take(tz_name: str, locale: str) -> subprocess.Popen[bytes]:
     """A child for one job: the spare started after the previous job (its imports done while
     nobody waited: a check then costs milliseconds, not the ~1 s of an interpreter's start),
     and a new spare for the next. Each child renders one template and exits; a spare left
     over exits when this process does (its stdin closes)."""
-    global _spare
     with _spare_lock:
-        process, _spare = _spare, _start()
-    if process is None or process.poll() is not None:
-        process = _start()
+        process, _spare_box[0] = _spare_box[0], None
+    if process is None or process.poll() is not None or process.args[-2:] != [tz_name, locale]:
+        if process is not None:
+            process.kill()  # a spare for another locale (or dead): replaced
+            process.wait()
+        process = _start(tz_name, locale)
     return process
 
 
-def _run(job: bytes, name: str | None, cpu_seconds: int, wall_seconds: float) -> str:
-    process = _take()
+def _replenish(tz_name: str, locale: str) -> None:
+    """A spare for the next job, started once this one is done (not competing with it for the
+    CPU)."""
+    with _spare_lock:
+        if _spare_box[0] is None:
+            _spare_box[0] = _start(tz_name, locale)
+
+
+def _run(job: bytes, name: str | None, tz_name: str, locale: str, cpu_seconds: int,
+         wall_seconds: float) -> str:
+    process = _take(tz_name, locale)
     try:
         out, _ = process.communicate(job, timeout=wall_seconds)
     except subprocess.TimeoutExpired:
@@ -109,6 +123,8 @@ def _run(job: bytes, name: str | None, cpu_seconds: int, wall_seconds: float) ->
         process.communicate()
         raise TemplateError(f"checking the template took longer than {wall_seconds:g} s",
                             name=name, code="too_slow") from None
+    finally:
+        _replenish(tz_name, locale)
     try:
         answer = json.loads(out.decode("utf-8").strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -133,7 +149,8 @@ def _vm_bytes() -> int:
 
 def main() -> None:
     """In the child: read the job, limit this process, render, print one JSON line."""
-    environment_for("UTC", "id")  # the template engine loaded before the job comes
+    if len(sys.argv) == 3:  # the template engine loaded before the job comes
+        environment_for(sys.argv[1], sys.argv[2])
     data = sys.stdin.buffer.read()
     if not data:
         return  # a spare whose service has stopped
@@ -153,6 +170,7 @@ def main() -> None:
         answer = {"detail": "the template needs too much memory", "code": "too_big"}
     sys.stdout.write(json.dumps(answer) + "\n")
     sys.stdout.flush()
+    os._exit(0)  # no interpreter teardown: the caller waits for this process's end
 
 
 # -- once per edited source and process, before it is rendered in-process ---------------------
