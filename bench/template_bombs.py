@@ -28,6 +28,7 @@ a warm spare child; in-process s: the same template refused by the bounds alone)
     recursive macro                   refused: too_deep        0.04        39.7        0.08
     recursive loop                    refused: too_deep        0.02        39.7        0.04
     include a file                    refused: no_include      0.01        38.8        0.00
+    compile time: nesting             refused: too_deep        (not measured in the run above)
     doubling text in a loop           refused: too_big         0.04        38.7        0.02
     repr of a shared structure        refused: too_big         0.03        38.8        0.01
     memory within the bounds          refused: too_big         0.24       222.6        0.78
@@ -70,6 +71,7 @@ CASES: list[tuple[str, str]] = [
     ("recursive macro", "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}"),
     ("recursive loop", "{% for x in [[1]] recursive %}{{ loop([x]) }}{% endfor %}"),
     ("include a file", "{% include '/etc/passwd' %}"),
+    ("compile time: nesting", "{% if 1 %}" * 900 + "x" + "{% endif %}" * 900),
     ("doubling text in a loop", SETUP + "{% for i in range(40) %}{% set ns.t = ns.t ~ ns.t %}"
                                 "{% endfor %}{{ ns.t|length }}"),
     ("repr of a shared structure", SETUP + "{% for i in range(40) %}"
@@ -81,7 +83,7 @@ CASES: list[tuple[str, str]] = [
     ("render-time loop (watchdog)", "{% for i in range(9999) %}{% for j in range(9999) %}"
                                     "{% endfor %}{% endfor %}"),
 ]
-QUICK = (0, 1, 2, 3, 15)
+QUICK = (0, 1, 2, 3, 16)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -124,3 +124,25 @@ def test_lookups_of_what_is_not_there_are_template_errors(source):
 ])
 def test_ordinary_templates_still_work(source, text):
     assert render_string(source, {}) == text
+
+
+@pytest.mark.parametrize("source", [
+    "{% if 1 %}" * 900 + "x" + "{% endif %}" * 900,
+    "{% for i in range(1) %}" * 30 + "x" + "{% endfor %}" * 30,  # Python: 20 nested blocks
+    "{% for i in range(2) %}" * 500 + "x" + "{% endfor %}" * 500,
+    "{{ 'x'" + "|e" * 6000 + " }}",
+    "{{ 1" + " + 1" * 4000 + " }}",
+    "{{ 1" + " + 1" * 400 + " }}",
+    "{{ " + "[" * 6000 + "]" * 6000 + " }}",
+    "{{ x" + ".a" * 9000 + " }}",
+    "{{ " + "range(" * 2800 + "1" + ")" * 2800 + " }}",
+])
+def test_compile_time_bombs_are_refused_quickly(source):
+    """The longest sources allowed, nested as deep as they go: Jinja's parser and Python's
+    compiler give up (RecursionError and the like) within a bounded time, as a TemplateError."""
+    assert len(source) <= 20_000
+    started = time.monotonic()
+    with pytest.raises(TemplateError) as info:
+        render_string(source, {"x": {}})
+    assert info.value.code == "too_deep", str(info.value)
+    assert time.monotonic() - started < 3

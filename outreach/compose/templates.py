@@ -307,7 +307,8 @@ def _compile(env: ImmutableSandboxedEnvironment, source: str, name: str | None) 
         raise TemplateError(exc.message or "syntax error", exc.lineno, name) from None
     except TemplateError:
         raise
-    except RecursionError:  # `((((...))))` thousands deep
+    except (RecursionError, SyntaxError):  # `((((...))))` thousands deep; Python's own limit
+        # of nested blocks (the only SyntaxError Jinja's generated code meets)
         raise TemplateError("the template is nested too deeply", name=name,
                             code="too_deep") from None
     except MemoryError:
