@@ -61,6 +61,12 @@ results the young collections walk; contexts ~0.15 s, booking ~0.1 s, reading th
 insert and the commit most of the rest. The goal's 0.94 s is about what composing alone takes
 inside a plan run.
 
+Hardening against hostile templates (operators, filters and string methods bounded, `~`
+concatenation bounded, a finalize on every printed value, no constant folding): the same
+10,000 titles, best of 3, bare and sandboxed steps alternated, the code before and after on the
+same busy machine one after the other: before 0.46 s (0.61x the bare render's 0.77 s), after
+0.60 s (0.75x of 0.79 s): goal still met.
+
     python -m bench plan_render --titles 10000
 """
 
