@@ -26,6 +26,7 @@ REGISTRY: list[tuple[str, str]] = [
     ("report_summary", "bench.report_summary"),  # after dispatch: both take --postgres
     ("catalogue_browse", "bench.catalogue_browse"),
     ("web_load", "bench.web_load"),
+    ("template_bombs", "bench.template_bombs"),
 ]
 
 

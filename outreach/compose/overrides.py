@@ -1,8 +1,10 @@
 """Templates edited by staff (managers) in the web UI, stored in the database (`TemplateOverride`).
 
 They win over OUTREACH_TEMPLATES_DIR and the shipped defaults, and are checked before they are
-saved: the same sandbox renders them with a realistic context of their kind, so a typo or an
-unsafe construct is refused with its line number instead of breaking the next planning run.
+saved: the same sandbox renders them with a realistic context of their kind, in a child process
+with CPU and memory limits (`compose.isolation`), so a typo or an unsafe construct is refused with
+its line number instead of breaking the next planning run, and a bomb cannot stop the service.
+Planning renders an edit in-process only after such a check (`template_set`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import re
 from sqlmodel import Session, select
 
 from outreach.compose.context import sample_context
-from outreach.compose.templates import TemplateError, TemplateSet, render_string
+from outreach.compose.isolation import render_string_isolated, vet
+from outreach.compose.templates import TemplateError, TemplateSet
 from outreach.config import Settings, default_dir
 from outreach.models import PostKind, TemplateOverride, utcnow
 
@@ -37,7 +40,7 @@ def check_template(name: str, source: str, settings: Settings) -> str:
     if not (default_dir("post_templates") / kind / f"{platform}.id.j2").is_file():
         raise TemplateError(f"there is no {platform!r} platform for {kind} posts", name=name)
     context = sample_context(kind, settings, platform, language)
-    return render_string(source, context, name=name, settings=settings, locale=language)
+    return render_string_isolated(source, context, name=name, settings=settings, locale=language)
 
 
 def save_override(session: Session, name: str, source: str, actor: str,
@@ -65,5 +68,6 @@ def remove_override(session: Session, name: str) -> bool:
 
 
 def template_set(session: Session, settings: Settings) -> TemplateSet:
-    """The templates of this planning run: staff edits over the files."""
-    return TemplateSet(settings, load_overrides(session))
+    """The templates of this planning run: staff edits over the files, each checked in a limited
+    child process before its first render in this one."""
+    return TemplateSet(settings, load_overrides(session), vet=vet)

@@ -2,8 +2,12 @@
 
 Templates can be edited by managers in the web UI, so they are treated as untrusted: the sandbox
 refuses attribute tricks, StrictUndefined makes a misspelt variable an error instead of a blank,
-and output size and render time are bounded. `render_string` and `TemplateError` are contracts
-(docs/architecture.md, "Contracts").
+output size and render time are bounded, and so is what one operator, filter or string method may
+ask of C code (`compose.bounds`). Nothing is folded at compile time (where neither bound holds),
+nothing but plain values is printed, and a template must be complete on its own (no include,
+import or extends). Staff edits are first checked in a child process with CPU and memory limits
+(`compose.isolation`). `render_string` and `TemplateError` are contracts (docs/architecture.md,
+"Contracts").
 """
 
 from __future__ import annotations
@@ -12,18 +16,19 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import new_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from outreach.compose import filters
+from outreach.compose import bounds, filters
 from outreach.compose.watchdog import RenderTimeout, watchdog
 from outreach.config import Settings, default_dir, get_settings
 from outreach.errors import OutreachError
@@ -34,31 +39,67 @@ MAX_SECONDS = 2.0
 
 
 class TemplateError(OutreachError):
-    """A template is unsafe, invalid or too big; the message says what and on which line."""
+    """A template is unsafe, invalid or too big; the message says what and on which line.
 
-    def __init__(self, message: str, line: int | None = None, name: str | None = None):
+    `code` names the family of a refusal for people (the web shows it in their language):
+    unsafe, too_big, too_slow, too_deep, no_include, not_printable, busy; None for mistakes
+    (syntax, unknown values) the message itself explains."""
+
+    def __init__(self, message: str, line: int | None = None, name: str | None = None,
+                 code: str | None = None):
         where = f"{name or 'template'}" + (f", line {line}" if line else "")
         super().__init__(f"{where}: {message}")
         self.line = line
         self.name = name
+        self.code = code
+        self.detail = message
+
+
+class _Generator(CodeGenerator):
+    """Jinja's code generator, with `a ~ b` going through the environment's bounded `concat`:
+    joining strings is one C call, and `{% set ns.x = ns.x ~ ns.x %}` in a loop doubles."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.bounded_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
 
 
 class _BoundedEnvironment(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, with `*` and `**` bounded: `'x' * 10**10` would take gigabytes of
-    memory before any output check could see it. Render time is bounded by `watchdog`."""
+    """The immutable sandbox, with `*`, `**` and `%`, string methods and `str.format` bounded
+    before they run (`compose.bounds`): `'x' * 10**10` or `9 ** 9 ** 9` would take gigabytes or
+    minutes in C, where neither the output check nor the watchdog can stop them. Render time is
+    bounded by `watchdog`."""
 
-    intercepted_binops = frozenset(["*", "**"])
+    intercepted_binops = frozenset(["*", "**", "%", "+"])
+    code_generator_class = _Generator
 
     def call_binop(self, context, operator, left, right):  # noqa: ANN001, ANN201
-        if operator == "**":
-            if isinstance(right, int | float) and abs(right) > 64:
-                raise SecurityError("powers above 64 are not allowed")
-            return left**right
-        for seq, times in ((left, right), (right, left)):
-            if isinstance(seq, str | list | tuple) and isinstance(times, int):
-                if len(seq) * times > MAX_OUTPUT:
-                    raise SecurityError(f"the result would be longer than {MAX_OUTPUT}")
-        return left * right
+        return bounds.binop(operator, left, right)
+
+    @staticmethod
+    def bounded_concat(values: tuple[Any, ...]) -> str:
+        return bounds.concat(values)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201, N805
+        bounds.check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        spec = value.__self__
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            bounds.check_format_spec(spec)
+            for arg in (*args, *kwargs.values()):
+                bounds.check_structure(arg)
+            return bounds.checked_size(wrapped(*args, **kwargs))
+
+        return checked
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # `title.author` on a context's dict: its key, as the sandbox finds it once getattr has
@@ -78,11 +119,18 @@ _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
 def _make_env(tz_name: str, locale: str) -> ImmutableSandboxedEnvironment:
+    # optimized=False: Jinja's optimizer folds constant expressions while compiling, i.e. runs
+    # `'x'|center(500000000)` with no watchdog yet (the finalize below stops the other folding,
+    # of printed expressions).
     env = _BoundedEnvironment(
         undefined=StrictUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=False,
+        keep_trailing_newline=False, optimized=False, finalize=bounds.finalize,
     )
+    env.filters = bounds.bounded_filters(env.filters)
     env.filters.update(filters.for_locale(tz_name, locale))
+    # lipsum: a text generator no post needs, with unbounded sizes.
+    env.globals.pop("lipsum", None)
+    env.globals["range"] = bounds.bounded_range
     return env
 
 
@@ -93,13 +141,18 @@ def environment(settings: Settings | None = None,
                 locale: str | None = None) -> ImmutableSandboxedEnvironment:
     """The sandbox for OUTREACH_TIMEZONE and a locale (default OUTREACH_LOCALE)."""
     settings = settings or get_settings()
-    key = (settings.timezone, _locale_for(settings, locale))
+    return environment_for(settings.timezone, locale_for(settings, locale))
+
+
+def environment_for(tz_name: str, locale: str) -> ImmutableSandboxedEnvironment:
+    """The sandbox for a time zone and a resolved locale (what `environment` picks)."""
+    key = (tz_name, locale)
     if key not in _envs:
         _envs[key] = _make_env(*key)
     return _envs[key]
 
 
-def _locale_for(settings: Settings, language: str | None) -> str:
+def locale_for(settings: Settings, language: str | None) -> str:
     """A template's language picks the locale of its dates ("en" -> "en"); the configured locale
     wins when it is of the same language (e.g. OUTREACH_LOCALE=id_ID for "id")."""
     if not language or settings.locale.split("_")[0] == language:
@@ -154,10 +207,16 @@ def render_string(
 
     `locale` (e.g. "en" for an English template) sets the language of dates; default
     OUTREACH_LOCALE."""
+    return render_in(environment(settings, locale), source, context, name)
+
+
+def render_in(env: ImmutableSandboxedEnvironment, source: str, context: Mapping[str, Any],
+              name: str | None = None) -> str:
+    """`render_string` in a given sandbox (`environment_for`)."""
     _check_size(source, name)
     if type(context) is not PlainContext:
         _check_context(context)
-    return _render(_compile(environment(settings, locale), source, name), context, name)
+    return _render(_compile(env, source, name), context, name)
 
 
 def _check_size(source: str, name: str | None) -> None:
@@ -200,18 +259,31 @@ def _render(compiled: _Compiled, context: Mapping[str, Any], name: str | None) -
         finally:
             watchdog.stop(token)
     except RenderTimeout:
-        raise TemplateError(f"rendering took longer than {MAX_SECONDS:g} s", name=name) from None
+        raise TemplateError(f"rendering took longer than {MAX_SECONDS:g} s", name=name,
+                            code="too_slow") from None
     except TemplateError:
         raise
     except SecurityError as exc:
-        raise TemplateError(f"not allowed: {exc}", _lineno(exc), name) from None
+        raise TemplateError(f"not allowed: {exc}", _lineno(exc), name,
+                            getattr(exc, "code", "unsafe")) from None
     except UndefinedError as exc:
         raise TemplateError(f"unknown value: {exc.message}", _lineno(exc), name) from None
-    except (TypeError, ValueError, ArithmeticError, LookupError, OverflowError) as exc:
+    except RecursionError as exc:  # a macro calling itself, `loop(...)` in a recursive for
+        raise TemplateError("a macro or loop calls itself too deeply", _lineno(exc), name,
+                            "too_deep") from None
+    except MemoryError as exc:
+        raise TemplateError("the template needs too much memory", _lineno(exc), name,
+                            "too_big") from None
+    except Exception as exc:  # TypeError, ValueError, ...: the template's own mistake
         raise TemplateError(f"{type(exc).__name__}: {exc}", _lineno(exc), name) from None
     if size > MAX_OUTPUT:
-        raise TemplateError(f"the text is longer than {MAX_OUTPUT} characters", name=name)
-    return tidy(pieces[0] if len(pieces) == 1 else "".join(pieces))
+        raise TemplateError(f"the text is longer than {MAX_OUTPUT} characters", name=name,
+                            code="too_big")
+    text = pieces[0] if len(pieces) == 1 else "".join(pieces)
+    if bounds.shows_repr(text):
+        raise TemplateError("the text would show a Python object; print text or numbers",
+                            name=name, code="not_printable")
+    return tidy(text)
 
 
 _compiled: OrderedDict[tuple[int, str], _Compiled] = OrderedDict()
@@ -228,15 +300,42 @@ def _compile(env: ImmutableSandboxedEnvironment, source: str, name: str | None) 
             _compiled.move_to_end(key)
             return compiled
     try:
-        template = env.from_string(source)
+        tree = env.parse(source)
+        _refuse_other_files(tree, name)
+        template = env.from_string(tree)
     except TemplateSyntaxError as exc:
         raise TemplateError(exc.message or "syntax error", exc.lineno, name) from None
+    except TemplateError:
+        raise
+    except (RecursionError, SyntaxError):  # `((((...))))` thousands deep; Python's own limit
+        # of nested blocks (the only SyntaxError Jinja's generated code meets)
+        raise TemplateError("the template is nested too deeply", name=name,
+                            code="too_deep") from None
+    except MemoryError:
+        raise TemplateError("the template needs too much memory", name=name,
+                            code="too_big") from None
+    except Exception as exc:  # e.g. a 5,000-digit number, or code Python cannot compile
+        raise TemplateError(f"the template cannot be compiled ({type(exc).__name__}: {exc})",
+                            name=name) from None
     compiled = _Compiled(template, dict(template.globals))
     with _compile_lock:
         _compiled[key] = compiled
         while len(_compiled) > _COMPILED_MAX:
             _compiled.popitem(last=False)
     return compiled
+
+
+_OTHER_FILES = (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
+
+
+def _refuse_other_files(tree: nodes.Template, name: str | None) -> None:
+    """A post template is complete on its own: the sandbox has no loader, so an include,
+    import or extends could only fail at render time with a puzzling error; say so up front."""
+    for node in tree.find_all(_OTHER_FILES):
+        word = {nodes.Extends: "extends", nodes.Include: "include"}.get(type(node), "import")
+        raise TemplateError(f"{word} is not available: a post template must be complete on its "
+                            "own (copy the text you need into it)", node.lineno, name,
+                            "no_include")
 
 
 def _lineno(exc: BaseException) -> int | None:
@@ -280,12 +379,18 @@ class TemplateSet:
     Order: a template edited by staff in the web UI (stored in the database, passed in as
     `overrides`), then the library's OUTREACH_TEMPLATES_DIR, then the shipped defaults; in the
     requested language first, then in Bahasa Indonesia. Every source goes through the same sandbox.
+
+    `vet(name, source, context, tz_name, locale)`, when given, is called before a staff edit is
+    first rendered here and raises TemplateError to refuse it (`isolation.vet`: a check in a
+    limited child process).
     """
 
     def __init__(self, settings: Settings | None = None,
-                 overrides: Mapping[str, str] | None = None):
+                 overrides: Mapping[str, str] | None = None,
+                 vet: Callable[[str, str, Mapping[str, Any], str, str], None] | None = None):
         self.settings = settings or get_settings()
         self.overrides = dict(overrides or {})
+        self.vet = vet
         folders = [self.settings.templates_path, default_dir("post_templates")]
         self.folders = list(dict.fromkeys(folders))
         self._sources: dict[tuple[str, str, str], tuple[str, str]] = {}
@@ -322,7 +427,10 @@ class TemplateSet:
         if type(context) is not PlainContext:
             _check_context(context)
         if ready is None:
-            env = environment(self.settings, name.rsplit(".", 2)[-2])
+            locale = locale_for(self.settings, name.rsplit(".", 2)[-2])
+            if self.vet is not None and self.overrides.get(name) == source:
+                self.vet(name, source, context, self.settings.timezone, locale)
+            env = environment_for(self.settings.timezone, locale)
             ready = self._compiled[key] = name, _compile(env, source, name)
         return ready[0], _render(ready[1], context, ready[0])
 

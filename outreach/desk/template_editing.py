@@ -3,7 +3,8 @@ every kind, platform and language with where it comes from, and a preview of an 
 rendered on the library's own data through the same sandbox and platform rules as planning.
 
 Storing and checking an edit is `compose.overrides` (save_override / remove_override); this adds
-what an editor needs around it. Nothing here renders outside `compose.templates.render_string`.
+what an editor needs around it. Nothing here renders an edited source in this process: previews
+go through `compose.isolation` (a child process with CPU and memory limits and a hard kill).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from outreach.compose.context import (
     title_context,
 )
 from outreach.compose.fit import Target, fit_text, hashtags_in
+from outreach.compose.isolation import render_string_isolated
 from outreach.compose.overrides import load_overrides, save_override
-from outreach.compose.templates import TemplateError, TemplateSet, render_string, template_name
+from outreach.compose.templates import TemplateError, TemplateSet, template_name
 from outreach.compose.validate import problems, say
 from outreach.config import Settings, default_dir
 from outreach.models import Event, PostKind, TemplateOverride, Title, utcnow
@@ -136,6 +138,7 @@ class Preview:
     text: str | None = None
     error: str | None = None  # the sandbox's TemplateError message (with its line)
     error_line: int | None = None
+    error_code: str | None = None  # the family of a refusal (TemplateError.code), for the UI
     parts: list[Part] = field(default_factory=list)
     counting: str = "characters"
     hashtags: int = 0
@@ -210,10 +213,11 @@ def render_preview(session: Session, settings: Settings, kind: str, platform: st
     found = Preview(label=target.label, sample=sample, sample_is_real=real,
                     counting=target.limits.text_counting, hashtag_cap=target.hashtag_cap)
     try:
-        text = render_string(source, context, name=template_name(kind, platform, language),
-                             settings=settings, locale=language)
+        text = render_string_isolated(source, context,
+                                      name=template_name(kind, platform, language),
+                                      settings=settings, locale=language)
     except TemplateError as exc:
-        found.error, found.error_line = str(exc), exc.line
+        found.error, found.error_line, found.error_code = str(exc), exc.line, exc.code
         return found
     parts = fit_text(target, text)
     found.text = text
@@ -234,7 +238,8 @@ def save(session: Session, settings: Settings, kind: str, platform: str, languag
     name = template_name(kind, platform, language)
     preview = render_preview(session, settings, kind, platform, language, source)
     if preview.error is not None:
-        raise TemplateError(preview.error.split(": ", 1)[-1], preview.error_line, name)
+        raise TemplateError(preview.error.split(": ", 1)[-1], preview.error_line, name,
+                            preview.error_code)
     return save_override(session, name, source, actor, settings)  # and the built-in sample
 
 

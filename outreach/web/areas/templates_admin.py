@@ -27,6 +27,19 @@ KIND_LABELS = {"acquisition": N_("Judul baru"), "digest": N_("Ringkasan judul ba
 ORIGIN_LABELS = {"override": N_("Diubah di web"), "library": N_("Folder perpustakaan"),
                  "default": N_("Bawaan"), "fallback": N_("Memakai templat Bahasa Indonesia")}
 LANGUAGE_LABELS = {"id": N_("Bahasa Indonesia"), "en": N_("Inggris")}
+# What a refusal means, by its family (TemplateError.code), in the manager's language; the
+# sandbox's own message (English, with the line) follows it.
+REFUSALS = {
+    "unsafe": N_("Templat memakai sesuatu yang tidak diizinkan: atribut tersembunyi, fungsi "
+                 "Python, atau format yang tidak aman."),
+    "too_big": N_("Templat meminta teks, angka, atau memori yang terlalu besar."),
+    "too_slow": N_("Templat terlalu lama dijalankan dan dihentikan."),
+    "too_deep": N_("Makro atau perulangan di templat memanggil dirinya sendiri terlalu dalam."),
+    "no_include": N_("Templat harus lengkap sendiri: include, import, dan extends tidak bisa "
+                     "dipakai. Salin teks yang diperlukan ke templat ini."),
+    "not_printable": N_("Templat mencetak objek Python, bukan teks atau angka."),
+    "busy": N_("Templat lain sedang diperiksa. Coba lagi sebentar lagi."),
+}
 
 
 def _entry(request: Request, session: Session, kind: str, platform: str,
@@ -52,6 +65,7 @@ def _editor(request: Request, session: Session, entry: te.TemplateEntry, source:
         "file_source": te.file_source(settings, entry.kind, entry.platform, entry.language),
         "preview": preview, "refused": refused, "variables": te.variables(entry.kind, settings),
         "kinds": KIND_LABELS, "origins": ORIGIN_LABELS, "languages": LANGUAGE_LABELS,
+        "refusals": REFUSALS,
         "action": BASE.format(kind=entry.kind, platform=entry.platform, lang=entry.language),
     }, status_code=status_code)
 
@@ -96,6 +110,8 @@ def template_save(request: Request, kind: str, platform: str, lang: str, user: M
         _audit(session, user, "template.refused", entry, {"error": str(exc)[:500]})
         session.commit()
         message = _(request, "Templat tidak disimpan: sistem menolaknya. Perbaiki lalu coba lagi.")
+        if exc.code in REFUSALS:
+            message += " " + _(request, REFUSALS[exc.code])
         return _editor(request, session, entry, source, refused=f"{message}\n{exc}",
                        status_code=422)
     _audit(session, user, "template.save", entry,
