@@ -94,7 +94,8 @@ def import_(
         if result.unreadable:
             err.print(f"[red]Cannot read the source:[/red] {result.unreadable}", highlight=False)
         warned = f", warnings {len(result.warnings)}" if result.warnings else ""
-        out.print(f"created {result.created}, updated {result.updated}, "
+        rekeyed = f", re-keyed {result.rekeyed}" if result.rekeyed else ""
+        out.print(f"created {result.created}, updated {result.updated}{rekeyed}, "
                   f"unchanged {result.unchanged}, rejected {len(result.errors)}{warned}")
         if "copies" in result.counts:
             undated = result.counts.get("copies_undated", 0)
