@@ -308,3 +308,39 @@ def test_postgresql(tmp_path, pg_url):
     assert stored["B1"]["title"] == "Judul baru" and stored["B2"]["isbns"] == ["9780306406157"]
     with get_engine(pg_url).connect() as conn:
         assert conn.execute(select(func.count()).select_from(ImportRun.__table__)).scalar() == 2
+
+
+def koha_book(control: str, biblionumber: str, title: str, *, koha: bool = True):
+    extra = [field("942", "  ", c="BK"), field("999", "  ", c=biblionumber, d=biblionumber)]
+    return book(control, title, *(extra if koha else []))
+
+
+def test_koha_rows_keyed_by_001_before_are_rekeyed_to_the_biblionumber(tmp_path, url):
+    # What the reader made of a Koha export before it knew 999$c: rows keyed by the 001 (an LC
+    # control number copied with the record). Two records share one copied 001: one row.
+    old = [koha_book("2004012345", "11", "Laskar pelangi", koha=False),
+           koha_book("2005000001", "12", "Sang pemimpi", koha=False),
+           koha_book("2006000002", "13", "Edensor", koha=False)]
+    first = run_import("marc", catalogue(tmp_path, *old, name="old.mrc"), database_url=url)
+    assert first.created == 3
+    before = rows(url)
+    assert sorted(before) == ["2004012345", "2005000001", "2006000002"]
+
+    new = [koha_book("2004012345", "11", "Laskar pelangi"),
+           koha_book("2005000001", "12", "Sang pemimpi"),
+           koha_book("2006000002", "13", "Edensor"),
+           koha_book("2006000002", "14", "Edensor (copy of one LC record)"),
+           koha_book("2007000003", "15", "Maryamah karpov")]  # never imported before
+    path = catalogue(tmp_path, *new, name="koha.mrc")
+    second = run_import("marc", path, database_url=url, batch_size=2)
+    assert (second.created, second.updated, second.unchanged, second.rekeyed) == (2, 3, 0, 3)
+    assert second.as_json()["rekeyed"] == 3
+    after = rows(url)
+    assert sorted(after) == ["11", "12", "13", "14", "15"]  # no row left under an old key
+    for old_key, new_key in (("2004012345", "11"), ("2005000001", "12"), ("2006000002", "13")):
+        assert after[new_key]["id"] == before[old_key]["id"]
+        assert after[new_key]["first_seen_at"] == before[old_key]["first_seen_at"]
+
+    third = run_import("marc", path, database_url=url)
+    assert (third.created, third.updated, third.unchanged, third.rekeyed) == (0, 0, 5, 0)
+    assert "rekeyed" not in third.as_json()

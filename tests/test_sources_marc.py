@@ -164,17 +164,40 @@ def test_marcxml_problems_keep_the_good_records(tmp_path):
     assert "245" in error.message and "B2" in error.message
 
 
-def test_marcxml_syntax_error_keeps_records_before_it(tmp_path):
-    xml = write_xml(tmp_path / "a.xml", book("B1", "Satu"), book("B2", "Dua"), book("B3", "Tiga"))
-    lines = xml.read_text().splitlines()
-    broken_at = max(n for n, line in enumerate(lines, 1) if line.startswith("<record"))
-    lines[broken_at - 1] = "<record>&undefined;"
-    xml.write_text("\n".join(lines))
+@pytest.mark.parametrize(("damage", "words"), [
+    (lambda rec: rec.replace("<leader>", "&undefined;<leader>"), "undefined entity"),
+    (lambda rec: rec.replace("</subfield>", "", 1), "mismatched tag"),
+    (lambda rec: rec.replace("</record>", ""), "mismatched tag"),  # never closed
+])
+def test_marcxml_broken_record_costs_that_record_only(tmp_path, damage, words):
+    xml = write_xml(tmp_path / "a.xml", *[book(f"B{n}", f"Buku {n}") for n in range(1, 5)])
+    text = xml.read_text()
+    start = text.index("<record", text.index("<record") + 1)
+    end = text.index("</record>", start) + len("</record>")
+    xml.write_text(text[:start] + damage(text[start:end]) + text[end:])
     items = read(xml)
-    assert titles(items) == ["B1", "B2"]
+    assert titles(items) == ["B1", "B3", "B4"]
     [error] = errors(items)
-    assert error.where == f"line {broken_at}"
-    assert "XML is broken" in error.message
+    assert error.where == f"record 2 (line {text.count(chr(10), 0, start) + 1})"
+    assert words in error.message and "reading went on" in error.message
+
+
+def test_marcxml_prefixed_utf16_and_text_between_records(tmp_path):
+    ns = 'xmlns:marc="http://www.loc.gov/MARC21/slim"'
+    record = ('<marc:record><marc:leader>00000nam a2200000 a 4500</marc:leader>'
+              '<marc:controlfield tag="001">{id}</marc:controlfield>'
+              '<marc:datafield tag="245" ind1="0" ind2="0"><marc:subfield code="a">{t}'
+              '</marc:subfield></marc:datafield></marc:record>')
+    text = (f'<?xml version="1.0" encoding="UTF-16"?>\n<marc:collection {ns}>\n'
+            + record.format(id="A1", t="Satu") + "\nstray words\n"
+            + record.format(id="A2", t="Dua &amp; tiga") + "\n</marc:collection>\n")
+    path = tmp_path / "u16.xml"
+    path.write_bytes(text.encode("utf-16"))
+    items = read(path)
+    assert [(t.source_id, t.title) for t in items if isinstance(t, TitleRecord)] == [
+        ("A1", "Satu"), ("A2", "Dua & tiga")]
+    [error] = errors(items)
+    assert error.where == "line 4" and "not a MARC record" in error.message
 
 
 def test_xml_that_is_not_marcxml(tmp_path):

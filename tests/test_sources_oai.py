@@ -202,7 +202,9 @@ def test_sickle_samples_through_koha_oai_falling_back_to_oai_dc(db_url, shared_s
     assert (out["created"], out["unchanged"]) == (1, 1)
     sample = rows["1585322"]
     assert (sample.source, sample.title, sample.authors) == ("koha", "Sample Title", ["John Doe"])
-    assert sample.opac_url == "http://test.example.com/publication/1585322"
+    # Koha's own record page, on the site serving oai.pl (no OUTREACH_OPAC_URL here), rather
+    # than the dc:identifier link, which Koha fills from 856 (often a publisher's page).
+    assert sample.opac_url == (server.url + "/cgi-bin/koha/opac-detail.pl?biblionumber=1585322")
     assert (sample.publisher, sample.year, sample.language) == ("Sample Publisher", "2010", "eng")
 
 
@@ -239,6 +241,69 @@ def test_koha_marcxml_with_date_accessioned(db_url):
     assert koha.catalogued_at == datetime(2026, 2, 25, tzinfo=UTC)  # earliest 952$d
     assert (koha.publisher, koha.place, koha.classification) == ("Mahakam Press", "Samarinda",
                                                                  "005.133")
+
+
+# Koha's MARCXML as its oai.pl gives it: the 001 is the LC control number the record was copied
+# with, the biblionumber is in 999$c (and $d the biblioitemnumber), 942 the item type.
+KOHA_MARCXML = """<record><header><identifier>oai:koha.perpus.example:{n}</identifier>
+<datestamp>2026-02-10T08:00:00Z</datestamp></header><metadata>
+<record xmlns="http://www.loc.gov/MARC21/slim"><leader>00000nam a22000007a 4500</leader>
+<controlfield tag="001">  2004012345</controlfield>
+<datafield tag="245" ind1="1" ind2="0"><subfield code="a">Laskar pelangi /</subfield>
+<subfield code="c">Andrea Hirata.</subfield></datafield>
+<datafield tag="856" ind1="4" ind2="2"><subfield code="3">Publisher description</subfield>
+<subfield code="u">http://www.loc.gov/catdir/enhancements/fy0601/2004012345-d.html</subfield>
+</datafield><datafield tag="942" ind1=" " ind2=" "><subfield code="c">BK</subfield></datafield>
+<datafield tag="999" ind1=" " ind2=" "><subfield code="c">{n}</subfield>
+<subfield code="d">{n}</subfield></datafield></record></metadata></record>"""
+
+
+def test_koha_oai_known_by_biblionumber_and_linked_to_koha_opac(db_url, monkeypatch):
+    from outreach.compose.links import opac_link
+    from outreach.config import get_settings
+
+    page = list_records([KOHA_MARCXML.format(n=4711)])
+    with serve(lambda p, q: (200, XML, page)) as server:
+        code, out = run_import_cli("koha-oai", server.url + "/cgi-bin/koha/oai.pl")
+        assert (code, out["created"]) == (0, 1)
+        koha = titles(db_url)["4711"]  # not the LC control number of the 001
+        assert koha.opac_url == server.url + "/cgi-bin/koha/opac-detail.pl?biblionumber=4711"
+        # The library's configured OPAC address wins over the endpoint's (an internal name),
+        # and posts link there, not through the SLiMS-shaped OUTREACH_OPAC_LINK_PATTERN.
+        monkeypatch.setenv("OUTREACH_OPAC_URL", "https://opac.perpus.example/")
+        code, out = run_import_cli("koha-oai", server.url + "/cgi-bin/koha/oai.pl", "--full")
+        assert (code, out["updated"]) == (0, 1)
+        # The option wins over both.
+        code, out = run_import_cli("koha-oai", server.url + "/cgi-bin/koha/oai.pl", "--full",
+                                   "-o", "opac_url=https://katalog.perpus.example")
+        assert (code, out["updated"]) == (0, 1)
+    koha = titles(db_url)["4711"]
+    assert koha.opac_url == ("https://katalog.perpus.example/cgi-bin/koha/opac-detail.pl"
+                             "?biblionumber=4711")
+    assert opac_link(koha, get_settings()) == koha.opac_url
+    assert set(titles(db_url)) == {"4711"}
+
+
+def test_koha_oai_biblionumber_from_999c_rekeys_rows_known_by_the_identifier(db_url):
+    # An OAI identifier whose tail is not the biblionumber (a repository that numbers its
+    # records otherwise): 999$c is the identity, and the row stored under the tail is re-keyed.
+    first = list_records([KOHA_MARCXML.format(n=4711).replace(
+        "koha.perpus.example:4711", "koha.perpus.example:rec-4711").replace(
+        '<subfield code="c">4711</subfield>', "")])
+    second = list_records([KOHA_MARCXML.format(n=4711).replace(
+        "koha.perpus.example:4711", "koha.perpus.example:rec-4711")])
+    pages = [first, second, second]
+    with serve(lambda p, q: (200, XML, pages[0])) as server:
+        code, out = run_import_cli("koha-oai", server.url + "/cgi-bin/koha/oai.pl")
+        assert (code, out["created"]) == (0, 1) and set(titles(db_url)) == {"rec-4711"}
+        row_id = titles(db_url)["rec-4711"].id
+        pages.pop(0)
+        code, out = run_import_cli("koha-oai", server.url + "/cgi-bin/koha/oai.pl", "--full")
+        assert (code, out["created"], out["updated"], out["rekeyed"]) == (0, 0, 1, 1)
+        assert {k: t.id for k, t in titles(db_url).items()} == {"4711": row_id}
+        pages.pop(0)
+        code, out = run_import_cli("koha-oai", server.url + "/cgi-bin/koha/oai.pl", "--full")
+        assert (code, out["unchanged"]) == (0, 1) and "rekeyed" not in out
 
 
 def test_inlislite_tries_marcxml_then_marc21(db_url):

@@ -43,7 +43,7 @@ def import_(
                                        "what is new since the last run.")] = False,
     option: Annotated[list[str] | None, typer.Option(
         "--option", "-o", help="KEY=VALUE for the reader, repeatable (docs/sources.md): "
-        "items=PATH (slims-csv), opac_url=URL (slims-db, slims-csv, marc), "
+        "items=PATH (slims-csv), opac_url=URL (slims-db, slims-csv, marc, koha-oai), "
         "encoding=auto|utf-8|marc-8|windows-1251|latin-1 (marc: when the records' leaders "
         "declare the wrong one), id_field=999c (marc: the tag and subfield holding the record "
         "id; Koha's 999$c is found by itself), metadata_prefix=P, set_spec=S (OAI), "
@@ -94,7 +94,8 @@ def import_(
         if result.unreadable:
             err.print(f"[red]Cannot read the source:[/red] {result.unreadable}", highlight=False)
         warned = f", warnings {len(result.warnings)}" if result.warnings else ""
-        out.print(f"created {result.created}, updated {result.updated}, "
+        rekeyed = f", re-keyed {result.rekeyed}" if result.rekeyed else ""
+        out.print(f"created {result.created}, updated {result.updated}{rekeyed}, "
                   f"unchanged {result.unchanged}, rejected {len(result.errors)}{warned}")
         if "copies" in result.counts:
             undated = result.counts.get("copies_undated", 0)

@@ -73,9 +73,14 @@ class TitleRecord:
     opac_url: str | None = None
     catalogued_at: datetime | None = None  # acquisition: catalogue or receipt date (aware, UTC)
     withdrawn: bool = False  # deleted at the source (OAI status="deleted")
+    # The identity an earlier version of the reader gave this record (a Koha record's 001,
+    # before its biblionumber was used): the import re-keys a row found under it rather than
+    # creating a duplicate. Not content: left out of content_hash.
+    former_id: str | None = field(default=None, compare=False)
 
     def content_hash(self) -> str:
         data = asdict(self)
+        del data["former_id"]
         data["catalogued_at"] = self.catalogued_at.isoformat() if self.catalogued_at else None
         raw = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()

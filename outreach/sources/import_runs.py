@@ -23,6 +23,7 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    rekeyed: int = 0  # rows found under a record's former id and given its new one (updated)
     errors: list[RecordError] = field(default_factory=list)
     # Repairs and left-out parts that cost no record (they do not change the exit code).
     warnings: list[RecordWarning] = field(default_factory=list)
@@ -39,6 +40,8 @@ class ImportResult:
             errors.append({"where": "source", "message": self.unreadable})
         data: dict[str, Any] = {"created": self.created, "updated": self.updated,
                                 "unchanged": self.unchanged, "errors": errors}
+        if self.rekeyed:
+            data["rekeyed"] = self.rekeyed  # only when it happened, like "warnings"
         if self.warnings:
             data["warnings"] = [w.as_dict() for w in self.warnings]
         if "copies" in self.counts:

@@ -7,7 +7,10 @@ batches by (source label, source_id), comparing content hashes:
 - changed -> fields and updated_at rewritten; first_seen_at never changes, so an edited title is
   never announced again;
 - same -> left alone;
-- withdrawn at the source -> withdrawn_at set, the row kept (posts and reports point at it).
+- withdrawn at the source -> withdrawn_at set, the row kept (posts and reports point at it);
+- new id, but a row of the same source under the record's `former_id` (the identity an older
+  reader gave it: a Koha record's 001, now its biblionumber) -> that row re-keyed to the new id
+  and updated, so its id, first_seen_at and posts stay, and no duplicate appears.
 
 Incremental kinds (OAI-PMH) get a HarvestState from the last successful run of the same kind
 and source (`import_runs.harvest_state`); every run is recorded as an ImportRun.
@@ -60,11 +63,13 @@ _TARGETS = {"title": (Title.__table__, TitleRecord), "event": (Event.__table__, 
 # so compose falls back to a card (https://openlibrary.org/dev/docs/api/covers).
 OPEN_LIBRARY_COVER = "https://covers.openlibrary.org/b/isbn/{isbn}-L.jpg?default=false"
 _IN_CHUNK = 500  # ids per SELECT ... IN: below every SQLite build's variable limit
-CREATED, UPDATED, UNCHANGED = 0, 1, 2
+CREATED, UPDATED, UNCHANGED, REKEYED = 0, 1, 2, 3  # REKEYED: updated, found by its former id
 # The same JSON as the records' content_hash() (base.py), without dataclasses.asdict's deep
 # copy and a new encoder per call: hashing was the largest cost of an import after parsing.
 # Keys are inserted in sorted order, so the encoder need not sort them (same output).
 # tests/test_importing.py checks that both give the same digest.
+# Fields that say how to find a record, not what it says (base.TitleRecord.former_id).
+_NOT_HASHED = frozenset({"former_id"})
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
@@ -72,7 +77,8 @@ class _Hasher:
     """content_hash() for one record type: its fields read in sorted order, times as ISO text."""
 
     def __init__(self, record_type: type) -> None:
-        fields = sorted(dataclasses.fields(record_type), key=lambda f: f.name)
+        fields = sorted((f for f in dataclasses.fields(record_type) if f.name not in _NOT_HASHED),
+                        key=lambda f: f.name)
         self.names = tuple(f.name for f in fields)
         self.getter = attrgetter(*self.names)
         self.times = [f.name for f in fields if "datetime" in str(f.type)]
@@ -203,7 +209,7 @@ class _Upserter:
         before = self.outcomes.get(key)
         if before is not None:
             self._tally(before, -1)
-            if before == CREATED or before == UPDATED:
+            if before != UNCHANGED:
                 outcome = before
         self.outcomes[key] = outcome
         self._tally(outcome, 1)
@@ -213,6 +219,9 @@ class _Upserter:
             self.result.created += step
         elif outcome == UPDATED:
             self.result.updated += step
+        elif outcome == REKEYED:
+            self.result.updated += step
+            self.result.rekeyed += step
         else:
             self.result.unchanged += step
 
@@ -235,6 +244,7 @@ class _Upserter:
                                               t.c.source_id.in_(ids[i:i + _IN_CHUNK]))
                 for row in conn.execute(query):
                     existing[row.source_id] = row
+            rekeyed = self._former_rows(conn, batch, existing, wanted)
             now = utcnow()
             for sid, record in batch.items():
                 old = existing.get(sid)
@@ -249,7 +259,14 @@ class _Upserter:
                         outcomes.append((sid, UNCHANGED))  # unknown here, or withdrawn already
                     continue
                 digest = self.hash(record)
-                if old is None:
+                if old is None and (old := rekeyed.get(sid)) is not None:
+                    row = self._row(record)
+                    row.update(source_id=sid, content_hash=digest, b_id=old.id)
+                    if self.undated_is_new and row["catalogued_at"] is None:
+                        row["catalogued_at"] = old.catalogued_at
+                    updates.append(row)
+                    outcomes.append((sid, REKEYED))
+                elif old is None:
                     row = self._row(record)
                     row.update(source_id=sid, content_hash=digest)
                     if self.undated_is_new and row["catalogued_at"] is None:
@@ -276,6 +293,31 @@ class _Upserter:
                 if rows:
                     self._statement(action, tuple(rows[0]), tuple(shared)).run(conn, rows, shared)
         return outcomes
+
+    def _former_rows(self, conn: Any, batch: dict, existing: dict[str, Any],
+                     wanted: list) -> dict[str, Any]:
+        """Rows stored under the former ids of this batch's new records, by the new id.
+
+        A former id is taken once (two Koha records copied from one LC record share a 001, and
+        the older import kept one row for both), and never when it is itself the id of a record
+        in this batch (that record owns the row)."""
+        claims: dict[str, str] = {}  # former id -> the new id that takes its row
+        for sid, record in batch.items():
+            former = getattr(record, "former_id", None)
+            if (former and former != sid and sid not in existing and former not in batch
+                    and former not in claims and not getattr(record, "withdrawn", False)):
+                claims[former] = sid
+        if not claims:
+            return {}
+        t = self.table
+        found: dict[str, Any] = {}
+        formers = list(claims)
+        for i in range(0, len(formers), _IN_CHUNK):
+            query = select(*wanted).where(t.c.source == self.label,
+                                          t.c.source_id.in_(formers[i:i + _IN_CHUNK]))
+            for row in conn.execute(query):
+                found[claims[row.source_id]] = row
+        return found
 
     def _statement(self, action: str, keys: tuple[str, ...], shared: tuple[str, ...]) -> _Many:
         found = self._statements.get((action, keys, shared))

@@ -10,6 +10,7 @@ with xml.sax, incrementally. Both hand each record to `marc_mapping.title_from_f
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import xml.sax
@@ -28,6 +29,7 @@ from outreach.sources.marc_mapping import (
     title_from_fields,
 )
 from outreach.sources.marc_text import SINGLE_BYTE, nfc
+from outreach.sources.marcxml_split import XmlRecordSplitter
 
 __all__ = ["read_marc", "read_marcxml"]
 
@@ -137,14 +139,6 @@ _BAD_XML = re.compile(
     rb"|&#(?:[xX]0*(?:[0-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));")
 
 
-def _cut_reference(data: bytes, final: bool) -> tuple[bytes, bytes]:
-    """(what can be filtered now, a character reference cut by the chunk's end)."""
-    amp = data.rfind(b"&", max(0, len(data) - 12))
-    if final or amp < 0 or b";" in data[amp:]:
-        return data, b""
-    return data[:amp], data[amp:]
-
-
 def _filtered(data: bytes, line: int) -> Iterator[RecordWarning]:
     for found in _BAD_XML.finditer(data):
         at = line + data.count(b"\n", 0, found.start()) + 1
@@ -174,6 +168,13 @@ class _MarcXmlHandler(ContentHandler):
         self._field: MarcField | None = None
         self._code: str | None = None
         self._text: list[str] = []
+
+    def reset(self) -> None:
+        """Ready for the next document (each record is parsed as one); `count` goes on."""
+        self._depth = 0
+        self._fields = self._field = None
+        self._code = None
+        self._text = []
 
     def line(self) -> int:
         return (self._locator.getLineNumber() if self._locator else 0) + self.line_offset
@@ -226,68 +227,120 @@ class _MarcXmlHandler(ContentHandler):
         self._text.append(content)
 
 
+def _parse(document: bytes, handler: _MarcXmlHandler, line_offset: int) -> None:
+    """Parse one whole document into `handler` (raises SAXParseException, _NotMarcXml)."""
+    parser = xml.sax.make_parser()
+    parser.setFeature(feature_namespaces, True)
+    # Never fetch external entities named by the file (XXE).
+    parser.setFeature(feature_external_ges, False)
+    parser.setContentHandler(handler)
+    # parse() would hand the handler a locator; feed() does not.
+    handler.setDocumentLocator(ExpatLocator(parser))
+    handler.line_offset = line_offset
+    handler.reset()
+    parser.feed(document)
+    parser.close()
+
+
+def _clean(data: bytes, line: int, warn: bool = True) -> tuple[bytes, list[RecordWarning]]:
+    """`data` (starting at `line`) with the characters XML does not allow replaced."""
+    warnings = list(_filtered(data, line - 1)) if warn else []
+    return _BAD_XML.sub(b"&#xFFFD;", data), warnings
+
+
+def _utf8(file: BinaryIO, head: bytes) -> BinaryIO:
+    """A UTF-16 file as UTF-8 bytes, streamed, its declaration saying so (the splitter reads
+    bytes, and "<record" is not those bytes in UTF-16)."""
+    text = io.TextIOWrapper(file, encoding="utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff")
+                            else ("utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"))
+
+    class Recoded(io.RawIOBase):
+        first = True
+
+        def read(self, size: int = -1) -> bytes:
+            chunk = text.read(_CHUNK)
+            if self.first:
+                chunk = _DECLARED.sub(r"\1", chunk.lstrip("\ufeff"), count=1)
+                self.first = False
+            return chunk.encode("utf-8")
+
+    return Recoded()  # type: ignore[return-value]
+
+
+_DECLARED = re.compile(r"^(\s*<\?xml[^>]*?)\s+encoding=[\"'][^\"']*[\"']")
+
+
 def read_marcxml(source: str, **options: object) -> Iterator[Item]:
     """Stream the titles of a MARCXML file (a <collection> of <record>s, or one <record>).
 
     Characters XML does not allow (a stray control character, raw or as "&#27;") are replaced
-    by U+FFFD before parsing, each with a warning giving its line, so the records after them
-    are read. Any other break in the XML ends the reading there: the records before it are
-    kept, and one RecordError gives the line.
+    by U+FFFD before parsing, each with a warning giving its line. Any other break in the XML
+    (a tag left open, an undefined entity) costs the record it is in: each record is parsed on
+    its own (marcxml_split), and a broken one is one RecordError giving its number and line;
+    reading goes on with the next record.
     """
     mapper = _Mapper(options)
     with _open(source) as file:
-        handler: _MarcXmlHandler | None = None
-        lines_fed = 0
-        carry = b""
-        utf16 = False
-        parser = xml.sax.make_parser()
-        parser.setFeature(feature_namespaces, True)
-        # Never fetch external entities named by the file (XXE).
-        parser.setFeature(feature_external_ges, False)
-        while True:
+        try:
+            head = file.read(4)
+            file.seek(0)
+        except OSError as exc:
+            raise SourceUnreadable(f"Cannot read {source}: {exc.strerror or exc}.") from None
+        stream: BinaryIO = file
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head:
+            stream = _utf8(file, head)
+        yield from _read_pieces(source, stream, mapper)
+
+
+def _read_pieces(source: str, file: BinaryIO, mapper: _Mapper) -> Iterator[Item]:
+    try:
+        first = file.read(_CHUNK)
+    except OSError as exc:
+        raise SourceUnreadable(f"Cannot read {source}: {exc.strerror or exc}.") from None
+    # Blank lines or a UTF-8 byte-order mark before "<?xml" would upset expat.
+    first = first.removeprefix(b"\xef\xbb\xbf")
+    skipped = len(first) - len(first.lstrip(b" \t\r\n"))
+    splitter = XmlRecordSplitter(file, first[skipped:])
+    splitter.line += first.count(b"\n", 0, skipped)
+    handler = _MarcXmlHandler(mapper)
+    number = 0
+    try:
+        for piece in splitter.pieces():
+            if piece.kind == "gap":
+                yield RecordError(f"line {piece.line}", "text that is not a MARC record stands "
+                                  "between the records here; it was skipped")
+                continue
+            number += 1
+            data, warnings = _clean(piece.data, piece.line)
+            yield from warnings
+            prologue, _ = _clean(splitter.prologue or b"", 1, warn=False)
+            handler.count = number - 1
             try:
-                data = file.read(_CHUNK)
-            except OSError as exc:
-                raise SourceUnreadable(f"Cannot read {source}: {exc.strerror or exc}.") from None
-            if handler is None:
-                # Blank lines or a UTF-8 byte-order mark before "<?xml" would upset expat.
-                stripped = data.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
-                if not stripped:
-                    if data:
-                        continue
-                    return  # an empty file holds no records
-                handler = _MarcXmlHandler(mapper, line_offset=data[: len(data) - len(stripped)]
-                                          .count(b"\n"))
-                utf16 = stripped[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in stripped[:4]
-                parser.setContentHandler(handler)
-                # parse() would hand the handler a locator; feed() does not.
-                handler.setDocumentLocator(ExpatLocator(parser))
-                data = stripped
-            if not utf16:
-                data, carry = _cut_reference(carry + data, final=not data)
-                if data:
-                    yield from _filtered(data, lines_fed + handler.line_offset)
-                    data = _BAD_XML.sub(b"&#xFFFD;", data)
-                    lines_fed += data.count(b"\n")
-            try:
-                if data:
-                    parser.feed(data)
-                else:
-                    parser.close()
-            except (xml.sax.SAXParseException, _NotMarcXml) as exc:
-                yield from handler.ready
-                handler.ready.clear()
-                if isinstance(exc, _NotMarcXml):
-                    yield RecordError(f"line {handler.line()}", str(exc))
-                else:
-                    after = f" after record {handler.count}" if handler.count else ""
-                    yield RecordError(
-                        f"line {exc.getLineNumber() + handler.line_offset}",
-                        f"the XML is broken here ({exc.getMessage()}); the rest of the file"
-                        f"{after} was not read",
-                    )
+                _parse(prologue + data + splitter.closer, handler,
+                       piece.line - 1 - prologue.count(b"\n"))
+            except _NotMarcXml as exc:
+                yield RecordError(f"line {handler.line()}", str(exc))
                 return
+            except xml.sax.SAXParseException as exc:
+                handler.ready.clear()
+                yield RecordError(
+                    f"record {number} (line {piece.line})",
+                    f"the XML of this record is broken at line "
+                    f"{exc.getLineNumber() + handler.line_offset} ({exc.getMessage()}); the "
+                    "record was left out and reading went on with the next one")
+                continue
             yield from handler.ready
             handler.ready.clear()
-            if not data:
-                return
+    except OSError as exc:
+        raise SourceUnreadable(f"Cannot read {source}: {exc.strerror or exc}.") from None
+    if splitter.whole is not None and splitter.whole.strip():
+        # No record at all: an empty collection, or XML of another kind (said so).
+        data, warnings = _clean(splitter.whole, splitter.line)
+        yield from warnings
+        try:
+            _parse(data, handler, splitter.line - 1)
+        except _NotMarcXml as exc:
+            yield RecordError(f"line {handler.line()}", str(exc))
+        except xml.sax.SAXParseException as exc:
+            yield RecordError(f"line {exc.getLineNumber() + handler.line_offset}",
+                              f"the XML is broken here ({exc.getMessage()}); no record was read")

@@ -96,6 +96,13 @@ def is_koha(by_tag: dict) -> bool:
     return False
 
 
+def koha_biblionumber(by_tag: dict) -> str | None:
+    """999$c when it is a number: where Koha keeps the biblionumber, in MARC exports and in the
+    MARCXML its OAI-PMH server gives."""
+    value = _field_value(by_tag, IdField("999", "c"))
+    return value if value is not None and value.isdigit() else None
+
+
 def system_id(by_tag: dict, id_field: IdField | None) -> tuple[str | None, str | None]:
     """(the record's own id, "koha" when it is Koha's biblionumber) from 1-3 above."""
     if id_field is not None and (value := _field_value(by_tag, id_field)):

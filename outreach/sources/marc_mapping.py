@@ -260,6 +260,11 @@ def title_from_fields(leader: str, by_tag: dict[str, list], *, id_field: IdField
     summary = clean_text(" ".join(_values(by_tag["520"][0], "ab")) if by_tag.get("520")
                          else None)
     cover_url, link = links(by_tag.get("856", ()))
+    # Koha records were keyed by their 001 before the biblionumber was used: the import finds
+    # rows stored that way by it (importing.py) instead of creating duplicates.
+    control_number = control("001").strip()
+    former_id = control_number if system == "koha" and control_number not in ("", source_id) \
+        else None
     return TitleRecord(
         source_id=source_id,
         title=title or "",
@@ -279,4 +284,5 @@ def title_from_fields(leader: str, by_tag: dict[str, list], *, id_field: IdField
         opac_url=opac_page(system, source_id, opac_url) or link,
         catalogued_at=_catalogued_at(by_tag, f008, _catalogued_fallback(by_tag)),
         withdrawn=withdrawn,
+        former_id=former_id,
     )

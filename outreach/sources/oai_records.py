@@ -130,15 +130,16 @@ def find_marc_record(metadata: ET.Element) -> ET.Element | None:
     return None
 
 
-def title_from_marcxml(metadata: ET.Element, source_id: str,
-                       datestamp: datetime | None) -> TitleRecord:
+def title_from_marcxml(metadata: ET.Element, source_id: str, datestamp: datetime | None, *,
+                       choose_id: Callable[[dict[str, list[MarcField]]], str] | None = None
+                       ) -> TitleRecord:
     """A MARCXML record as a title; its 001 is replaced by `source_id` (the system's own id, from
-    the OAI identifier: Koha's biblionumber, which its OPAC links use)."""
+    the OAI identifier), or by what `choose_id(fields by tag)` finds in the record itself."""
     record = find_marc_record(metadata)
     if record is None:
         raise RecordRejected("its metadata holds no MARCXML <record>")
     leader, by_tag = marc_fields(record)
-    by_tag["001"] = [MarcField("001", source_id)]
+    by_tag["001"] = [MarcField("001", choose_id(by_tag) if choose_id else source_id)]
     title = title_from_fields(leader, by_tag, id_field=IdField("001", None))
     if title.catalogued_at is None:
         title.catalogued_at = datestamp
