@@ -78,7 +78,11 @@ def inbox_page(request: Request, session: Any, user: Any, *, errors: dict[int, s
     filtered = bool(filt.kind or filt.platform)
     return render(request, "inbox_list.html", {
         "rows": rows, "page": number, "changed": changed, "access": access, "causes": causes,
-        "errors": errors or {}, "problems": problems, "filt": filt, "filtered": filtered,
+        "errors": errors or {},
+        # A refusal about a delivery not shown on its own card (one of a cause): said on top.
+        "loose": [f"#{i}: {text}" for i, text in (errors or {}).items()
+                  if i not in {r.id for r in rows}],
+        "problems": problems, "filt": filt, "filtered": filtered,
         "counts": counts(session, filt.platform), "kinds": KINDS, "platforms": platforms(),
         "urls": urls or {}, "platform_names": names,
         "is_admin": role_at_least(user.role, Role.admin),
