@@ -84,6 +84,8 @@ def test_45_held_posts_are_one_card_and_the_refused_post_stands_apart(web):
     tried = web.post(staff, f"/deliveries/{held[0].id}/retry", {"next": "/inbox"})
     assert tried.status_code == 409 and "sambungkan ulang akunnya" in tried.text
     assert deliveries(web, id=held[0].id)[0].status == "held"
+    detail = staff.get(f"/deliveries/{held[0].id}").text  # the delivery's page promises none
+    assert f'action="/deliveries/{held[0].id}/retry"' not in detail
 
     english = web.client("staff")
     web.post(english, "/lang", {"lang": "en", "next": "/inbox"})
