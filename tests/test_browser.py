@@ -130,7 +130,7 @@ MAIN = {"/", "/queue", "/calendar", "/compose", "/inbox", "/deliveries/{delivery
 ENGLISH = ("/compose", "/deliveries/{delivery_id}", "/dashboard")
 NAMES = {"staff": "Rina Wulandari", "manager": "Dewi Lestari", "admin": "Budi Santoso"}
 # Pictures of the staff guide taken here (the others come from the flow test).
-DOCS = {"/": "desktop", "/inbox": "desktop", "/catalogue/{title_id}": "desktop"}
+DOCS = {"/": "desktop", "/catalogue/{title_id}": "desktop"}  # the inbox: test_browser_inbox.py
 NOT_PAGES = {"/login", "/healthz", "/media/{token}/{filename}",  # covered above / not HTML
              # Public "lupa kata sandi" pages: test_forgotten_password_pages_are_accessible.
              "/password/forgot", "/password/reset", "/password/reset/{token}"}

@@ -107,8 +107,11 @@ def test_a_refused_renewal_holds_the_account_and_asks_for_a_reconnect(signin_env
 
     admin = web.client("admin")
     inbox = admin.get("/inbox").text
-    assert "Akses akun platform" in inbox and "Sambungkan ulang" in inbox
+    # One card for the account and its cause, with its held post and the one action.
+    assert f'id="c-{account.id}-reconnect"' in inbox and "X perlu disambungkan ulang" in inbox
+    assert "1 kiriman tertahan" in inbox and "Sambungkan ulang" in inbox
     assert f'href="/admin/accounts/connect/x?account={account.id}"' in inbox
+    assert f'href="/deliveries/{later}"' in inbox and "Coba lagi" not in inbox
     staff = web.client("staff").get("/inbox").text
     assert "Minta admin untuk menyambungkan ulang" in staff and "connect/x" not in staff
     english = web.client("staff")
@@ -119,7 +122,7 @@ def test_a_refused_renewal_holds_the_account_and_asks_for_a_reconnect(signin_env
     _cb, done = sign_in_x(web, admin, signin_env, account=account.id)
     assert done.status_code == 303, done.text
     assert status_json()["accounts_attention"] == []
-    assert "Akses akun platform" not in admin.get("/inbox").text
+    assert f'id="c-{account.id}-reconnect"' not in admin.get("/inbox").text
     assert delivery(web, later).status == S.scheduled
 
 

@@ -18,7 +18,7 @@ from staff_kit import (
     textarea,
 )
 
-from outreach.models import Attempt, utcnow
+from outreach.models import Account, Attempt, utcnow
 
 
 # -- queue --------------------------------------------------------------------------------------
@@ -199,16 +199,27 @@ def test_inbox_lists_what_needs_a_person_with_reasons_and_actions(web):
         s.add(Attempt(delivery_id=unsure.id, number=1, worker="w1", outcome="unknown_outcome",
                       message="Read timed out after 30 s."))
         s.commit()
+    with web.session() as s:
+        account = s.get(Account, held.account_id)
+        account.health = "needs_reconnect"
+        s.add(account)
+        s.commit()
     staff = web.client("staff")
     page = staff.get("/inbox").text
-    for d in (failed, held, missed, unsure):
+    for d in (failed, unsure):
         assert f'id="d-{d.id}"' in page
-    assert f'id="d-{calm.id}"' not in page
+    # Held and missed ones are cards of their cause (account, why), listing their posts.
+    assert f'id="c-{held.account_id}-reconnect"' in page
+    assert f'id="c-{missed.account_id}-missed"' in page
+    for d in (held, missed):
+        assert f'href="/deliveries/{d.id}"' in page and f'id="d-{d.id}"' not in page
+    assert f'id="d-{calm.id}"' not in page and f'href="/deliveries/{calm.id}"' not in page
     assert "Status is a duplicate." in page and "Platform menolak isi kiriman" in page
-    assert "perlu disambungkan ulang oleh admin" in page
+    assert "Facebook perlu disambungkan ulang" in page and "Minta admin" in page
     assert "Read timed out after 30 s." in page
-    assert 'href="/admin/accounts"' not in page
-    assert 'href="/admin/accounts"' in web.client("admin").get("/inbox").text
+    reconnect = f'href="/admin/accounts/{held.account_id}/reconnect"'
+    assert reconnect not in page
+    assert reconnect in web.client("admin").get("/inbox").text
     retried = web.post(staff, f"/deliveries/{failed.id}/retry", {"next": "/inbox"})
     assert retried.status_code == 303 and retried.headers["location"] == "/inbox"
     assert deliveries(web, id=failed.id)[0].status == "scheduled"
@@ -226,7 +237,7 @@ def test_inbox_lists_what_needs_a_person_with_reasons_and_actions(web):
                     {"next": "/inbox"}).status_code == 303
     assert deliveries(web, id=missed.id)[0].status == "cancelled"
     page = staff.get("/inbox").text
-    assert f'id="d-{held.id}"' in page and f'id="d-{failed.id}"' not in page
+    assert f'href="/deliveries/{held.id}"' in page and f'id="d-{failed.id}"' not in page
     uid = staff.user.id
     assert audit_actions(web, failed.id) == [("delivery.retry", uid)]
     assert audit_actions(web, unsure.id) == [("delivery.mark_published", uid)]

@@ -47,7 +47,8 @@ def _what(account: Account, ends: datetime) -> str:
     return "data_access" if ends == account.data_access_expires_at else "token"
 
 
-def _action(account: Account) -> str:
+def action_url(account: Account) -> str:
+    """Where an admin goes to connect this account again: its sign-in, or the credentials form."""
     found = signin_url(account)
     if found:
         return found
@@ -65,7 +66,7 @@ def attention_for(account: Account, now: datetime | None = None) -> Attention | 
         reason = (account.health_reason or account.refresh_error
                   or "The platform no longer accepts this account's access.")
         return Attention(account, RECONNECT, ends, _what(account, ends) if ends else None,
-                         f"Needs reconnecting: {reason}", _action(account),
+                         f"Needs reconnecting: {reason}", action_url(account),
                          bool(ends and ends <= now))
     if ends is None or ends - now > WARN_AHEAD:
         return None
@@ -79,7 +80,7 @@ def attention_for(account: Account, now: datetime | None = None) -> Attention | 
     else:
         reason = (f"The access ends on {day} and cannot be renewed by itself: an admin must "
                   "sign in again before then, or its posts are held.")
-    return Attention(account, ENDING, ends, what, reason, _action(account), ends <= now)
+    return Attention(account, ENDING, ends, what, reason, action_url(account), ends <= now)
 
 
 def attention(session: Session, now: datetime | None = None) -> list[Attention]:

@@ -20,11 +20,13 @@ DONE = {
     "move": N_("%(n)s kiriman dipindahkan."),
     "cancel": N_("%(n)s kiriman dibatalkan."),
     "approve": N_("%(n)s kiriman disetujui dan dijadwalkan."),
+    "retry": N_("%(n)s kiriman dijadwalkan untuk dicoba lagi sekarang."),
 }
 NONE_DONE = {
     "move": N_("Tidak ada kiriman yang dipindahkan."),
     "cancel": N_("Tidak ada kiriman yang dibatalkan."),
     "approve": N_("Tidak ada kiriman yang disetujui."),
+    "retry": N_("Tidak ada kiriman yang dicoba lagi."),
 }
 SHOWN = 8  # reasons named one by one; the rest are counted
 
@@ -63,6 +65,8 @@ def reason(request: Request, skip: Skip) -> str:
                                           "\u201c%(s)s\u201d)", s=status),
         "own_post": lambda: _(request, "Anda menulisnya sendiri; manajer lain yang harus "
                                        "menyetujuinya"),
+        "account": lambda: _(request, "akunnya belum dipulihkan; kiriman berjalan lagi sendiri "
+                                      "setelah akun disambungkan ulang"),
         "too_late": lambda: _(request, "waktu terbitnya sudah lama lewat; pilih waktu baru di "
                                        "halaman persetujuan"),
     }

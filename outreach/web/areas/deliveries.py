@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from outreach.desk.browse import detail
+from outreach.desk.causes import blocked_by_account
 from outreach.desk.editing import (
     EditError,
     edit_delivery,
@@ -56,7 +57,8 @@ def page(request: Request, session: Any, user: Any, delivery_id: int, *,
         "editable": editable,
         "waits_for_author": d.status == S.pending_review and not editable,
         "can_cancel": d.status not in CANCELLABLE_NOT,
-        "can_retry": d.status in RETRYABLE,
+        # Not while a broken account holds it: reconnecting releases it by itself.
+        "can_retry": d.status in RETRYABLE and not blocked_by_account(session, d),
         "can_mark": d.status in NEEDS_PERSON,
         "is_admin": role_at_least(user.role, Role.admin),
         "is_manager": role_at_least(user.role, Role.manager),
