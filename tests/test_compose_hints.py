@@ -44,3 +44,40 @@ def test_preview_warns_of_a_clash_with_an_automatic_post_and_offers_the_next_fre
     offered = html.split('class="use-time" data-at="')[1].split('"')[0]
     assert offered > (local + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M")
     assert "lihat selengkapnya" in html  # 640 characters fold on Facebook
+
+
+def test_suggested_hour_needs_enough_history_and_says_how_many_posts_it_rests_on(db_url):
+    from test_reports_evidence import History
+
+    from outreach.config import load_settings
+    from outreach.desk.compose_hints import suggested_hour
+    from outreach.reports.evidence import MIN_CELL_POSTS
+
+    settings = load_settings(database_url=db_url)
+    history = History(db_url)
+    start = datetime.now(settings.tz).replace(minute=0, second=0, microsecond=0) \
+        - timedelta(days=40)
+
+    def publish(hour: int, count: int, interactions: int) -> None:
+        for day in range(count):
+            at = start.replace(hour=hour) + timedelta(days=day)
+            history.delivery(history.post(), "facebook", at.astimezone(UTC),
+                             interactions=interactions)
+
+    def suggestion():
+        history.session.commit()
+        return suggested_hour(history.session, settings, "facebook")
+
+    # One post short of the evidence rule in each of three hours: no suggestion.
+    for hour, interactions in ((8, 10), (13, 20), (19, 40)):
+        publish(hour, MIN_CELL_POSTS - 1, interactions)
+    assert suggestion() is None
+    # Two hours with enough posts are still not a comparison.
+    publish(8, 1, 10)
+    publish(13, 1, 20)
+    assert suggestion() is None
+    # The third: 19.00 (local) has the best rate, resting on its measured posts.
+    publish(19, 1, 40)
+    found = suggestion()
+    assert (found.hour, found.posts, found.platform) == (19, MIN_CELL_POSTS, "facebook")
+    assert suggested_hour(history.session, settings, "x") is None  # no history on X
