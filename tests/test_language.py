@@ -13,12 +13,15 @@ from outreach.platforms import ErrorKind, PublishError
 from outreach.platforms.reasons import REASONS, reason, say, translate
 from outreach.reports import words
 from outreach.reports.words import zone_name
+from outreach.sources import words as import_words
 
 FIELD = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
 
-@pytest.mark.parametrize("table", [REASONS, words.MESSAGES, validate.MESSAGES],
-                         ids=["reasons", "report words", "compose checks"])
+@pytest.mark.parametrize("table", [REASONS, words.MESSAGES, validate.MESSAGES,
+                                   import_words.MESSAGES, import_words.PLACES],
+                         ids=["reasons", "report words", "compose checks", "import messages",
+                              "import places"])
 def test_every_message_has_both_languages_with_the_same_fields(table):
     for key, (indonesian, english) in table.items():
         assert indonesian.strip() and english.strip(), key
@@ -72,3 +75,37 @@ def test_a_sentence_the_table_does_not_know_is_shown_as_it_is():
 def test_zones_are_named_as_people_say_them(zone, name):
     assert zone_name(ZoneInfo(zone), "id") == name
     assert zone_name(ZoneInfo(zone), "en") == name
+
+
+def test_import_messages_are_shown_in_indonesian_and_kept_in_english(tmp_path):
+    """A row the events reader rejects keeps its English message for the CLI and the run; the
+    imports page shows it in Indonesian, with where it is."""
+    from outreach.sources.base import RecordError
+    from outreach.sources.events_csv import read_events_csv
+
+    agenda = tmp_path / "agenda.csv"
+    agenda.write_text("judul,tanggal,jam mulai\nJam salah,2027-03-09,25:00\n,2027-03-10,09:00\n",
+                      encoding="utf-8")
+    errors = [r for r in read_events_csv(str(agenda)) if isinstance(r, RecordError)]
+    assert [e.as_dict() for e in errors] == [
+        {"where": "line 2", "message": "the time '25:00' is not a time like 09:00 or 09.00"},
+        {"where": "line 3", "message": "the title (judul) is empty"}]
+    shown = [(import_words.place(e.where), import_words.message(e.message)) for e in errors]
+    assert shown == [("baris 2", "jam '25:00' bukan jam seperti 09:00 atau 09.00"),
+                     ("baris 3", "judul kosong")]
+    assert import_words.message(errors[0].message, "en") == errors[0].message
+
+
+def test_every_import_message_round_trips_and_unknown_ones_stay():
+    for table, turn in ((import_words.MESSAGES, import_words.message),
+                        (import_words.PLACES, import_words.place)):
+        for key, (_indonesian, english) in table.items():
+            values = {name: f"v{i}" for i, name in enumerate(FIELD.findall(english))}
+            if key == "run.note":
+                values["message"] = "the title is empty"
+            assert turn(english.format(**values), "id") != english.format(**values), key
+    # a warning stored with its place in front, as import_runs.py keeps it
+    assert import_words.message("line 4: the capacity 'x' has no number; it was left empty") \
+        == "baris 4: kapasitas 'x' tidak berisi angka; dibiarkan kosong"
+    assert import_words.message("lxml says: Opening and ending tag mismatch") \
+        == "lxml says: Opening and ending tag mismatch"
