@@ -57,6 +57,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rec.no_id": ("rekaman tidak punya pengenal", "the record has no identifier"),
     "rec.long_id": ("pengenal rekaman lebih dari {n} karakter",
                     "the record has an identifier longer than {n} characters"),
+    "marc.no_title": ("rekaman {id} tidak berjudul (field 245 $a tidak ada atau kosong)",
+                      "the record {id} has no title (field 245 $a is missing or empty)"),
+    "marc.no_title_id": ("rekaman tidak berjudul (field 245 $a tidak ada atau kosong)",
+                         "the record has no title (field 245 $a is missing or empty)"),
+    "marc.long_id": ("nomor rekamannya ({id}) {n} karakter; paling banyak 200",
+                     "its record number ({id}) is {n} characters long; at most 200 are expected"),
+    "marc.deleted": ("rekaman terhapus tanpa nomor rekaman (001) atau judul tidak dapat "
+                     "dicocokkan dengan impor sebelumnya",
+                     "a deleted record without a record number (001) or title cannot be matched "
+                     "to anything imported before"),
+    "marc.leader_ascii": ("leader-nya (24 bita pertama) berisi bita yang bukan ASCII biasa",
+                          "its leader (the first 24 bytes) contains bytes that are not plain "
+                          "ASCII"),
+    "marc.leader_base": ("leader-nya tidak memberi awal data yang sah (alamat dasar, bita 12-16)",
+                         "its leader gives no valid start of the data (base address, bytes "
+                         "12-16)"),
+    "marc.base_outside": ("leader-nya menaruh awal data (alamat dasar {base}) di luar rekaman",
+                          "its leader puts the start of the data (base address {base}) outside "
+                          "the record"),
+    "marc.field_outside": ("field {tag} berada di luar rekaman (direktorinya rusak)",
+                           "its field {tag} lies outside the record (the directory is damaged)"),
     "rss.no_link": ("butir tidak punya tautan atau id untuk mengenalinya",
                     "the item has no link or id to know it by"),
     "rss.no_title": ("butir tidak berjudul", "the item has no title"),
