@@ -109,3 +109,100 @@ def test_every_import_message_round_trips_and_unknown_ones_stay():
         == "baris 4: kapasitas 'x' tidak berisi angka; dibiarkan kosong"
     assert import_words.message("lxml says: Opening and ending tag mismatch") \
         == "lxml says: Opening and ending tag mismatch"
+
+
+# -- a key used in the code but missing from its table fails here, not on a page -----------------
+def _tables() -> dict[str, dict]:
+    from outreach.compose import template_words
+
+    return {"outreach.platforms.reasons": REASONS, "outreach.reports.words": words.MESSAGES,
+            "outreach.compose.validate": validate.MESSAGES,
+            "outreach.sources.words": import_words.MESSAGES,
+            "outreach.compose.template_words": template_words.MESSAGES}
+
+
+def _literal_keys(path, module: str):
+    """(key, table module, line) for every say/reason/coded call with a literal key: the table
+    is the one the called name was imported from (or the module's own)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    origin = {"coded": "outreach.platforms.reasons"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                origin[alias.asname or alias.name] = node.module
+    own = {"say": module, "reason": module}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name not in ("say", "reason", "coded", "_english"):
+            continue
+        table = origin.get(name) if name in origin else own.get(name)
+        literal = [a.value for a in node.args if isinstance(a, ast.Constant)
+                   and isinstance(a.value, str)]
+        if table and literal:
+            yield literal[0], table, node.lineno
+
+
+def test_every_message_key_the_code_uses_is_in_its_table():
+    from pathlib import Path
+
+    import outreach
+
+    tables = _tables()
+    root = Path(outreach.__file__).parent
+    missing, seen = [], 0
+    for path in sorted(root.rglob("*.py")):
+        module = "outreach." + ".".join(path.relative_to(root).with_suffix("").parts)
+        for key, table, line in _literal_keys(path, module):
+            if table in tables:
+                seen += 1
+                if key not in tables[table]:
+                    missing.append(f"{path.relative_to(root)}:{line}: {key!r} not in {table}")
+    # the report template's t("...") keys are the report words' too
+    report = (root / "reports" / "templates" / "monthly.html.j2").read_text(encoding="utf-8")
+    for key in re.findall(r"""\bt\(["'](\w+)["']""", report):
+        seen += 1
+        if key not in words.MESSAGES:
+            missing.append(f"monthly.html.j2: {key!r} not in outreach.reports.words")
+    assert seen > 50  # the scan finds the calls (a broken scan must not pass)
+    assert not missing, "\n".join(missing)
+
+
+def test_every_kind_metric_and_status_has_words_in_both_languages():
+    from outreach.models import METRICS, PostKind
+    from outreach.reports.render import STATUSES
+
+    for key in ([f"kind_{k}" for k in PostKind] + [f"m_{m}" for m in METRICS]
+                + [f"s_{s}" for s in STATUSES]):
+        assert key in words.MESSAGES, key
+    assert {words.kind_label(k, "en") for k in PostKind}.isdisjoint(
+        {words.kind_label(k, "id") for k in PostKind})
+
+
+def test_template_errors_are_shown_in_indonesian_and_kept_in_english():
+    from outreach.compose.template_words import DETAILS
+    from outreach.compose.template_words import MESSAGES as TEMPLATE_MESSAGES
+    from outreach.compose.template_words import translate as template_said
+    from outreach.compose.templates import TemplateError, render_string
+
+    for table in (TEMPLATE_MESSAGES, DETAILS):
+        for key, (indonesian, english) in table.items():
+            assert set(FIELD.findall(indonesian)) == set(FIELD.findall(english)), key
+    with pytest.raises(TemplateError) as caught:
+        render_string("Baru:\n{{ judul }}", {}, name="acquisition/x.id.j2")
+    english = str(caught.value)
+    assert english == "acquisition/x.id.j2, line 2: unknown value: 'judul' is undefined"
+    assert template_said(english, "id") == \
+        "acquisition/x.id.j2, baris 2: nilai tidak dikenal: 'judul' tidak dikenal"
+    assert template_said(english, "en") == english
+    with pytest.raises(TemplateError) as caught:
+        render_string("{{ ''.__class__ }}", {}, name="event/facebook.id.j2")
+    assert template_said(str(caught.value)) == ("event/facebook.id.j2, baris 1: tidak "
+                                                "diizinkan: atribut '__class__' pada objek "
+                                                "'str' tidak boleh dipakai")
+    # the compose checks shown beside the preview are Indonesian too
+    assert validate.say("media_required", "id", label="Instagram") != \
+        validate.say("media_required", "en", label="Instagram")
