@@ -309,3 +309,32 @@ def test_the_monthly_evaluation_as_an_a4_pdf(db_url, tmp_path):
                   "Cakupan", "https://example.org/"):
         assert words in text, words
     assert "Download PDF" not in text and "Unduh PDF" not in text  # the page's link only
+
+
+def test_the_monthly_evaluation_is_in_one_language(db_url):
+    """English asked for: the body (table heads, notes, charts, kinds, statuses, figures) is
+    English, with none of the Indonesian body text; Indonesian keeps none of the English."""
+    import re
+    from html import unescape
+
+    h = History(db_url)
+    for i in range(6):
+        h.delivery(h.post(text=f"Lomba {i}", kind="acquisition"), "facebook",
+                   NOV - timedelta(days=i), template="acquisition/facebook.j2",
+                   interactions=10 + i, text=f"Lomba {i}")
+    visible = re.compile(r"<style>.*?</style>|<[^>]+>", re.S)
+    english = unescape(visible.sub(" ", to_html(*h.report(locale="en"))))
+    for said in ("Made ", "Comments received:", "Engagement rate per platform", "Posts per day",
+                 "From the library's own history", "Interactions = likes", "Published",
+                 "Monday", "New titles"):
+        assert said in english, said
+    for indonesian in ("Dibuat", "Komentar masuk", "unggahan", "Tingkat", "Unggahan", "Jenis",
+                       "Alasan", "jangkauan", "Senin", "Koleksi baru", "Catatan"):
+        assert indonesian not in english, indonesian
+    indonesian = unescape(visible.sub(" ", to_html(*h.report())))
+    assert "Komentar masuk:" in indonesian and "Koleksi baru" in indonesian
+    for said in ("Made ", "Comments received", "Posts per day", "Published"):
+        assert said not in indonesian, said
+    # the kind of post in words, not its code (the template's own name keeps its path)
+    assert "<td>New titles</td>" in to_html(*h.report(locale="en"))
+    assert "<td>Koleksi baru</td>" in to_html(*h.report())

@@ -69,8 +69,11 @@ def test_imports_show_the_run_and_where_and_why_a_record_was_rejected(web, tmp_p
     assert row and int(row.group(1)) == result.run_id
     detail = text_of(staff.get(f"/imports/{result.run_id}"))
     [error] = result.errors
-    assert error.where.startswith("record 2 (byte ") and error.where in detail
-    assert "no title (field 245" in detail and "'NT'" in detail
+    # stored and printed in English (the CLI), shown in Indonesian
+    assert error.where.startswith("record 2 (byte ") and error.where not in detail
+    assert error.where.replace("record", "rekaman").replace("byte", "bita") in detail
+    assert "no title (field 245" in error.message and "no title" not in detail
+    assert "tidak berjudul (field 245 $a tidak ada atau kosong)" in detail and "'NT'" in detail
     assert "Ditolak 1" in " ".join(detail.split())
     assert staff.get("/imports/999999").status_code == 404
 
@@ -85,10 +88,10 @@ def test_import_errors_are_paginated(web):
         run_id = run.id
     staff = web.client("staff")
     first = text_of(staff.get(f"/imports/{run_id}"))
-    assert "record 1 " in first and "record 100 " in first and "record 101 " not in first
+    assert "rekaman 1 " in first and "rekaman 100 " in first and "rekaman 101 " not in first
     assert "Halaman 1 dari 3" in first and "Ditolak 250" in " ".join(first.split())
     third = text_of(staff.get(f"/imports/{run_id}?page=3"))
-    assert "record 250 " in third and "record 200 " not in third
+    assert "rekaman 250 " in third and "rekaman 200 " not in third
     assert staff.get(f"/imports/{run_id}?page=abc").status_code == 200  # odd input: page 1
 
 
@@ -124,7 +127,7 @@ def _announce(web, *, title_id: int | None = None, digest_of: list[int] | None =
         s.flush()
         when = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
         s.add(Delivery(post_id=post.id, account_id=account.id, platform="facebook",
-                       text="Koleksi baru", scheduled_at=when,
+                       text="Teks unggahan", scheduled_at=when,
                        status="published" if published else "scheduled",
                        published_at=when if published else None,
                        remote_url="https://facebook.example/p/1" if published else None))
@@ -177,13 +180,16 @@ def test_catalogue_search_filters_pages_and_detail(web, tmp_path):
     assert "Toer, Pramoedya Ananta" in page and "9786020324784" in page
     assert "899.221 3 TOE b" in page and "masih dalam jendela pengumuman" in page
     assert f'href="/compose?title_id={bumi.id}"' in detail.text and "Umumkan" in page
-    assert "https://facebook.example/p/1" in detail.text and "Koleksi baru" not in page
-    assert "acquisition" in page and "digest" in page  # its own post and the digest
-    assert "digest" in text_of(staff.get(f"/catalogue/{laskar.id}"))
+    assert "https://facebook.example/p/1" in detail.text and "Teks unggahan" not in page
+    # its own post and the digest, their kinds in words
+    assert "Unggahan · Koleksi baru" in page and "Unggahan · Rangkuman koleksi" in page
+    assert "acquisition" not in page and "digest" not in page
+    assert "Rangkuman koleksi" in text_of(staff.get(f"/catalogue/{laskar.id}"))
     assert staff.get("/catalogue/999999").status_code == 404
     english = web.client("staff")
     web.post(english, "/lang", {"lang": "en", "next": "/"})
-    assert "Announce" in english.get(f"/catalogue/{bumi.id}").text
+    shown = english.get(f"/catalogue/{bumi.id}").text
+    assert "Announce" in shown and "New acquisitions" in shown and "Koleksi baru" not in shown
 
 
 def test_catalogue_search_on_postgres(pg_url, tmp_path):
@@ -277,24 +283,25 @@ def test_template_list_and_roles(web):
 def test_hostile_and_broken_templates_are_refused_and_nothing_is_lost(web):
     manager = web.client("manager")
     cases = [
-        ("{{ ''.__class__ }}", "not allowed", 1),
-        ("Baru:\n{{ ''.__class__.__mro__[1].__subclasses__() }}", "not allowed", 2),
-        ("{% for i in range(10**9) %}x{% endfor %}", "the range would be too big", 1),
+        ("{{ ''.__class__ }}", "tidak diizinkan: atribut '__class__' pada objek 'str'", 1),
+        ("Baru:\n{{ ''.__class__.__mro__[1].__subclasses__() }}", "tidak diizinkan", 2),
+        ("{% for i in range(10**9) %}x{% endfor %}", "rentangnya akan terlalu besar", 1),
         ("{% for i in range(9999) %}{% for j in range(9999) %}{% endfor %}{% endfor %}",
-         "longer than 2 s", None),
-        ("{{ 'x' * 100000 }}", "the repeated text would be too big", 1),
-        ("{{ ((10**64)**64)**64 > 1 }}", "Templat meminta teks, angka, atau memori", 1),
-        ("{% include 'acquisition/x.id.j2' %}", "include, import, dan extends", 1),
-        ("Baru:\n{{ judul }}", "unknown value", 2),
-        ("Baru:\n{% if %}", "line 2", 2),
+         "lebih dari 2 detik", None),
+        ("{{ 'x' * 100000 }}", "teks yang diulang akan terlalu besar", 1),
+        ("{{ ((10**64)**64)**64 > 1 }}", "pangkatnya akan terlalu besar", 1),
+        ("{% include 'acquisition/x.id.j2' %}", "include tidak tersedia", 1),
+        ("Baru:\n{{ judul }}", "nilai tidak dikenal: 'judul' tidak dikenal", 2),
+        ("Baru:\n{% if %}", "baris 2", 2),
     ]
     for source, why, line in cases:
         answer = web.post(manager, EDITOR, {"source": source})
         assert answer.status_code == 422, source
         page = html.unescape(answer.text)
         assert "Templat tidak disimpan" in page and why in page, source
+        assert "not allowed" not in page and "unknown value" not in page, source
         if line:
-            assert f"line {line}" in page and f"Baris {line}:" in page, source
+            assert f"baris {line}" in page and f"Baris {line}:" in page, source
         assert f">\n{escape(source)}</textarea>" in answer.text  # what was typed is kept
     preview = web.post(manager, EDITOR + "/preview", {"source": "{{ ''.__class__ }}"})
     assert preview.status_code == 200 and "Templat ini ditolak" in preview.text

@@ -103,7 +103,8 @@ def column_chart(points: Sequence[tuple[str, float]], *, title: str,
 
 def heatmap(values: Sequence[Sequence[float | None]], counts: Sequence[Sequence[int]], *,
             rows: Sequence[str], columns: Sequence[str], title: str,
-            fmt: Callable[[float], str] = _fmt, cell: int = 24, label_width: int = 64) -> str:
+            fmt: Callable[[float], str] = _fmt, cell: int = 24, label_width: int = 64,
+            legend: str = "Warna: tingkat interaksi · angka: jumlah unggahan") -> str:
     """A grid (e.g. weekdays × hours): the colour is the value, the small number the count of
     posts behind it, so a reader sees how much evidence each cell has. Empty cells stay white."""
     top = 40
@@ -144,7 +145,7 @@ def heatmap(values: Sequence[Sequence[float | None]], counts: Sequence[Sequence[
                 parts.append(f"<text x='{x + (cell - 2) / 2}' y='{y + cell / 2 + 3}' "
                              f"text-anchor='middle' font-size='9' fill='{ink}'>{n}</text>")
     parts.append(f"<text x='0' y='{height - 8}' fill='{MUTED}' font-size='10'>"
-                 f"{escape('Warna: tingkat interaksi · angka: jumlah unggahan')}</text>")
+                 f"{escape(legend)}</text>")
     parts.append("</svg>")
     return "".join(parts)
 

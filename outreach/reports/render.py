@@ -17,6 +17,7 @@ from rich.table import Table
 
 from outreach.config import Settings
 from outreach.models import METRICS
+from outreach.platforms.reasons import translate
 from outreach.reports import charts
 from outreach.reports.build import DeliveryRow, Report, Timing
 from outreach.reports.csvfile import dialect_for, report_csv
@@ -28,16 +29,19 @@ from outreach.reports.findings import (
     hour_labels,
     weekday_names,
 )
-from outreach.reports.words import number, percent, say, zone_name
+from outreach.reports.words import kind_label, number, percent, say, zone_name
 
 FORMATS = ("table", "csv", "json", "html", "pdf")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-WEEKDAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-METRIC_LABELS = {"views": "tayangan", "reach": "jangkauan", "likes": "suka",
-                 "comments": "komentar", "shares": "dibagikan", "saves": "disimpan",
-                 "clicks": "klik"}
-STATUS_LABELS = {"failed": "gagal", "missed": "terlewat", "unconfirmed": "belum pasti",
-                 "held": "ditahan", "cancelled": "dibatalkan", "published": "terbit"}
+STATUSES = ("failed", "missed", "unconfirmed", "held", "cancelled", "published")
+
+
+def metric_labels(locale: str = "id") -> dict[str, str]:
+    return {m: say(f"m_{m}", locale) for m in METRICS}
+
+
+def status_labels(locale: str = "id") -> dict[str, str]:
+    return {s: say(f"s_{s}", locale) for s in STATUSES}
 
 
 def _iso(value: datetime | None, settings: Settings) -> str | None:
@@ -163,40 +167,45 @@ def to_text(report: Report, settings: Settings, width: int = 120) -> str:
 
 
 # -- HTML ---------------------------------------------------------------------------------------
-def _environment() -> Environment:
+def _environment(locale: str = "id") -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                       autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                       lstrip_blocks=True)
-    env.filters.update(number=number, percent=percent)
+    env.filters.update(number=lambda v: number(v, locale), percent=lambda v: percent(v, locale))
     return env
 
 
-def charts_for(report: Report) -> dict[str, Any]:
-    """The SVG charts of the monthly report (also for the web UI)."""
+def charts_for(report: Report, locale: str = "id") -> dict[str, Any]:
+    """The SVG charts of the monthly report, in the locale's language."""
     platforms = [p for p in report.platforms if p.posts]
     found: dict[str, Any] = {
         "rates": charts.bar_chart(
             [(PLATFORM_LABELS.get(p.platform, p.platform), p.rate) for p in platforms],
-            title="Tingkat interaksi per platform", fmt=lambda v: percent(v),
-            notes=[f"{p.measured} unggahan" for p in platforms]),
+            title=say("chart_rates", locale), empty=say("chart_empty", locale),
+            fmt=lambda v: percent(v, locale),
+            notes=[say("n_posts", locale, n=p.measured) for p in platforms]),
         "daily": charts.column_chart(
-            [(format_date(datetime.fromisoformat(d["date"]), "d MMM", locale="id"),
+            [(format_date(datetime.fromisoformat(d["date"]), "d MMM", locale=locale),
               d["posts"]) for d in report.daily],
-            title="Unggahan per hari", fmt=lambda v: number(v)),
+            title=say("chart_daily", locale), empty=say("chart_empty", locale),
+            fmt=lambda v: number(v, locale)),
         "templates": charts.bar_chart(
-            [(f"{t.kind} · {PLATFORM_LABELS.get(t.platform, t.platform)}", t.rate)
-             for t in report.templates if t.measured],
-            title="Tingkat interaksi per templat", fmt=lambda v: percent(v),
-            notes=[f"{t.measured} unggahan" for t in report.templates if t.measured]),
+            [(f"{kind_label(t.kind, locale)} · {PLATFORM_LABELS.get(t.platform, t.platform)}",
+              t.rate) for t in report.templates if t.measured],
+            title=say("chart_templates", locale), empty=say("chart_empty", locale),
+            fmt=lambda v: percent(v, locale),
+            notes=[say("n_posts", locale, n=t.measured) for t in report.templates
+                   if t.measured]),
         "heatmaps": [],
     }
     for t in report.timing:
         found["heatmaps"].append(Markup(charts.heatmap(
             [[c.rate for c in line] for line in t.grid],
             [[c.posts for c in line] for line in t.grid],
-            rows=list(WEEKDAYS), columns=[f"{h:02d}" for h in range(24)],
-            title=f"{PLATFORM_LABELS.get(t.platform, t.platform)}: hari dan jam",
-            fmt=lambda v: percent(v))))
+            rows=weekday_names(locale), columns=[f"{h:02d}" for h in range(24)],
+            title=say("chart_heatmap", locale,
+                      platform=PLATFORM_LABELS.get(t.platform, t.platform)),
+            fmt=lambda v: percent(v, locale), legend=say("chart_legend", locale))))
     return {k: Markup(v) if isinstance(v, str) else v for k, v in found.items()}
 
 
@@ -221,17 +230,18 @@ def to_html(report: Report, settings: Settings, *, pdf_link: str | None = None,
     page offers its PDF; `for_print`: the PDF's own rendering)."""
     tz = settings.tz
     locale = settings.locale
-    return _environment().get_template("monthly.html.j2").render(
-        r=report, settings=settings, charts=charts_for(report),
+    return _environment(locale).get_template("monthly.html.j2").render(
+        r=report, settings=settings, charts=charts_for(report, locale),
         timing=_timing_view(report, settings),
         findings=findings(report, locale), findings_rule=findings_rule(locale),
-        labels=PLATFORM_LABELS, metric_labels=METRIC_LABELS, metrics=METRICS,
-        status_labels=STATUS_LABELS, pdf_link=pdf_link, for_print=for_print,
+        labels=PLATFORM_LABELS, metric_labels=metric_labels(locale), metrics=METRICS,
+        status_labels=status_labels(locale), kind_label=lambda k: kind_label(k, locale),
+        said=lambda text: translate(text, locale), pdf_link=pdf_link, for_print=for_print,
         t=lambda key, **kw: say(key, locale, **kw),
         locale=locale, zone=zone_name(tz, locale),
         not_enough=lambda found, what: not_enough(found, what, locale),
         timing_rule=say("timing_rule", locale, posts=MIN_CELL_POSTS, cells=MIN_CELLS),
-        when=lambda v, fmt="d MMM y HH.mm": format_datetime(v.astimezone(tz), fmt, locale="id")
+        when=lambda v, fmt="d MMM y HH.mm": format_datetime(v.astimezone(tz), fmt, locale=locale)
         if v else "—",
         generated=format_datetime(report.generated_at.astimezone(tz), "d MMMM y HH.mm",
-                                  locale="id"))
+                                  locale=locale))

@@ -124,6 +124,79 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "Nothing needs a person."),
     "h_the_publics_feedback": ("Masukan masyarakat", "The public's feedback"),
     "h_how_the_figures_are": ("Catatan metode", "How the figures are made"),
+    # The monthly evaluation's body: table heads, notes and chart titles.
+    "made": ("Dibuat {when} ({zone}) · semua waktu dalam zona waktu perpustakaan",
+             "Made {when} ({zone}) · all times in the library's time zone"),
+    "c_platform": ("Platform", "Platform"),
+    "c_posts": ("Unggahan", "Posts"),
+    "c_measured": ("Diukur", "Measured"),
+    "c_engagement": ("Tingkat interaksi", "Engagement rate"),
+    "per_base": ("per {base}", "per {base}"),
+    "c_published": ("Terbit", "Published"),
+    "c_interactions": ("Interaksi", "Interactions"),
+    "c_rate": ("Tingkat", "Rate"),
+    "removed": ("(dihapus di platform)", "(removed on the platform)"),
+    "timing_source": (
+        "Dari riwayat perpustakaan sendiri{since} sampai akhir periode (paling lama 12 bulan).",
+        "From the library's own history{since} to the end of the period (at most 12 months)."),
+    "timing_since": (" sejak {date}", " since {date}"),
+    "n_posts": ("{n} unggahan", "{n} posts"),
+    "c_kind": ("Jenis", "Kind"),
+    "c_template": ("Templat", "Template"),
+    "c_per_post": ("Interaksi per unggahan", "Interactions per post"),
+    "c_views_per_post": ("Tayangan per unggahan", "Views per post"),
+    "c_scheduled": ("Jadwal", "Scheduled"),
+    "c_status": ("Status", "Status"),
+    "c_reason": ("Alasan", "Reason"),
+    "fb_received": ("Komentar masuk: {n}, di antaranya {q} pertanyaan.",
+                    "Comments received: {n}, of which {q} questions."),
+    "fb_handled": (
+        "Dijawab: {answered} · tidak relevan: {irrelevant} · belum ditangani: {open} "
+        "(pertanyaan: {open_q}).",
+        "Answered: {answered} · not relevant: {irrelevant} · not handled yet: {open} "
+        "(questions: {open_q})."),
+    "fb_median": ("Waktu tanggap median untuk pertanyaan: {n} jam.",
+                  "Median response time to questions: {n} hours."),
+    "method_last": (
+        "Angka setiap unggahan adalah bacaan terakhir dari platform (riwayat lengkap disimpan). "
+        "Unggahan baru dibaca tiap jam, lalu makin jarang sampai hari ke-90.",
+        "Each post's figures are the platform's latest reading (the full history is kept). New "
+        "posts are read every hour, then less often until day 90."),
+    "method_rate": (
+        "Interaksi = suka + komentar + dibagikan + disimpan. Tingkat interaksi = interaksi ÷ "
+        "jangkauan bila platform memberikannya (Facebook, Instagram), selain itu ÷ tayangan (X)."
+        " Tingkat kelompok = jumlah interaksi ÷ jumlah jangkauan/tayangan.",
+        "Interactions = likes + comments + shares + saves. Engagement rate = interactions ÷ "
+        "reach where the platform gives it (Facebook, Instagram), otherwise ÷ views (X). A "
+        "group's rate = its interactions ÷ its reach/views."),
+    "method_instagram": (
+        "Instagram dapat terlambat hingga 48 jam dalam memperbarui angka; angka bulan berjalan "
+        "masih akan bertambah.",
+        "Instagram can take up to 48 hours to update its figures; the current month's figures "
+        "will still grow."),
+    "method_privacy": ("Penulis komentar ditampilkan sesuai pengaturan privasi perpustakaan.",
+                       "Comment authors are shown as the library's privacy settings allow."),
+    "chart_rates": ("Tingkat interaksi per platform", "Engagement rate per platform"),
+    "chart_daily": ("Unggahan per hari", "Posts per day"),
+    "chart_templates": ("Tingkat interaksi per templat", "Engagement rate per template"),
+    "chart_legend": ("Warna: tingkat interaksi · angka: jumlah unggahan",
+                     "Colour: engagement rate · number: posts"),
+    "chart_empty": ("Belum ada data", "No data yet"),
+    "chart_heatmap": ("{platform}: hari dan jam", "{platform}: days and hours"),
+    # Figures and delivery statuses.
+    "m_views": ("tayangan", "views"),
+    "m_reach": ("jangkauan", "reach"),
+    "m_likes": ("suka", "likes"),
+    "m_comments": ("komentar", "comments"),
+    "m_shares": ("dibagikan", "shares"),
+    "m_saves": ("disimpan", "saves"),
+    "m_clicks": ("klik", "clicks"),
+    "s_failed": ("gagal", "failed"),
+    "s_missed": ("terlewat", "missed"),
+    "s_unconfirmed": ("belum pasti", "unconfirmed"),
+    "s_held": ("ditahan", "held"),
+    "s_cancelled": ("dibatalkan", "cancelled"),
+    "s_published": ("terbit", "published"),
 }
 
 

@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 
 from outreach.platforms.reasons import translate
 from outreach.reports.words import zone_name
+from outreach.sources import words as import_words
 from outreach.web.security import CSRF_FIELD, csrf_token
 
 HERE = Path(__file__).parent
@@ -119,8 +120,16 @@ def _filters(request: Request, lang: str) -> dict[str, Callable[..., Any]]:
         """A stored platform/dispatch sentence (English in the database) in the page's language."""
         return translate(text, lang)
 
+    def import_said(text: str | None) -> str:
+        """A stored import message (the readers write English) in the page's language."""
+        return import_words.message(text, lang)
+
+    def import_where(text: str | None) -> str:
+        return import_words.place(text, lang)
+
     return {"dt": dt, "date": date, "time": time, "iso_local": iso_local, "number": number,
-            "said": said, "zone": zone_name(tz, lang)}
+            "said": said, "import_said": import_said, "import_where": import_where,
+            "zone": zone_name(tz, lang)}
 
 
 

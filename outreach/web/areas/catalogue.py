@@ -15,6 +15,7 @@ from outreach.compose.links import opac_link
 from outreach.desk import catalogue as cat
 from outreach.models import Event, ImportRun, Title, utcnow
 from outreach.web.areas._staff import page_number
+from outreach.web.areas.reports import KIND_LABELS
 from outreach.web.auth import DB, Staff
 from outreach.web.pages import N_, render
 
@@ -58,7 +59,7 @@ def _delivery_link(request: Request) -> str | None:
 
 
 def _posts_context(request: Request, rows: list[cat.PostRow]) -> dict[str, Any]:
-    return {"posts": rows, "delivery_link": _delivery_link(request)}
+    return {"posts": rows, "delivery_link": _delivery_link(request), "post_kinds": KIND_LABELS}
 
 
 # -- catalogue ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from outreach.audit import audit
 from outreach.compose.overrides import remove_override
+from outreach.compose.template_words import translate
 from outreach.compose.templates import MAX_SOURCE, TemplateError
 from outreach.desk import template_editing as te
 from outreach.models import User
@@ -60,6 +61,8 @@ def _editor(request: Request, session: Session, entry: te.TemplateEntry, source:
     settings = request.app.state.settings
     preview = te.render_preview(session, settings, entry.kind, entry.platform, entry.language,
                                 source, ui_locale=request_lang(request))
+    # TemplateError keeps English (CLI, audit); the page says it in the page's language
+    preview.error = translate(preview.error, request_lang(request)) if preview.error else None
     return render(request, "tpl_edit.html", {
         "entry": entry, "source": source, "max_source": MAX_SOURCE,
         "file_source": te.file_source(settings, entry.kind, entry.platform, entry.language),
@@ -112,7 +115,8 @@ def template_save(request: Request, kind: str, platform: str, lang: str, user: M
         message = _(request, "Templat tidak disimpan: sistem menolaknya. Perbaiki lalu coba lagi.")
         if exc.code in REFUSALS:
             message += " " + _(request, REFUSALS[exc.code])
-        return _editor(request, session, entry, source, refused=f"{message}\n{exc}",
+        said = translate(str(exc), request_lang(request))
+        return _editor(request, session, entry, source, refused=f"{message}\n{said}",
                        status_code=422)
     _audit(session, user, "template.save", entry,
            {"previous": entry.origin, "characters": len(source)})
