@@ -10,7 +10,8 @@ a detail that matches nothing is shown as it is.
 from __future__ import annotations
 
 import re
-from functools import cache
+
+from outreach.errors import Sentences
 
 # TemplateError's own messages (compose/templates.py, compose/overrides.py, desk).
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -93,34 +94,11 @@ WHAT: dict[str, str] = {
     "the range": "rentangnya",
 }
 
-_FIELD = re.compile(r"\{(\w+)\}")
-
-
-def _compile(table: dict[str, tuple[str, str]]) -> list[tuple[str, re.Pattern[str]]]:
-    out = []
-    for code, (_id, en) in table.items():
-        parts, pos = [], 0
-        for m in _FIELD.finditer(en):
-            parts.append(re.escape(en[pos:m.start()]))
-            parts.append(f"(?P<{m.group(1)}>.+?)")
-            pos = m.end()
-        parts.append(re.escape(en[pos:]))
-        out.append((len(_FIELD.sub("", en)), code, re.compile("".join(parts), re.S)))
-    out.sort(key=lambda t: -t[0])
-    return [(code, rx) for _n, code, rx in out]
-
-
-@cache
-def _patterns(which: str) -> list[tuple[str, re.Pattern[str]]]:
-    return _compile(MESSAGES if which == "messages" else DETAILS)
+_SENTENCES = {"messages": Sentences(MESSAGES), "details": Sentences(DETAILS)}
 
 
 def _match(text: str, which: str) -> tuple[str, dict[str, str]] | None:
-    for code, rx in _patterns(which):
-        m = rx.fullmatch(text)
-        if m is not None:
-            return code, m.groupdict()
-    return None
+    return _SENTENCES[which].match(text)
 
 
 def detail(text: str) -> str:

@@ -13,8 +13,7 @@ is kept as it is.
 
 from __future__ import annotations
 
-import re
-from functools import cache
+from outreach.errors import Sentences
 
 REASONS: dict[str, tuple[str, str]] = {
     # -- how a failure is settled (dispatch/outcomes.py, dispatcher.py)
@@ -232,7 +231,6 @@ ACTIONS: dict[str, str] = {
 }
 
 NESTED = frozenset({"why", "what", "how", "action", "Action", "detail"})
-_FIELD = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
 
 def english(locale: str) -> bool:
@@ -249,25 +247,7 @@ def say(key: str, locale: str = "id", /, **params: object) -> str:
     return (in_english if english(locale) else indonesian).format(**params)
 
 
-@cache
-def _patterns() -> list[tuple[str, re.Pattern[str]]]:
-    """(code, regex of its English sentence); longer literal text first, so the most specific
-    sentence wins over one that is mostly a placeholder."""
-    out = []
-    for code, (_id, en) in REASONS.items():
-        seen: set[str] = set()
-        parts, pos = [], 0
-        for m in _FIELD.finditer(en):
-            parts.append(re.escape(en[pos:m.start()]))
-            name = m.group(1)
-            parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
-            seen.add(name)
-            pos = m.end()
-        parts.append(re.escape(en[pos:]))
-        literal = len(_FIELD.sub("", en))
-        out.append((literal, code, re.compile("".join(parts), re.S)))
-    out.sort(key=lambda t: -t[0])
-    return [(code, rx) for _n, code, rx in out]
+_SENTENCES = Sentences(REASONS)
 
 
 def _phrase(name: str, value: str, locale: str) -> str:
@@ -283,12 +263,9 @@ def translate(text: str | None, locale: str = "id") -> str:
     """A stored English sentence in the locale's language; unknown sentences stay as they are."""
     if not text or english(locale):
         return text or ""
-    stripped = text.strip()
-    for code, rx in _patterns():
-        m = rx.fullmatch(stripped)
-        if m is None:
-            continue
-        values = {k: (_phrase(k, v, locale) if k in NESTED else v)
-                  for k, v in m.groupdict().items()}
-        return say(code, locale, **values)
-    return text
+    found = _SENTENCES.match(text.strip())
+    if found is None:
+        return text
+    code, values = found
+    values = {k: (_phrase(k, v, locale) if k in NESTED else v) for k, v in values.items()}
+    return say(code, locale, **values)

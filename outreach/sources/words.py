@@ -11,8 +11,7 @@ is. Fields named in NESTED are a sentence of their own and are translated recurs
 
 from __future__ import annotations
 
-import re
-from functools import cache
+from outreach.errors import Sentences
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # -- rows of events CSV / spreadsheets (events_csv.py, sheet_cells.py)
@@ -119,33 +118,8 @@ PLACES: dict[str, tuple[str, str]] = {
 }
 
 NESTED = frozenset({"message", "where"})
-_FIELD = re.compile(r"\{(\w+)\}")
-
-
-def _compile(table: dict[str, tuple[str, str]]) -> list[tuple[str, re.Pattern[str]]]:
-    """(code, regex of its English sentence); longer literal text first, so the most specific
-    sentence wins over one that is mostly a placeholder."""
-    out = []
-    for code, (_id, en) in table.items():
-        parts, pos = [], 0
-        for m in _FIELD.finditer(en):
-            parts.append(re.escape(en[pos:m.start()]))
-            parts.append(f"(?P<{m.group(1)}>.+?)")
-            pos = m.end()
-        parts.append(re.escape(en[pos:]))
-        out.append((len(_FIELD.sub("", en)), code, re.compile("".join(parts), re.S)))
-    out.sort(key=lambda t: -t[0])
-    return [(code, rx) for _n, code, rx in out]
-
-
-@cache
-def _messages() -> list[tuple[str, re.Pattern[str]]]:
-    return _compile(MESSAGES)
-
-
-@cache
-def _places() -> list[tuple[str, re.Pattern[str]]]:
-    return _compile(PLACES)
+_MESSAGES = Sentences(MESSAGES)
+_PLACES = Sentences(PLACES)
 
 
 def _english(locale: str) -> bool:
@@ -156,12 +130,7 @@ def message(text: str | None, locale: str = "id") -> str:
     """A stored English message in the locale's language; unknown sentences stay as they are."""
     if not text or _english(locale):
         return text or ""
-    stripped = text.strip()
-    for code, rx in _messages():
-        m = rx.fullmatch(stripped)
-        if m is None:
-            continue
-        values = m.groupdict()
+    for code, values in _MESSAGES.matches(text.strip()):
         if code == "run.note":
             # "where: message" of a warning kept with the run: only when the message is ours
             said = message(values["message"], locale)
@@ -176,10 +145,9 @@ def place(text: str | None, locale: str = "id") -> str:
     """Where a message points, in the locale's language ("line 7" → "baris 7")."""
     if not text or _english(locale):
         return text or ""
-    for code, rx in _places():
-        m = rx.fullmatch(text.strip())
-        if m is not None:
-            values = {k: (place(v, locale) if k == "inner" else v)
-                      for k, v in m.groupdict().items()}
-            return PLACES[code][0].format(**values)
-    return text
+    found = _PLACES.match(text.strip())
+    if found is None:
+        return text
+    code, values = found
+    values = {k: (place(v, locale) if k == "inner" else v) for k, v in values.items()}
+    return PLACES[code][0].format(**values)
