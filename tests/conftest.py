@@ -293,3 +293,15 @@ def smtp_server(monkeypatch):
 @pytest.fixture
 def mail(smtp_server):
     return smtp_server.inbox
+
+
+@pytest.fixture
+def pdf_engine():
+    """WeasyPrint, which needs Pango (Debian's libpango, installed by .ci/run): without it the
+    PDF tests skip on a person's machine and fail in CI, like the browser tests."""
+    try:
+        import weasyprint  # noqa: F401
+    except OSError as exc:  # the Python package is there, the system library is not
+        if os.environ.get("CI"):
+            pytest.fail(f"WeasyPrint cannot load Pango ({exc}): CI must install libpango")
+        pytest.skip("Pango not installed (apt-get install libpango-1.0-0 libpangoft2-1.0-0)")

@@ -282,7 +282,7 @@ def test_csv_in_the_indonesian_form_reads_back_in_excels_dialect(db_url, tmp_pat
     assert result.output.startswith("id,platform,account,")
 
 
-def test_the_monthly_evaluation_as_an_a4_pdf(db_url, tmp_path):
+def test_the_monthly_evaluation_as_an_a4_pdf(db_url, tmp_path, pdf_engine):
     from pypdf import PdfReader
 
     h = History(db_url)

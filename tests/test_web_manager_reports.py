@@ -145,7 +145,7 @@ def test_monthly_report_is_a_printable_page_in_bahasa_indonesia(web):
     assert manager.get("/reports/monthly?month=2026-13").status_code == 400
 
 
-def test_monthly_evaluation_downloads_as_an_a4_pdf(web):
+def test_monthly_evaluation_downloads_as_an_a4_pdf(web, pdf_engine):
     from pypdf import PdfReader
 
     accounts = _accounts(web)
