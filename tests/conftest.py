@@ -4,6 +4,7 @@ an optional real PostgreSQL server (OUTREACH_TEST_POSTGRES_URL; CI starts one)."
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 import pytest
@@ -149,8 +150,16 @@ def pg_url(monkeypatch) -> str:
     monkeypatch.setenv("OUTREACH_DATABASE_URL", url)
     yield url
     dispose_engines()
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    # FORCE ends our own sessions, but not an autovacuum worker (another role) that may be in
+    # the database for a moment: try again briefly, and leave a throwaway database rather than
+    # fail the test over it.
+    for _ in range(20):
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            break
+        except sa.exc.DBAPIError:
+            time.sleep(0.25)
     admin.dispose()
 
 
