@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, literal, or_, union_all
@@ -202,8 +203,14 @@ def needs_person(session: Session, page: int = 1, per_page: int = 50) -> tuple[l
     # The page's ids first, from the (status, scheduled_at) index; then only their rows.
     ids = (select(Delivery.id).where(waits_for_person()).order_by(*latest)
            .offset((page - 1) * per_page).limit(per_page + 1))
+    return rows_of_page(session, ids, latest, per_page)
+
+
+def rows_of_page(session: Session, ids: Any, order: tuple, per_page: int) -> tuple[list, bool]:
+    """The rows of one page whose ids `ids` selects (one more than a page, to tell whether
+    another follows), in `order`, each with its last attempt's message."""
     rows = _rows(session, _row_query().where(Delivery.id.in_(ids.scalar_subquery()))
-                 .order_by(*latest))
+                 .order_by(*order))
     more = len(rows) > per_page
     rows = rows[:per_page]
     last = last_attempts(session, [r.id for r in rows])

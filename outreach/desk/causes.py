@@ -21,7 +21,13 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, or_
 from sqlmodel import Session, select
 
-from outreach.desk.browse import Row, _row_query, _rows, last_attempts, waits_for_person
+from outreach.desk.browse import (
+    Row,
+    _row_query,
+    _rows,
+    rows_of_page,
+    waits_for_person,
+)
 from outreach.desk.lifetimes import RECONNECT, Attention, action_url, attention
 from outreach.desk.moves import MAX_BULK, Outcome, Skip
 from outreach.desk.queue import QueueError, retry
@@ -173,15 +179,7 @@ def singles(session: Session, filt: Filter, page: int = 1,
     order = (rank, Delivery.scheduled_at.desc(), Delivery.id.desc())
     ids = (select(Delivery.id).where(*filt.conditions(), kind_of.in_(SINGLE)).order_by(*order)
            .offset((page - 1) * per_page).limit(per_page + 1))
-    rows = _rows(session, _row_query().where(Delivery.id.in_(ids.scalar_subquery()))
-                 .order_by(*order))
-    more = len(rows) > per_page
-    rows = rows[:per_page]
-    last = last_attempts(session, [r.id for r in rows])
-    for row in rows:
-        attempt = last.get(row.id)
-        row.last_attempt = attempt.message if attempt else None
-    return rows, more
+    return rows_of_page(session, ids, order, per_page)
 
 
 def _members(account_id: int, kind: str) -> list:
