@@ -40,7 +40,82 @@ def test_odd_path_and_query_values_never_answer_500(web, role):
                                       params=dict.fromkeys(QUERY, value)))
             failures += [f"{a.request.url}: {a.status_code}" for a in answers
                          if a.status_code >= 500]
+            # A refusal is a page in the person's language, never FastAPI's English JSON.
+            # (A download's address, e.g. export.csv, may answer in plain text.)
+            refused = [a for a in answers if 400 <= a.status_code < 500]
+            failures += [f"{a.request.url.path}: {a.status_code} {a.headers.get('content-type')}"
+                         for a in refused if not a.headers.get("content-type", "").startswith(
+                             ("text/html", "text/plain" if "." in path else "text/html"))]
+            failures += [f"{a.request.url.path}: English on the page: {t!r}" for a in refused
+                         for t in english_in(a.text)]
     assert not failures, "\n".join(failures[:30])
+
+
+def english_in(html: str) -> list[str]:
+    """Sentences of the page's <main> that read as English (the crawl's rule, without a
+    browser: two English function words in one sentence; scripts, code and user content left
+    out)."""
+    from html.parser import HTMLParser
+
+    from test_browser import ENGLISH_WORDS
+
+    class Text(HTMLParser):
+        VOID = {"br", "img", "input", "meta", "link", "hr", "source", "wbr"}
+
+        def __init__(self):
+            super().__init__()
+            self.stack: list[bool] = []  # per open element: skipped (with its children)?
+            self.in_main = 0
+            self.parts: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag in self.VOID:
+                return
+            names = dict(attrs)
+            skip = (tag in ("script", "style", "code", "pre") or "data-user-content" in names
+                    or "hidden" in names or not names.get("lang", "id").startswith("id"))
+            self.stack.append(skip or bool(self.stack and self.stack[-1]))
+            self.in_main += tag == "main"
+
+        def handle_endtag(self, tag):
+            if tag in self.VOID or not self.stack:
+                return
+            self.stack.pop()
+            self.in_main -= tag == "main"
+
+        def handle_data(self, data):
+            if self.in_main and not (self.stack and self.stack[-1]):
+                self.parts.append(data)
+
+    if html.lstrip().startswith("<"):
+        parser = Text()
+        parser.feed(html)
+        text = " ".join(parser.parts)
+    else:  # a plain-text refusal
+        text = html
+    found = []
+    for sentence in re.split(r"(?<=[.!?:;])\s+", " ".join(text.split())):
+        words = f" {sentence.lower()} "
+        if sum(f" {w} " in words for w in ENGLISH_WORDS) >= 2:
+            found.append(sentence[:120])
+    return found
+
+
+def test_a_wrong_type_in_the_address_is_a_page_in_the_persons_language(web):
+    client = TestClient(web.app, follow_redirects=False, raise_server_exceptions=False)
+    assert web.login(client, web.user("manager").email).status_code == 303
+    answer = client.get("/approvals", params={"page": "abc"})
+    assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
+    assert "Isian page di alamat atau formulir ini tidak dapat dibaca" in answer.text
+    assert not english_in(answer.text)
+    from web_kit import csrf_of
+
+    client.post("/lang", data={"lang": "en", "next": "/",
+                               "csrf_token": csrf_of(client.get("/approvals").text)})
+    answer = client.get("/approvals", params={"page": "abc"})
+    assert "The value of page in this address or form cannot be read" in answer.text
+    wrong_method = client.delete("/approvals")
+    assert wrong_method.status_code == 405 and "cannot be opened that way" in wrong_method.text
 
 
 @pytest.mark.parametrize("field", ["title_id", "event_id", "account", "slots", "at"])

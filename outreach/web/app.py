@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -38,6 +39,14 @@ from outreach.web.security import LoginLimiter, session_secret
 from outreach.web.sessions import current_user
 
 log = logging.getLogger(__name__)
+
+# Addresses read by programs (platforms fetching media, monitors, scripts), answered in JSON.
+MACHINE_PATHS = ("/media/", "/static/", "/healthz", "/api/")
+
+
+def jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()]
 
 # No inline scripts anywhere: our small scripts are files under /static. Images may come from a
 # library's OPAC (covers), so any http(s) image source is allowed.
@@ -115,22 +124,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A number or date from the address or a form beyond what the database or the
         # calendar holds (a 30-digit id, the day after 9999-12-31): the request names nothing.
         log.info("out-of-range input on %s %s: %s", request.method, request.url.path, exc)
-        if request.url.path.startswith(("/media/", "/static/", "/healthz", "/api/")):
+        if request.url.path.startswith(MACHINE_PATHS):
             return JSONResponse({"detail": "out of range"}, status_code=400)
         return render(request, "error.html", {
             "title": _(request, "Permintaan tidak dapat dipenuhi"),
             "message": _(request, "Angka atau tanggal di alamat ini di luar jangkauan. Periksa "
                                   "isiannya lalu coba lagi.")}, status_code=400)
 
+    @app.exception_handler(RequestValidationError)
+    async def unreadable_input(request: Request, exc: RequestValidationError) -> Response:
+        # A value in the address or a form of the wrong type (?page=abc): FastAPI's own answer
+        # is English JSON, which a person's browser would show as it is.
+        if request.url.path.startswith(MACHINE_PATHS):
+            return JSONResponse({"detail": jsonable_errors(exc)}, status_code=422)
+        names = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+        return render(request, "error.html", {
+            "title": _(request, "Permintaan tidak dapat dipenuhi"),
+            "message": _(request, "Isian %(names)s di alamat atau formulir ini tidak dapat "
+                                  "dibaca. Periksa isiannya lalu coba lagi.",
+                         names=", ".join(names) or "?")}, status_code=422)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if request.url.path.startswith(("/media/", "/static/", "/healthz", "/api/")):
+        if request.url.path.startswith(MACHINE_PATHS):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+        # Starlette's own details ("Method Not Allowed") are English: a page says it in words.
+        title, message = _(request, "Terjadi kesalahan"), _(
+            request, "Permintaan ini tidak dapat dipenuhi. Kembali ke halaman sebelumnya lalu "
+                     "coba lagi.")
         if exc.status_code == 404:
             title, message = _(request, "Tidak ditemukan"), _(
                 request, "Halaman atau data yang Anda cari tidak ada (mungkin sudah dihapus).")
-        else:
-            title, message = _(request, "Terjadi kesalahan"), str(exc.detail)
+        elif exc.status_code == 405:
+            message = _(request, "Alamat ini tidak dapat dibuka dengan cara itu: buka lewat "
+                                 "tombol atau tautan di aplikasi.")
         return render(request, "error.html", {"title": title, "message": message},
                       status_code=exc.status_code)
 
