@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from outreach.cli import app
@@ -28,7 +28,9 @@ from outreach.models import (
     Post,
     Title,
 )
+from outreach.platforms.reasons import reason
 from outreach.reports import PeriodError, build_report, parse_period, render
+from outreach.reports.period import period_label
 from outreach.reports.render import to_csv
 
 runner = CliRunner()
@@ -197,7 +199,7 @@ def test_renderings(db_url):
     assert len(rows) == 5 and rows[0]["published_at"].endswith("+08:00")
     assert {r["views"] for r in rows if r["platform"] == "x"} == {"2000", ""}
     text = render(report, "table", settings)
-    assert "By platform" in text and "November 2026" in text and "Cantik" not in text
+    assert "Per platform" in text and "November 2026" in text and "Cantik" not in text
     html = render(report, "html", settings)
     assert "Laporan Evaluasi Media Sosial" in html and "November 2026" in html
     assert "<script" not in html and not re.search(r"<link|src=\"http", html)
@@ -239,6 +241,14 @@ def test_periods_follow_the_library_time_zone():
     assert p.label == "November 2026"
     p = parse_period(settings, start="2026-11-01", end="2026-11-15")
     assert p.end == utc(2026, 11, 15, 16)
+    # in words in the report's language (the JSON's label stays Indonesian)
+    august = parse_period(settings, month="2026-08")
+    assert august.label == period_label(august, settings, "id") == "Agustus 2026"
+    assert period_label(august, settings, "en") == "August 2026"
+    assert period_label(p, settings, "en") == "1 November 2026 – 15 November 2026"
+    assert period_label(parse_period(settings, end="2026-11-15"), settings, "id") == \
+        "awal – 15 November 2026"
+    assert period_label(parse_period(settings), settings, "en") == "All history"
     p = parse_period(settings, last_month=True, now=utc(2027, 1, 10))
     assert p.key == "2026-12"
     assert parse_period(settings).start is None
@@ -334,3 +344,85 @@ def test_best_times_read_the_newest_posts_when_there_are_many(db_url, monkeypatc
     assert {t.since for t in report.timing} == {utc(2026, 11, 9, 4)}
     assert sum(c.posts for t in report.timing for c in t.weekdays) == 3
     assert sum(d["posts"] for d in report.daily) == 5  # the period itself is whole
+
+
+def _measured_october(url: str) -> None:
+    """Five measured X posts on each of Monday, Tuesday and Wednesday of October, at 09.00,
+    10.00 and 11.00 WITA: enough for a best day and hour to be named."""
+    with Session(get_engine(url)) as session:
+        account = session.exec(select(Account).where(Account.platform == "x")).one()
+        for n in range(15):
+            at = utc(2026, 10, 5 + n % 3, 1 + n % 3) + timedelta(days=7 * (n // 3))
+            post = Post(kind="free", template="free/x.id.j2", text=f"Info {n}")
+            session.add(post)
+            session.flush()
+            d = Delivery(post_id=post.id, account_id=account.id, platform="x", text=f"Info {n}",
+                         template="free/x.id.j2", scheduled_at=at, published_at=at,
+                         status="published", remote_id=f"oct-{n}")
+            session.add(d)
+            session.flush()
+            _snap(session, d, at + timedelta(days=1), views=1000, likes=10 + 10 * (n % 3),
+                  comments=0, shares=0)
+        missed = session.exec(select(Delivery).where(Delivery.status == "missed")).one()
+        missed.last_error = reason("missed", hours=6)  # the sentence the dispatcher stores
+        session.add(missed)
+        session.commit()
+
+
+# The report's own words in the other language must not be left in a terminal report.
+ENGLISH = ("Engagement report", "By platform", "Top posts", "Which wording works", "Coverage",
+           "Failures and missed posts", "The public's feedback", "best days", "best hours",
+           "Posts", "Measured", "Views", "Reach", "Interactions", "Rate", "Subject", "Kind",
+           "Template", "Published", "New acquisitions", "Staff post", "Acquisitions digest",
+           "failed", "missed", "Monday", "Comments received", "refused", "Not published",
+           "Asia/Makassar", "none")
+INDONESIAN = ("Laporan interaksi", "Unggahan", "Diukur", "Tayangan", "Jangkauan", "Interaksi",
+              "Tingkat", "Tentang", "Jenis", "Templat", "Terbit", "Perbandingan", "Cakupan",
+              "Gagal", "terlewat", "Masukan", "terbaik", "Senin", "Koleksi baru",
+              "Tulisan staf", "Rangkuman koleksi", "menolak", "Tidak terbit", "Komentar masuk",
+              "Dihitung per", "jangkauan")
+
+
+def _has(words: str, text: str) -> bool:
+    """`words` as whole words ("Template" does not hold the word "Templat")."""
+    return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
+
+
+def test_the_terminal_report_is_in_the_locales_language(db_url, monkeypatch):
+    """`outreach report` (the table) says everything in OUTREACH_LOCALE's language, like the
+    monthly evaluation: headings, column heads, labels, weekdays, reasons, numbers, zone."""
+    history(db_url)
+    _measured_october(db_url)
+
+    def table(locale: str) -> str:
+        monkeypatch.setenv("OUTREACH_LOCALE", locale)
+        result = runner.invoke(app, ["report", "--month", "2026-11"])
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())  # the console wraps long lines
+
+    indonesian = table("id")
+    for said in ("Laporan interaksi: November 2026 (WITA)", "Per platform", "Unggahan teratas",
+                 "Perbandingan templat", "Cakupan", "Gagal dan terlewat: gagal 1, terlewat 1",
+                 "Masukan masyarakat", "Komentar masuk: 3, di antaranya 2 pertanyaan",
+                 "Judul baru (dikatalogkan pada periode ini): 4. Sudah diumumkan 2 (50,0%)",
+                 "Tayangan", "Jangkauan", "Dihitung per", "Tentang", "Koleksi baru",
+                 "Rangkuman koleksi", "Tulisan staf", "X menolak permintaan ini (400)",
+                 "Tidak terbit dalam 6 jam", "X, hari terbaik: Rabu", "X, jam terbaik: 11.00",
+                 "Facebook, hari terbaik: belum cukup data (0 hari dengan sedikitnya 5",
+                 "1.500", "5,0%"):
+        assert said in indonesian, said
+    for english in ENGLISH:
+        assert not _has(english, indonesian), english
+    english = table("en")
+    for said in ("Engagement report: November 2026 (WITA)", "By platform", "Top posts",
+                 "Which wording works", "Coverage: what was announced",
+                 "Failures and missed posts: failed 1, missed 1", "The public's feedback",
+                 "Comments received: 3, of which 2 questions", "Views", "Reach", "Subject",
+                 "New acquisitions", "Acquisitions digest", "Staff post",
+                 "X refused the request (400)", "Not published within 6 hours",
+                 "X, best days: Wednesday", "X, best hours: 11.00",
+                 "Facebook, best days: not enough data yet (0 days with at least 5",
+                 "1,500", "5.0%"):
+        assert said in english, said
+    for words in INDONESIAN:
+        assert not _has(words, english), words

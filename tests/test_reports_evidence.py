@@ -326,7 +326,7 @@ def test_the_monthly_evaluation_is_in_one_language(db_url):
     english = unescape(visible.sub(" ", to_html(*h.report(locale="en"))))
     for said in ("Made ", "Comments received:", "Engagement rate per platform", "Posts per day",
                  "From the library's own history", "Interactions = likes", "Published",
-                 "Monday", "New titles"):
+                 "Monday", "New acquisitions"):
         assert said in english, said
     for indonesian in ("Dibuat", "Komentar masuk", "unggahan", "Tingkat", "Unggahan", "Jenis",
                        "Alasan", "jangkauan", "Senin", "Koleksi baru", "Catatan"):
@@ -336,5 +336,5 @@ def test_the_monthly_evaluation_is_in_one_language(db_url):
     for said in ("Made ", "Comments received", "Posts per day", "Published"):
         assert said not in indonesian, said
     # the kind of post in words, not its code (the template's own name keeps its path)
-    assert "<td>New titles</td>" in to_html(*h.report(locale="en"))
+    assert "<td>New acquisitions</td>" in to_html(*h.report(locale="en"))
     assert "<td>Koleksi baru</td>" in to_html(*h.report())

@@ -4,6 +4,7 @@ the monthly evaluation — figures from engagement snapshots inserted as the syn
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from datetime import UTC, datetime, timedelta
@@ -167,3 +168,52 @@ def test_monthly_evaluation_downloads_as_an_a4_pdf(web, pdf_engine):
     assert manager.get("/reports/monthly.pdf?month=2026-13").status_code == 400
     assert web.client("staff").get("/reports/monthly.pdf?month=2026-11").status_code in (
         302, 303, 403)
+
+
+OLD_KIND_NAMES = ("Judul baru<", "Ringkasan judul baru", "Teks staf", "Acara komunitas",
+                  "Pengingat acara", "Staff-written", "New title<", "New titles digest",
+                  "Collection digest", "Staff text", "Community event", "Event reminder")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_kinds_of_post_have_one_name_on_every_page(web, lang):
+    """The reports page, the templates list and editor and the catalogue name each kind of post
+    with the words of the reports' one table (outreach.reports.words), in the page's language."""
+    from outreach.models import Post, PostKind, Title
+    from outreach.reports.words import kind_label
+
+    _history(web)
+    with web.session() as s:
+        title = Title(source="marc", source_id="k1", title="Bumi Manusia", content_hash="h")
+        s.add(title)
+        s.flush()
+        s.add(Post(kind="acquisition", title_id=title.id, text="Bumi Manusia"))
+        s.add(Post(kind="digest", subject_title_ids=[title.id], text="Pekan ini"))
+        s.commit()
+        title_id = title.id
+    manager = web.client("manager")
+    if lang == "en":
+        web.post(manager, "/lang", {"lang": "en", "next": "/"})
+    other = "id" if lang == "en" else "en"
+    pages = {
+        "reports": (manager.get("/reports").text, ("acquisition", "event", "free")),
+        "templates": (manager.get("/templates").text, tuple(PostKind)),
+        "editor": (manager.get("/templates/reminder/x/id").text, ("reminder",)),
+        "catalogue": (manager.get(f"/catalogue/{title_id}").text, ("acquisition", "digest")),
+    }
+    for name, (page, kinds) in pages.items():
+        # what a person reads, without the template sources (their comments are English) and
+        # a post's own words (the history's X post begins "Koleksi baru: ")
+        page = re.sub(r"<(textarea|pre)\b.*?</\1>", " ", page, flags=re.S)
+        page = page.replace("Koleksi baru: Laskar Pelangi", "")
+        shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+        for kind in kinds:
+            assert kind_label(kind, lang) in shown, (name, kind)
+            # the words of the other language are not on the page
+            assert kind_label(kind, other) not in shown, (name, kind)
+        for old in OLD_KIND_NAMES:
+            assert old not in page, (name, old)
+    # the one table: the words the reports use, not a name of the page's own
+    assert kind_label("acquisition", lang) == ("Koleksi baru" if lang == "id"
+                                               else "New acquisitions")
+    assert kind_label("free", lang) == ("Tulisan staf" if lang == "id" else "Staff post")

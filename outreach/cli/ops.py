@@ -92,9 +92,10 @@ def report(
         "default: that of OUTREACH_LOCALE.")] = None,
 ) -> None:
     """Engagement report for managers: posts, reactions, what works, what was missed. Without a
-    period: everything so far. --format html is the monthly evaluation (in OUTREACH_LOCALE's
-    language), --format pdf the same on A4 pages, e.g. `outreach report --last-month --format
-    pdf -o laporan.pdf`."""
+    period: everything so far. The report itself (the table, html, pdf and the csv headers)
+    is in OUTREACH_LOCALE's language; the messages around it stay English like the rest of
+    the CLI. --format html is the monthly evaluation, --format pdf the same on A4 pages, e.g.
+    `outreach report --last-month --format pdf -o laporan.pdf`."""
     from pathlib import Path
 
     from outreach.reports import FORMATS, build_report, parse_period, render

@@ -11,6 +11,7 @@ from babel.dates import format_date
 
 from outreach.config import Settings
 from outreach.errors import OutreachError
+from outreach.reports.words import say
 
 
 class PeriodError(OutreachError, ValueError):
@@ -50,7 +51,31 @@ def month_period(year: int, month: int, settings: Settings) -> Period:
     first = date(year, month, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
     return Period(_local_midnight(first, settings), _local_midnight(following, settings),
-                  format_date(first, "MMMM y", locale="id").capitalize(), f"{year}-{month:02d}")
+                  _month_label(first, "id"), f"{year}-{month:02d}")
+
+
+def _month_label(first: date, locale: str) -> str:
+    return format_date(first, "MMMM y", locale=locale).capitalize()
+
+
+def _range_label(first: date | None, last: date | None, locale: str) -> str:
+    return " – ".join([format_date(first, "d MMMM y", locale=locale) if first
+                       else say("p_start", locale),
+                       format_date(last, "d MMMM y", locale=locale) if last
+                       else say("p_now", locale)])
+
+
+def period_label(period: Period, settings: Settings, locale: str) -> str:
+    """The period in words in `locale`'s language (Period.label, which JSON keeps, is in
+    Bahasa Indonesia)."""
+    tz = settings.tz
+    first = period.start.astimezone(tz).date() if period.start else None
+    last = (period.end - timedelta(microseconds=1)).astimezone(tz).date() if period.end else None
+    if first is None and last is None:
+        return say("p_all", locale)
+    if re.fullmatch(r"\d{4}-\d{2}", period.key) and first is not None:
+        return _month_label(first, locale)
+    return _range_label(first, last, locale)
 
 
 def parse_period(settings: Settings, *, month: str | None = None, start: str | None = None,
@@ -74,10 +99,7 @@ def parse_period(settings: Settings, *, month: str | None = None, start: str | N
         last = _date(end, "--to") if end else None
         if first and last and last < first:
             raise PeriodError("--to is before --from.")
-        label = " – ".join(
-            [format_date(first, "d MMMM y", locale="id") if first else "awal",
-             format_date(last, "d MMMM y", locale="id") if last else "sekarang"])
         return Period(_local_midnight(first, settings) if first else None,
                       _local_midnight(last + timedelta(days=1), settings) if last else None,
-                      label, f"{first or 'start'}..{last or 'now'}")
-    return Period(None, None, "Seluruh riwayat", "all")
+                      _range_label(first, last, "id"), f"{first or 'start'}..{last or 'now'}")
+    return Period(None, None, say("p_all", "id"), "all")

@@ -13,6 +13,7 @@ from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 
 from outreach.config import Settings
@@ -27,8 +28,10 @@ from outreach.reports.findings import (
     findings,
     findings_rule,
     hour_labels,
+    platform_label,
     weekday_names,
 )
+from outreach.reports.period import period_label
 from outreach.reports.words import kind_label, number, percent, say, zone_name
 
 FORMATS = ("table", "csv", "json", "html", "pdf")
@@ -110,59 +113,89 @@ def best(cells: list, labels: list[str]) -> Best:
     return best_cells(cells, labels)
 
 
+def _base(base: str | None, locale: str) -> str:
+    return say(base, locale) if base in ("reach", "views", "reach/views") else "—"
+
+
 def to_text(report: Report, settings: Settings, width: int = 120) -> str:
-    """What `outreach report` prints in a terminal (English, like the other commands)."""
+    """What `outreach report` prints in a terminal: the report in OUTREACH_LOCALE's language,
+    like the monthly evaluation (the CLI's own messages around it stay English)."""
+    loc, tz = settings.locale, settings.tz
+
+    def t(key: str, **values: object) -> str:
+        return say(key, loc, **values)
+
+    def num(value: float | None) -> str:
+        return number(value, loc)
+
+    def pct(value: float | None) -> str:
+        return percent(value, loc)
+
+    def head(key: str) -> str:
+        return t(key)[:1].upper() + t(key)[1:]
+
     console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False)
-    console.print(f"Engagement report: {report.period.label} ({settings.timezone})")
-    table = Table("platform", "posts", "measured", *METRICS, "interactions", "rate", "per",
-                  title="By platform (rate: interactions per reach, else per view)")
-    for p in report.platforms:
-        table.add_row(PLATFORM_LABELS.get(p.platform, p.platform), str(p.posts),
-                      str(p.measured), *[number(p.totals[m], "en") for m in METRICS],
-                      number(p.interactions, "en"), percent(p.rate, "en"), p.rate_base or "—")
+    console.print(t("x_title", period=period_label(report.period, settings, loc),
+                    zone=zone_name(tz, loc)))
+    # One column per platform and a row per figure: Indonesian heads are long, and thirteen
+    # columns side by side would not fit a terminal.
+    table = Table("", *[platform_label(p.platform) for p in report.platforms],
+                  title=t("h_by_platform"))
+    for label, cells in (
+            (t("c_posts"), [num(p.posts) for p in report.platforms]),
+            (t("c_measured"), [num(p.measured) for p in report.platforms]),
+            *[(head(f"m_{m}"), [num(p.totals[m]) for p in report.platforms]) for m in METRICS],
+            (t("c_interactions"), [num(p.interactions) for p in report.platforms]),
+            (t("c_rate"), [pct(p.rate) for p in report.platforms]),
+            (t("x_base"), [_base(p.rate_base, loc) for p in report.platforms])):
+        table.add_row(label, *cells)
     console.print(table)
-    top = Table("id", "platform", "published", "interactions", "rate", "subject",
-                title="Top posts")
+    top = Table("#", t("c_platform"), t("c_published"), t("c_interactions"), t("c_rate"),
+                t("x_subject"), title=t("h_top_posts"))
     for r in report.top_posts:
-        top.add_row(str(r.id), r.platform,
-                    r.published_at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M"),
-                    number(r.interactions, "en"), percent(r.rate, "en"), r.subject[:50])
+        top.add_row(str(r.id), platform_label(r.platform),
+                    format_datetime(r.published_at.astimezone(tz), "d MMM y HH.mm", locale=loc),
+                    num(r.interactions), pct(r.rate), r.subject[:50])
     console.print(top)
-    english_days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    for t in report.timing:
-        name = PLATFORM_LABELS.get(t.platform, t.platform)
-        for what, cells, labels in (
-                ("best days", t.weekdays, list(english_days)),
-                ("best hours", t.hours, [f"{h:02d}:00" for h in range(24)])):
+    for tm in report.timing:
+        for what, cells, labels in (("days", tm.weekdays, weekday_names(loc)),
+                                    ("hours", tm.hours, hour_labels())):
             found = best(cells, labels)
-            said = "; ".join(f"{d['label']} {percent(d['rate'], 'en')} (n={d['measured']})"
+            said = "; ".join(f"{d['label']} {pct(d['rate'])} (n={d['measured']})"
                              for d in found.ranked[:3])
-            console.print(f"{name}, {what}: {said}" if found.enough else
-                          f"{name}, {what}: not enough data yet ({len(found.ranked)} with "
-                          f"{MIN_CELL_POSTS}+ measured posts, {MIN_CELLS} needed)")
-    tmpl = Table("kind", "template", "platform", "posts", "interactions/post", "rate",
-                 title="Templates")
-    for t in report.templates:
-        tmpl.add_row(t.kind, t.label, t.platform, str(t.posts),
-                     number(t.interactions / t.measured if t.interactions is not None
-                            and t.measured else None, "en"), percent(t.rate, "en"))
+            console.print(f"{platform_label(tm.platform)}, {t('best_' + what)}: "
+                          + (said if found.enough else not_enough(found, what, loc)))
+    tmpl = Table(t("c_kind"), t("c_template"), t("c_platform"), t("c_posts"), t("c_per_post"),
+                 t("c_rate"), title=t("h_which_wording_works"))
+    for w in report.templates:
+        tmpl.add_row(kind_label(w.kind, loc), w.label, platform_label(w.platform), num(w.posts),
+                     num(w.interactions / w.measured if w.interactions is not None
+                         and w.measured else None), pct(w.rate))
     console.print(tmpl)
     cov = report.coverage
-    console.print(f"Coverage: new titles {cov.titles_new}: announced {cov.titles_announced} "
-                  f"({percent(cov.titles_share, 'en')}), scheduled {cov.titles_scheduled}, not "
-                  f"planned {cov.titles_unplanned}; events {cov.events_new}: announced "
-                  f"{cov.events_announced} ({percent(cov.events_share, 'en')}), scheduled "
-                  f"{cov.events_scheduled}, not planned {cov.events_unplanned}")
-    prob = report.problems
-    console.print("Problems: " + (", ".join(
-        f"{s} {n}" for s, n in prob.counts.items()
-        if n and s in ("failed", "missed", "unconfirmed", "held", "cancelled")) or "none"))
+    console.print(t("h_coverage_what_was_announced"))
+    console.print(Padding(
+        t("coverage_titles", new=num(cov.titles_new), announced=num(cov.titles_announced),
+          share=pct(cov.titles_share), scheduled=num(cov.titles_scheduled),
+          unplanned=num(cov.titles_unplanned)) + "\n"
+        + t("coverage_events", new=num(cov.events_new), announced=num(cov.events_announced),
+            share=pct(cov.events_share), scheduled=num(cov.events_scheduled),
+            unplanned=num(cov.events_unplanned)), (0, 0, 0, 2), expand=False))
+    prob, statuses = report.problems, status_labels(loc)
+    console.print(f"{t('h_failures_and_missed_posts')}: " + (", ".join(
+        f"{statuses[s]} {num(n)}" for s, n in prob.counts.items()
+        if n and s in STATUSES and s != "published") or t("x_none")))
     for item in prob.items[:10]:
-        console.print(f"  #{item['id']} {item['platform']} {item['status']}: "
-                      f"{item['error'] or ''}"[:width])
+        console.print(Padding(f"#{item['id']} {platform_label(item['platform'])} "
+                              f"{statuses.get(item['status'], item['status'])}: "
+                              f"{translate(item['error'], loc)}", (0, 0, 0, 2),
+                              expand=False))
     fb = report.feedback
-    console.print(f"Feedback: {fb.received} comments, {fb.questions} questions, "
-                  f"{fb.open_questions} not answered yet")
+    console.print(t("h_the_publics_feedback"))
+    console.print(Padding(
+        t("fb_received", n=num(fb.received), q=num(fb.questions)) + " "
+        + t("fb_handled", answered=num(fb.answered), irrelevant=num(fb.not_relevant),
+            open=num(fb.open), open_q=num(fb.open_questions)), (0, 0, 0, 2), expand=False))
     return console.file.getvalue()
 
 
@@ -239,6 +272,7 @@ def to_html(report: Report, settings: Settings, *, pdf_link: str | None = None,
         said=lambda text: translate(text, locale), pdf_link=pdf_link, for_print=for_print,
         t=lambda key, **kw: say(key, locale, **kw),
         locale=locale, zone=zone_name(tz, locale),
+        period=period_label(report.period, settings, locale),
         not_enough=lambda found, what: not_enough(found, what, locale),
         timing_rule=say("timing_rule", locale, posts=MIN_CELL_POSTS, cells=MIN_CELLS),
         when=lambda v, fmt="d MMM y HH.mm": format_datetime(v.astimezone(tz), fmt, locale=locale)

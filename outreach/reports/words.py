@@ -11,9 +11,9 @@ from babel.numbers import format_decimal, format_percent
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # What a post is about, for lists of posts.
-    "digest": ("Rangkuman koleksi: {titles}", "Collection digest: {titles}"),
+    "digest": ("Rangkuman koleksi: {titles}", "Acquisitions digest: {titles}"),
     "digest_more": ("{titles} dan {n} judul lain", "{titles} and {n} more titles"),
-    "digest_empty": ("Rangkuman koleksi", "Collection digest"),
+    "digest_empty": ("Rangkuman koleksi", "Acquisitions digest"),
     "no_text": ("(tanpa teks)", "(no text)"),
     # Findings of the monthly evaluation: each from a difference the rules of evidence.py allow.
     "finding_platforms": (
@@ -91,14 +91,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reach": ("jangkauan", "reach"),
     "views": ("tayangan", "views"),
     "reach/views": ("jangkauan/tayangan", "reach/views"),
-    # Kinds of post.
-    "kind_acquisition": ("Koleksi baru", "New titles"),
-    "kind_digest": ("Rangkuman koleksi", "Collection digest"),
+    # Kinds of post: the one name of each, in the reports, the web pages (reports, templates,
+    # catalogue) and the staff guide's glossary.
+    "kind_acquisition": ("Koleksi baru", "New acquisitions"),
+    "kind_digest": ("Rangkuman koleksi", "Acquisitions digest"),
     "kind_workshop": ("Lokakarya", "Workshop"),
     "kind_event": ("Kegiatan", "Event"),
     "kind_reminder": ("Pengingat", "Reminder"),
     "kind_free": ("Tulisan staf", "Staff post"),
     "yes": ("ya", "yes"),
+    # Periods in words.
+    "p_all": ("Seluruh riwayat", "All history"),
+    "p_start": ("awal", "the start"),
+    "p_now": ("sekarang", "now"),
+    # The plain-text table `outreach report` prints (with the evaluation's words below).
+    "x_title": ("Laporan interaksi: {period} ({zone})", "Engagement report: {period} ({zone})"),
+    "x_base": ("Dihitung per", "Per"),
+    "x_subject": ("Tentang", "Subject"),
+    "x_none": ("tidak ada", "none"),
     # Headings and labels of the monthly evaluation: one language at a time.
     "h_title": ("Laporan Evaluasi Media Sosial", "Social media evaluation report"),
     "h_findings": ("Temuan utama", "Key findings"),
@@ -211,8 +221,14 @@ def say(key: str, locale: str = "id", **values: object) -> str:
 
 
 def kind_label(kind: str, locale: str = "id") -> str:
+    """A kind of post (PostKind's value) in words; an unknown kind keeps its code."""
     key = f"kind_{kind}"
     return say(key, locale) if key in MESSAGES else kind
+
+
+def kind_labels(locale: str = "id") -> dict[str, str]:
+    """Every kind of post in words, for pages that list them (each kind has one name)."""
+    return {key[len("kind_"):]: say(key, locale) for key in MESSAGES if key.startswith("kind_")}
 
 
 def number(value: float | None, locale: str = "id") -> str:

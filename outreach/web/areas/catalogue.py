@@ -14,10 +14,10 @@ from fastapi.responses import Response
 from outreach.compose.links import opac_link
 from outreach.desk import catalogue as cat
 from outreach.models import Event, ImportRun, Title, utcnow
+from outreach.reports.words import kind_labels
 from outreach.web.areas._staff import page_number
-from outreach.web.areas.reports import KIND_LABELS
 from outreach.web.auth import DB, Staff
-from outreach.web.pages import N_, render
+from outreach.web.pages import N_, render, request_lang
 
 router = APIRouter()
 PER_PAGE = 50
@@ -59,7 +59,8 @@ def _delivery_link(request: Request) -> str | None:
 
 
 def _posts_context(request: Request, rows: list[cat.PostRow]) -> dict[str, Any]:
-    return {"posts": rows, "delivery_link": _delivery_link(request), "post_kinds": KIND_LABELS}
+    return {"posts": rows, "delivery_link": _delivery_link(request),
+            "post_kinds": kind_labels(request_lang(request))}
 
 
 # -- catalogue ---------------------------------------------------------------------------------

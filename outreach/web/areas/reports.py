@@ -27,6 +27,7 @@ from outreach.reports import Period, PeriodError, Report, build_report, charts, 
 from outreach.reports.csvfile import DIALECTS, CsvDialectError
 from outreach.reports.evidence import MIN_CELL_POSTS, MIN_CELLS
 from outreach.reports.render import best, number, percent, to_csv, to_html
+from outreach.reports.words import kind_label, kind_labels
 from outreach.web.auth import DB, Manager
 from outreach.web.pages import N_, _, render, request_lang
 
@@ -40,9 +41,6 @@ _GUARD = threading.Lock()
 METRIC_LABELS = {"views": N_("Tayangan"), "reach": N_("Jangkauan"), "likes": N_("Suka"),
                  "comments": N_("Komentar"), "shares": N_("Dibagikan"),
                  "saves": N_("Disimpan"), "clicks": N_("Klik")}
-KIND_LABELS = {"acquisition": N_("Koleksi baru"), "digest": N_("Rangkuman koleksi"),
-               "workshop": N_("Lokakarya"), "event": N_("Kegiatan"),
-               "reminder": N_("Pengingat"), "free": N_("Tulisan staf")}
 BASE_LABELS = {"reach": N_("per jangkauan"), "views": N_("per tayangan"),
                "reach/views": N_("per jangkauan/tayangan")}
 SHOWN_STATUSES = ("failed", "missed", "unconfirmed", "held", "cancelled")
@@ -134,7 +132,7 @@ def shown_days(request: Request, period: Period) -> tuple[date | None, date | No
 def formatters(request: Request) -> dict[str, Any]:
     lang = request_lang(request)
     return {"percent": lambda v: percent(v, lang), "num": lambda v: number(v, lang),
-            "metric_labels": METRIC_LABELS, "kind_labels": KIND_LABELS,
+            "metric_labels": METRIC_LABELS, "kind_labels": kind_labels(lang),
             "base_labels": BASE_LABELS, "metrics": METRICS}
 
 
@@ -172,7 +170,7 @@ def web_charts(request: Request, report: Report,
             title=_(request, "Unggahan per hari"), fmt=num, color=charts.ACCENT,
             empty=empty),
         "templates": lambda: charts.bar_chart(
-            [(f"{_(request, KIND_LABELS.get(t.kind, t.kind))} · {_label(t.platform)}", t.rate)
+            [(f"{kind_label(t.kind, lang)} · {_label(t.platform)}", t.rate)
              for t in measured],
             title=_(request, "Tingkat interaksi per templat"), fmt=pct, empty=empty,
             notes=[_(request, "%(n)s unggahan terukur", n=t.measured) for t in measured]),

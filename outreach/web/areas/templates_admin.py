@@ -16,15 +16,13 @@ from outreach.compose.template_words import translate
 from outreach.compose.templates import MAX_SOURCE, TemplateError
 from outreach.desk import template_editing as te
 from outreach.models import User
+from outreach.reports.words import kind_labels
 from outreach.web.auth import DB, Manager
 from outreach.web.pages import N_, _, flash, render, request_lang
 
 router = APIRouter()
 BASE = "/templates/{kind}/{platform}/{lang}"
 
-KIND_LABELS = {"acquisition": N_("Judul baru"), "digest": N_("Ringkasan judul baru"),
-               "workshop": N_("Pelatihan"), "event": N_("Acara komunitas"),
-               "reminder": N_("Pengingat acara"), "free": N_("Teks staf")}
 ORIGIN_LABELS = {"override": N_("Diubah di web"), "library": N_("Folder perpustakaan"),
                  "default": N_("Bawaan"), "fallback": N_("Memakai templat Bahasa Indonesia")}
 LANGUAGE_LABELS = {"id": N_("Bahasa Indonesia"), "en": N_("Inggris")}
@@ -67,8 +65,8 @@ def _editor(request: Request, session: Session, entry: te.TemplateEntry, source:
         "entry": entry, "source": source, "max_source": MAX_SOURCE,
         "file_source": te.file_source(settings, entry.kind, entry.platform, entry.language),
         "preview": preview, "refused": refused, "variables": te.variables(entry.kind, settings),
-        "kinds": KIND_LABELS, "origins": ORIGIN_LABELS, "languages": LANGUAGE_LABELS,
-        "refusals": REFUSALS,
+        "kinds": kind_labels(request_lang(request)), "origins": ORIGIN_LABELS,
+        "languages": LANGUAGE_LABELS, "refusals": REFUSALS,
         "action": BASE.format(kind=entry.kind, platform=entry.platform, lang=entry.language),
     }, status_code=status_code)
 
@@ -79,7 +77,7 @@ def templates_list(request: Request, user: Manager, session: DB) -> Response:
     for item in te.entries(session, request.app.state.settings):
         by_kind.setdefault(item.kind, []).append(item)
     return render(request, "tpl_list.html", {
-        "by_kind": by_kind, "kinds": KIND_LABELS, "origins": ORIGIN_LABELS,
+        "by_kind": by_kind, "kinds": kind_labels(request_lang(request)), "origins": ORIGIN_LABELS,
         "languages": LANGUAGE_LABELS,
     })
 
