@@ -146,7 +146,7 @@ def mark_feedback(request: Request, user: Staff, session: DB, feedback_id: int,
                     user_id=user.id)
     except FeedbackError as exc:
         session.rollback()
-        missing = "There is no comment" in str(exc)
+        missing = exc.code == "missing"
         return render(request, "error.html", {
             "title": _(request, "Masukan tidak dapat ditandai"),
             "message": _(request, "Komentar %(id)s tidak ada.", id=feedback_id) if missing
