@@ -14,12 +14,28 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from typing import ClassVar
 
 
 class OutreachError(Exception):
-    """An error whose message is written for a person; never carries a secret."""
+    """An error whose message is written for a person; never carries a secret.
+
+    The message is English (the CLI prints it, logs keep it). A class whose sentences are in
+    a `Sentences` table names it in `sentences`; `said(locale)` then finds which sentence the
+    message is and says it in the page's language. Every `raise` of such a class has its
+    sentence in the table (tests/test_error_words.py reads the raises to make sure)."""
 
     exit_code: int = 1
+    sentences: ClassVar[Sentences | None] = None
+
+    def said(self, locale: str = "id") -> str:
+        """The message in the locale's language (as it is when no table knows it)."""
+        text = str(self)
+        return self.sentences.translate(text, locale) if self.sentences else text
+
+    def lines(self, locale: str = "id") -> list[str]:
+        """The message as the sentences a page lists (one unless a class has several)."""
+        return [self.said(locale)]
 
 
 _FIELD = re.compile(r"\{(\w+)(?::[^}]*)?\}")  # {name} or {name:spec}
@@ -33,8 +49,15 @@ class Sentences:
     Indonesian one with the same values. Platform reasons, import messages and template errors
     each keep such a table beside the code that writes the sentences."""
 
-    def __init__(self, table: dict[str, tuple[str, str]]):
+    def __init__(self, table: dict[str, tuple[str, str]], values: dict[str, str] | None = None,
+                 *, inner: Sentences | None = None):
+        """`values`: English words a placeholder may hold (a status such as "failed") and
+        their Indonesian; a value that is a comma list of such words is said word by word.
+        `inner`: the table of sentences a placeholder may hold whole (another layer's message
+        passed on), tried on values `values` does not know."""
         self.table = table
+        self.values = values or {}
+        self.inner = inner
 
     @cached_property
     def _patterns(self) -> list[tuple[str, re.Pattern[str]]]:
@@ -69,3 +92,31 @@ class Sentences:
     def say(self, code: str, locale: str = "id", /, **values: object) -> str:
         indonesian, in_english = self.table[code]
         return (in_english if locale.startswith("en") else indonesian).format(**values)
+
+    def _value(self, value: str, locale: str) -> str:
+        if value in self.values:
+            return self.values[value]
+        items = value.split(", ")
+        if len(items) > 1 and all(i in self.values for i in items):
+            return ", ".join(self.values[i] for i in items)
+        return self.inner.translate(value, locale) if self.inner is not None else value
+
+    def translate(self, text: str | None, locale: str = "id") -> str:
+        """A stored English sentence in the locale's language; one that matches nothing (or
+        English asked for) is kept as it is. Lines are said one by one, so a sentence
+        followed by a list of problems ("...:\nx: the text is too long") is said whole."""
+        if not text or locale.startswith("en"):
+            return text or ""
+        if "\n" in text:
+            return "\n".join(self.translate(line, locale) for line in text.split("\n"))
+        found = self.match(text.strip())
+        if found is None:
+            return self.inner.translate(text, locale) if self.inner is not None else text
+        code, values = found
+        return self.say(code, locale, **{k: self._value(v, locale) for k, v in values.items()})
+
+    def knows(self, text: str) -> bool:
+        """Whether `text` (every line of it) is one of the table's sentences or its inner's."""
+        return all(self.match(line.strip()) is not None
+                   or (self.inner is not None and self.inner.knows(line))
+                   for line in text.split("\n"))

@@ -21,12 +21,21 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from outreach.config import Settings
-from outreach.errors import OutreachError
+from outreach.errors import OutreachError, Sentences
 from outreach.models import MediaAsset, utcnow
 
 
 class MediaError(OutreachError):
     """An image cannot be stored or offered to a platform; the message says why."""
+
+    sentences = Sentences({
+        "no_image": ("Gambar tidak ditemukan: {path}", "Image not found: {path}"),
+        "no_public_url": (
+            "OUTREACH_PUBLIC_BASE_URL belum diatur: platform yang mengambil gambar sendiri "
+            "(Instagram) memerlukan alamat publik layanan ini.",
+            "OUTREACH_PUBLIC_BASE_URL is not set: platforms that fetch images (Instagram) need "
+            "the public address of this service."),
+    })
 
 
 def media_dir(settings: Settings) -> Path:

@@ -54,6 +54,13 @@ class TemplateError(OutreachError):
         self.code = code
         self.detail = message
 
+    def said(self, locale: str = "id") -> str:
+        """The message in the locale's language (its place, then the sentences and Jinja2's
+        own words, through compose/template_words.py)."""
+        from outreach.compose.template_words import translate
+
+        return translate(str(self), locale)
+
 
 class _Generator(CodeGenerator):
     """Jinja's code generator, with `a ~ b` going through the environment's bounded `concat`:

@@ -33,6 +33,7 @@ from outreach.compose.fit import Target, fit_text, hashtags_in, join_thread, spl
 from outreach.compose.templates import tidy
 from outreach.compose.validate import link_cost_note, problems
 from outreach.config import Settings
+from outreach.desk.error_words import SENTENCES
 from outreach.errors import OutreachError
 from outreach.models import (
     DRAFTS_NEEDING_PERSON,
@@ -57,9 +58,19 @@ GRACE = timedelta(minutes=1)  # a time "now" typed a moment ago is not in the pa
 class EditError(OutreachError):
     """A change cannot be made; `problems` lists each reason as one plain sentence."""
 
+    sentences = SENTENCES
+
     def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.problems = list(problems) or [message]
+
+    def lines(self, locale: str = "id") -> list[str]:
+        """Each problem in the locale's language (a text check's problems arrive said already
+        in the language asked for; the desk's own sentences are English until said here)."""
+        return [SENTENCES.translate(p, locale) for p in self.problems]
+
+    def said(self, locale: str = "id") -> str:
+        return " ".join(self.lines(locale))
 
 
 @dataclass

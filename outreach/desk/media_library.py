@@ -16,6 +16,7 @@ from sqlalchemy import String, cast, func
 from sqlmodel import Session, select
 
 from outreach.audit import audit
+from outreach.desk.error_words import SENTENCES
 from outreach.errors import OutreachError
 from outreach.models import Delivery, MediaAsset, User, utcnow
 
@@ -24,6 +25,8 @@ MAX_ALT = 1000  # the composer's field takes as much
 
 class LibraryError(OutreachError):
     """A library change cannot be made; `code` names the rule for the faces to word."""
+
+    sentences = SENTENCES
 
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)

@@ -20,12 +20,15 @@ from outreach.compose.overrides import template_set
 from outreach.compose.templates import TemplateError
 from outreach.config import Settings
 from outreach.desk.editing import schedule_or_default, target_of
+from outreach.desk.error_words import SENTENCES
 from outreach.errors import OutreachError
 from outreach.models import Account, Event, PostKind, Title, utcnow
 
 
 class PrefillError(OutreachError):
     """Nothing to start from; the message says why."""
+
+    sentences = SENTENCES
 
 
 @dataclass

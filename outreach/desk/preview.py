@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from outreach.compose.fit import Target, hashtags_in, split_thread
 from outreach.compose.validate import image_facts, problems
 from outreach.config import Settings
+from outreach.desk.error_words import SENTENCES
 from outreach.errors import OutreachError
 from outreach.models import Account, Delivery
 from outreach.planning.schedule import Schedule, ScheduleError, load_schedule
@@ -23,6 +24,8 @@ from outreach.platforms import UnknownPlatform, platform_class
 
 class PreviewError(OutreachError):
     """Nothing to preview; the message says why."""
+
+    sentences = SENTENCES
 
 
 @dataclass

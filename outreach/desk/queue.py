@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from outreach.audit import audit
 from outreach.compose.templates import tidy
 from outreach.config import Settings
+from outreach.desk.error_words import SENTENCES
 from outreach.errors import OutreachError
 from outreach.models import (
     Account,
@@ -33,6 +34,8 @@ S = DeliveryStatus
 
 class QueueError(OutreachError):
     """A request about the queue cannot be carried out; the message says why."""
+
+    sentences = SENTENCES
 
 
 @dataclass

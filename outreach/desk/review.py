@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 
 from outreach.audit import audit
 from outreach.config import Settings
+from outreach.desk.error_words import SENTENCES
 from outreach.errors import OutreachError
 from outreach.models import Account, Delivery, DeliveryStatus, Post, User, utcnow
 
@@ -39,6 +40,8 @@ REJECTED = "rejected"  # Delivery.last_error_kind of a post a manager sent back
 class ReviewError(OutreachError):
     """A review decision cannot be carried out; the message says why, and `code` which rule
     (for faces that word it in their own language)."""
+
+    sentences = SENTENCES
 
     def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)

@@ -13,6 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
+from outreach.desk.error_words import SENTENCES
 from outreach.errors import OutreachError
 from outreach.models import Role, User, WebSession, utcnow
 
@@ -28,6 +29,8 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 class UserError(OutreachError):
     """A user cannot be created or changed; the message says why."""
+
+    sentences = SENTENCES
 
 
 def role_at_least(role: str, needed: str) -> bool:

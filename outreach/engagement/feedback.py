@@ -26,7 +26,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from outreach.config import Settings
-from outreach.errors import OutreachError
+from outreach.errors import OutreachError, Sentences
 from outreach.models import (
     Account,
     AuditLog,
@@ -59,8 +59,41 @@ LABELS = {"new": "baru · new", "answered": "dijawab · answered",
           "not_relevant": "tidak relevan · not relevant"}
 
 
+# What the inbox refuses (FeedbackError, ReplyError), in Bahasa Indonesia and English; the
+# errors carry the English (the CLI prints it) and a page says the Indonesian (`said`).
+# tests/test_error_words.py fails when a `raise` has no sentence here.
+ERRORS: dict[str, tuple[str, str]] = {
+    "unknown_status": ("Status {status} tidak dikenal; gunakan salah satu dari {known}.",
+                       "Unknown status {status}; use one of {known}."),
+    "missing": ("Komentar {id} tidak ada di kotak masukan.",
+                "There is no comment {id} in the inbox."),
+    "post_gone": ("Unggahan yang dijawab komentar ini tidak dikenal lagi di sini.",
+                  "The post this comment answers is no longer known here."),
+    "unsupported": ("Membalas komentar {platform} dari aplikasi ini belum bisa; jawab langsung "
+                    "di {platform}.",
+                    "Replying to comments on {platform} from this app is not supported; answer "
+                    "on {platform} itself."),
+    "duplicate": ("Balasan ini sudah terkirim ke komentar ini.",
+                  "This reply was already sent to this comment."),
+    # Platform.reply_problem (platforms/base.py), passed on as the reason.
+    "reply_unsupported": ("Membalas komentar {platform} dari aplikasi ini belum bisa.",
+                          "Replying to comments on {platform} from this app is not supported."),
+    "reply_empty": ("Balasannya masih kosong.", "The reply is empty."),
+    "reply_long": ("Balasan ini {n} karakter; balasan {platform} paling banyak {max}.",
+                   "The reply counts {n} characters; a {platform} reply takes at most {max}."),
+}
+SENTENCES = Sentences(ERRORS)
+
+
 class FeedbackError(OutreachError):
-    """A request about the inbox cannot be carried out; the message says why."""
+    """A request about the inbox cannot be carried out; the message says why and `code`
+    which rule ("missing": no such comment, "status": a status not known)."""
+
+    sentences = SENTENCES
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def is_question(text: str) -> bool:
@@ -165,7 +198,8 @@ def inbox(session: Session, settings: Settings, *, status: str | None = "new",
     """The inbox as staff read it: questions first, newest first, each with the subject of the
     post it answers (the book or event) and the post's address on the platform."""
     if status is not None and status not in STATUSES:
-        raise FeedbackError(f"Unknown status {status!r}; use one of {', '.join(STATUSES)}.")
+        raise FeedbackError(f"Unknown status {status!r}; use one of {', '.join(STATUSES)}.",
+                            "status")
     query = (select(Feedback, Delivery.text, Delivery.remote_url, Account.name, Account.backend,
                     Post.title_id,
                     Post.event_id, Post.subject_title_ids, Title.title, Event.title)
@@ -223,10 +257,11 @@ def mark(session: Session, feedback_id: int, status: str, actor: str,
          note: str | None = None, user_id: int | None = None) -> Feedback:
     """Staff mark a comment answered or not relevant (or back to new); audited."""
     if status not in STATUSES:
-        raise FeedbackError(f"Unknown status {status!r}; use one of {', '.join(STATUSES)}.")
+        raise FeedbackError(f"Unknown status {status!r}; use one of {', '.join(STATUSES)}.",
+                            "status")
     item = session.get(Feedback, feedback_id)
     if item is None:
-        raise FeedbackError(f"There is no comment {feedback_id} in the inbox.")
+        raise FeedbackError(f"There is no comment {feedback_id} in the inbox.", "missing")
     now = utcnow()
     item.status = status
     item.handled_by = None if status == FeedbackStatus.new else actor

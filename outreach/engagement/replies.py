@@ -27,6 +27,7 @@ from outreach.models import (
 )
 from outreach.platforms import client_for, platform_class
 from outreach.platforms.base import ErrorKind, PublishError
+from outreach.platforms.reasons import translate as platform_words
 
 
 class ReplyError(FeedbackError):
@@ -34,10 +35,15 @@ class ReplyError(FeedbackError):
     permission | auth | rate | unknown | refused (the platform's own words in `message`)."""
 
     def __init__(self, message: str, code: str, **facts: object) -> None:
-        super().__init__(message)
+        super().__init__(message, code)
         self.message = message
-        self.code = code
         self.facts = facts  # what the UI names: platform, permission, limit, length
+
+    def said(self, locale: str = "id") -> str:
+        """Our own refusal from the table; else the platform's reason (platforms/reasons.py)."""
+        if self.sentences is not None and self.sentences.knows(self.message):
+            return self.sentences.translate(self.message, locale)
+        return platform_words(self.message, locale)
 
 
 @dataclass(frozen=True)

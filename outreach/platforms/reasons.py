@@ -13,6 +13,10 @@ is kept as it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from markupsafe import Markup, escape
+
 from outreach.errors import Sentences
 
 REASONS: dict[str, tuple[str, str]] = {
@@ -231,6 +235,9 @@ ACTIONS: dict[str, str] = {
 }
 
 NESTED = frozenset({"why", "what", "how", "action", "Action", "detail"})
+# Fields that hold what the platform itself said (its own words, in its own language).
+FOREIGN = frozenset({"said"})
+Quote = Callable[[str], str]
 
 
 def english(locale: str) -> bool:
@@ -250,22 +257,31 @@ def say(key: str, locale: str = "id", /, **params: object) -> str:
 _SENTENCES = Sentences(REASONS)
 
 
-def _phrase(name: str, value: str, locale: str) -> str:
+def _phrase(name: str, value: str, locale: str, quote: Quote | None) -> str:
     if name == "Action":
         inner = ACTIONS.get(value[:1].lower() + value[1:])
         return inner[:1].upper() + inner[1:] if inner else value
     if name == "action":
         return ACTIONS.get(value, value)
-    return translate(value, locale)
+    return translate(value, locale, quote)
 
 
-def translate(text: str | None, locale: str = "id") -> str:
-    """A stored English sentence in the locale's language; unknown sentences stay as they are."""
+def translate(text: str | None, locale: str = "id", quote: Quote | None = None) -> str:
+    """A stored English sentence in the locale's language; unknown sentences stay as they are.
+
+    `quote` (a page's) marks the words that stay in the platform's language: each FOREIGN
+    field and a whole sentence that matches nothing go through it, and it returns them as
+    markup (`<q lang="en">`); the rest of the sentence is then escaped around them. Without it
+    (mail, CSV, CLI) everything is plain text."""
     if not text or english(locale):
         return text or ""
     found = _SENTENCES.match(text.strip())
     if found is None:
-        return text
+        return quote(text) if quote is not None else text
     code, values = found
-    values = {k: (_phrase(k, v, locale) if k in NESTED else v) for k, v in values.items()}
-    return say(code, locale, **values)
+    values = {k: (_phrase(k, v, locale, quote) if k in NESTED
+                  else quote(v) if quote is not None and k in FOREIGN else v)
+              for k, v in values.items()}
+    if quote is None:
+        return say(code, locale, **values)
+    return Markup(escape(REASONS[code][0])).format(**values)

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from babel.dates import format_date
 
 from outreach.config import Settings
-from outreach.errors import OutreachError
+from outreach.errors import OutreachError, Sentences
 from outreach.reports.words import say
 
 
@@ -18,6 +18,15 @@ class PeriodError(OutreachError, ValueError):
     """The period asked for cannot be understood; the message says how to write it."""
 
     exit_code = 2  # a command-line usage error
+    sentences = Sentences({
+        "not_date": ("{what} {value} bukan tanggal seperti 2026-11-01.",
+                     "{what} {value} is not a date such as 2026-11-01."),
+        "both": ("Pilih --month atau --from/--to, jangan keduanya.",
+                 "Give either --month or --from/--to, not both."),
+        "not_month": ("--month {value} bukan bulan seperti 2026-11.",
+                      "--month {value} is not a month such as 2026-11."),
+        "backwards": ("--to lebih awal daripada --from.", "--to is before --from."),
+    })
 
 
 @dataclass(frozen=True)

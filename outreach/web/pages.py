@@ -24,6 +24,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from outreach.errors import OutreachError
 from outreach.platforms.reasons import translate
 from outreach.reports.words import zone_name
 from outreach.sources import words as import_words
@@ -88,6 +89,12 @@ def _local(request: Request, value: datetime | None) -> datetime | None:
     return value.astimezone(request.app.state.settings.tz)
 
 
+def foreign(text: str) -> Markup:
+    """Words kept in the platform's language (English) inside a page: quoted and marked, so a
+    reader (and a screen reader) knows they are the platform's own, not the page's."""
+    return Markup('<q lang="en">{}</q>').format(text)
+
+
 def _filters(request: Request, lang: str) -> dict[str, Callable[..., Any]]:
     tz = request.app.state.settings.tz
 
@@ -116,9 +123,10 @@ def _filters(request: Request, lang: str) -> dict[str, Callable[..., Any]]:
     def number(value: float | int | None) -> str:
         return "—" if value is None else format_decimal(value, locale=lang)
 
-    def said(text: str | None) -> str:
-        """A stored platform/dispatch sentence (English in the database) in the page's language."""
-        return translate(text, lang)
+    def said(text: str | None) -> Markup:
+        """A stored platform/dispatch sentence (English in the database) in the page's language;
+        what the platform itself said stays as it said it, marked as quoted English."""
+        return Markup(escape(translate(text, lang, foreign)))
 
     def import_said(text: str | None) -> str:
         """A stored import message (the readers write English) in the page's language."""
@@ -132,6 +140,18 @@ def _filters(request: Request, lang: str) -> dict[str, Callable[..., Any]]:
             "zone": zone_name(tz, lang)}
 
 
+
+
+def error_text(request: Request, exc: OutreachError) -> str:
+    """What a desk or domain error says, in this request's language: the error carries its
+    English message (the CLI's) and its class's table of sentences says the Indonesian one.
+    Handlers show this, never `str(exc)` (tests/test_error_words.py reads them)."""
+    return exc.said(request_lang(request))
+
+
+def error_lines(request: Request, exc: OutreachError) -> list[str]:
+    """`error_text` as the list of sentences a form shows (an edit can break several rules)."""
+    return exc.lines(request_lang(request))
 
 
 def N_(message: str) -> str:

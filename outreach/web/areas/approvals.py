@@ -30,7 +30,7 @@ from outreach.desk.users import role_at_least
 from outreach.media import MediaError, ensure_asset
 from outreach.models import User, utcnow
 from outreach.web.auth import DB, Manager, Staff
-from outreach.web.pages import _, flash, render
+from outreach.web.pages import _, error_text, flash, render
 
 router = APIRouter()
 PAGE = 25
@@ -127,7 +127,7 @@ def _message(request: Request, exc: ReviewError, post_id: int) -> tuple[int, str
         "not_author": _(request, "Hanya penulis unggahan ini atau manajer yang dapat "
                                  "mengirimnya lagi."),
     }
-    return 400, words.get(exc.code, str(exc))
+    return 400, words.get(exc.code) or error_text(request, exc)
 
 
 def _refused(request: Request, exc: ReviewError, post_id: int, back: str) -> Response:

@@ -38,7 +38,7 @@ from outreach.platforms import UnknownPlatform, platform_class, sync_env_account
 from outreach.web.areas._compose_cards import cards, rhythm, suggestions
 from outreach.web.areas._staff import local_time, see_other, whole
 from outreach.web.auth import DB, PostedForm, PostedJSON, Staff
-from outreach.web.pages import _, flash, render, render_fragment, request_lang
+from outreach.web.pages import _, error_text, flash, render, render_fragment, request_lang
 
 router = APIRouter()
 SLOTS = 4  # image fields shown on an empty form
@@ -358,7 +358,7 @@ def compose_submit(request: Request, user: Staff, session: DB, form: PostedForm)
     except QueueError as exc:
         session.rollback()
         return form_page(request, session, user, accounts, draft,
-                         errors={"form": str(exc)}, status_code=422)
+                         errors={"form": error_text(request, exc)}, status_code=422)
     # Images that went out with a post join the library (with their alt text) for reuse.
     for slot in draft.images:
         asset = session.exec(select(MediaAsset).where(MediaAsset.token == slot.token)).first()
@@ -411,7 +411,7 @@ def _save_edit(request: Request, session: Any, user: Any, accounts: list[Account
                          locale=request_lang(request))
     except EditError as exc:
         session.rollback()
-        errors["form"] = " ".join(exc.problems)
+        errors["form"] = error_text(request, exc)
         return form_page(request, session, user, accounts, draft, errors=errors,
                          status_code=422)
     if action == "resubmit" and draft.returned is not None:

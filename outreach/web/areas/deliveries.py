@@ -25,7 +25,7 @@ from outreach.models import NEEDS_PERSON, DeliveryStatus, Role, utcnow
 from outreach.platforms import UnknownPlatform
 from outreach.web.areas._staff import local_time, see_other
 from outreach.web.auth import DB, PostedForm, Staff
-from outreach.web.pages import _, flash, render, request_lang
+from outreach.web.pages import _, error_lines, error_text, flash, render, request_lang
 
 router = APIRouter()
 S = DeliveryStatus
@@ -105,7 +105,7 @@ def edit(request: Request, delivery_id: int, user: Staff, session: DB,
                                     locale=request_lang(request))
         except EditError as exc:
             session.rollback()
-            errors["edit"] = exc.problems
+            errors["edit"] = error_lines(request, exc)
     if errors:
         return page(request, session, user, delivery_id, errors=errors, form=kept,
                     status_code=422)
@@ -146,7 +146,7 @@ def move(request: Request, delivery_id: int, user: Staff, session: DB,
                               user_id=user.id, role=user.role)
         except EditError as exc:  # changed meanwhile (e.g. it went out)
             session.rollback()
-            error = str(exc)
+            error = error_text(request, exc)
     if error is not None:
         return page(request, session, user, delivery_id, errors={"at": error}, form=kept,
                     status_code=422)

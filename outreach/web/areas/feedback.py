@@ -12,13 +12,15 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup, escape
 
 from outreach.engagement.feedback import STATUSES, FeedbackError, counts, inbox, mark
 from outreach.engagement.replies import ReplyError, replies_of, reply_limits, send_reply
 from outreach.platforms import platform_class
+from outreach.platforms.reasons import translate
 from outreach.web.areas.reports import platform_names
 from outreach.web.auth import DB, Staff, safe_next
-from outreach.web.pages import N_, _, flash, render
+from outreach.web.pages import N_, _, flash, foreign, render, request_lang
 
 router = APIRouter()
 PAGE = 50
@@ -30,9 +32,15 @@ ACTIONS = {"answered": N_("Tandai sudah dijawab"), "not_relevant": N_("Tandai ti
 
 
 def _reply_message(request: Request, exc: ReplyError) -> str:
-    """A refused reply in the page's language; the platform's own words follow where they say
-    more than our code does."""
+    """A refused reply in the page's language; the platform's reason follows where it says
+    more than our code does (in the page's language, the platform's own words quoted)."""
     f = exc.facts
+    detail = Markup(escape(translate(exc.message, request_lang(request), foreign)))
+
+    def with_detail(message: str, **params: object) -> Markup:
+        """The sentence escaped around the platform's reason (kept as markup)."""
+        return Markup(escape(_(request, message))) % {**params, "detail": detail}
+
     if exc.code == "empty":
         return _(request, "Balasan masih kosong.")
     if exc.code == "too_long":
@@ -49,19 +57,18 @@ def _reply_message(request: Request, exc: ReplyError) -> str:
                  "admin menyambungkan ulang akun itu dan memberi izin tersebut.",
                  p=f.get("platform"), perm=f.get("permission"))
     if exc.code == "auth":
-        return _(request, "Akun %(p)s perlu disambungkan ulang oleh admin sebelum bisa membalas. "
-                 "(%(detail)s)", p=f.get("platform"), detail=exc.message)
+        return with_detail("Akun %(p)s perlu disambungkan ulang oleh admin sebelum bisa "
+                           "membalas. (%(detail)s)", p=f.get("platform"))
     if exc.code == "rate":
-        return _(request, "%(p)s sedang membatasi panggilan; coba kirim lagi nanti. "
-                 "(%(detail)s)", p=f.get("platform"), detail=exc.message)
+        return with_detail("%(p)s sedang membatasi panggilan; coba kirim lagi nanti. "
+                           "(%(detail)s)", p=f.get("platform"))
     if exc.code == "unknown":
         return _(request, "Balasan terkirim ke %(p)s tetapi jawabannya tidak sampai: balasan itu "
                  "mungkin sudah muncul. Periksa di %(p)s sebelum menulis lagi.",
                  p=f.get("platform"))
     if exc.code == "missing":
         return _(request, "Komentar atau unggahannya tidak ada lagi di sini.")
-    return _(request, "%(p)s menolak balasan ini: %(detail)s", p=f.get("platform") or "",
-             detail=exc.message)
+    return with_detail("%(p)s menolak balasan ini: %(detail)s", p=f.get("platform") or "")
 
 
 def _filters(query: str) -> dict[str, str]:
@@ -146,7 +153,7 @@ def mark_feedback(request: Request, user: Staff, session: DB, feedback_id: int,
                     user_id=user.id)
     except FeedbackError as exc:
         session.rollback()
-        missing = "There is no comment" in str(exc)
+        missing = exc.code == "missing"
         return render(request, "error.html", {
             "title": _(request, "Masukan tidak dapat ditandai"),
             "message": _(request, "Komentar %(id)s tidak ada.", id=feedback_id) if missing

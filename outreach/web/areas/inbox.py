@@ -36,7 +36,7 @@ from outreach.web.areas import deliveries
 from outreach.web.areas._staff import back_to, page_number, platforms, query, see_other, whole
 from outreach.web.areas._triage import summary
 from outreach.web.auth import DB, PostedForm, Staff
-from outreach.web.pages import _, flash, render
+from outreach.web.pages import _, error_text, flash, render
 
 router = APIRouter()
 S = DeliveryStatus
@@ -166,7 +166,7 @@ def retry_delivery(request: Request, delivery_id: int, user: Staff, session: DB,
         retry(session, delivery_id, user.email, user.id)
     except QueueError as exc:
         session.rollback()
-        return _refuse(request, session, user, origin, delivery_id, str(exc), 409)
+        return _refuse(request, session, user, origin, delivery_id, error_text(request, exc), 409)
     flash(request, _(request, "Kiriman #%(id)s dijadwalkan untuk dicoba lagi sekarang.",
                      id=delivery_id))
     return see_other(origin)
@@ -194,7 +194,7 @@ def cancel_delivery(request: Request, delivery_id: int, user: Staff, session: DB
         cancel(session, delivery_id, user.email, user.id)
     except QueueError as exc:
         session.rollback()
-        return _refuse(request, session, user, origin, delivery_id, str(exc), 409)
+        return _refuse(request, session, user, origin, delivery_id, error_text(request, exc), 409)
     flash(request, _(request, "Kiriman #%(id)s dibatalkan.", id=delivery_id))
     return see_other(origin)
 
@@ -222,7 +222,7 @@ def mark_delivery(request: Request, delivery_id: int, user: Staff, session: DB,
             mark_published(session, delivery_id, url, user.email, user.id)
         except QueueError as exc:
             session.rollback()
-            message = str(exc)
+            message = error_text(request, exc)
     if message is not None:
         return _refuse(request, session, user, origin, delivery_id, message, code, url=url)
     flash(request, _(request, "Kiriman #%(id)s dicatat sudah terbit.", id=delivery_id))

@@ -18,7 +18,7 @@ from outreach.desk import template_editing as te
 from outreach.models import User
 from outreach.reports.words import kind_labels
 from outreach.web.auth import DB, Manager
-from outreach.web.pages import N_, _, flash, render, request_lang
+from outreach.web.pages import N_, _, error_text, flash, render, request_lang
 
 router = APIRouter()
 BASE = "/templates/{kind}/{platform}/{lang}"
@@ -113,7 +113,7 @@ def template_save(request: Request, kind: str, platform: str, lang: str, user: M
         message = _(request, "Templat tidak disimpan: sistem menolaknya. Perbaiki lalu coba lagi.")
         if exc.code in REFUSALS:
             message += " " + _(request, REFUSALS[exc.code])
-        said = translate(str(exc), request_lang(request))
+        said = error_text(request, exc)
         return _editor(request, session, entry, source, refused=f"{message}\n{said}",
                        status_code=422)
     _audit(session, user, "template.save", entry,
