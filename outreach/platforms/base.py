@@ -252,11 +252,9 @@ class Platform(ABC):
     ):
         missing = [f for f in self.secret_fields if not credentials.get(f)]
         if missing:
-            raise PublishError(
-                ErrorKind.auth_expired,
-                f"The {self.label} account {account.name!r} is missing credentials: "
-                + ", ".join(missing),
-            )
+            raise PublishError(ErrorKind.auth_expired, _english(
+                "access.missing", label=self.label, name=repr(account.name),
+                fields=", ".join(missing)))
         self.account = account
         self.credentials = dict(credentials)
         self.settings = settings
@@ -296,10 +294,8 @@ class Platform(ABC):
     def recent_posts(self, delivery: Delivery) -> Iterable[RecentPost]:
         """The account's latest posts, for `find_recent`; raises PublishError when they cannot
         be read. By default a platform cannot list them."""
-        raise PublishError(
-            ErrorKind.unknown_outcome,
-            f"{self.label} cannot be searched for this post yet; please check the account.",
-        )
+        raise PublishError(ErrorKind.unknown_outcome,
+                           _english("search.unsupported", label=self.label))
 
     def verify(self) -> Identity:
         """One cheap authenticated call (who am I): whether the platform accepts these
@@ -340,22 +336,21 @@ class Platform(ABC):
         account, in public; returns the reply. Raises PublishError like `publish` (a lost answer
         is `unknown_outcome`: the reply may exist). By default a platform cannot: `can_reply`
         is False and this says so."""
-        raise PublishError(
-            ErrorKind.rejected,
-            f"Replying to comments on {self.label} from this app is not supported; answer on "
-            f"{self.label} itself.", code="unsupported")
+        raise PublishError(ErrorKind.rejected,
+                           _english("reply.unsupported_here", label=self.label),
+                           code="unsupported")
 
     @classmethod
     def reply_problem(cls, text: str) -> str | None:
         """Why `text` cannot be sent as a reply here (plain English), or None when it can."""
         if not cls.can_reply:
-            return f"Replying to comments on {cls.label} from this app is not supported."
+            return _english("reply.unsupported", label=cls.label)
         if not text.strip():
-            return "The reply is empty."
+            return _english("reply.empty")
         length = cls.text_length(text)
         if cls.reply_max is not None and length > cls.reply_max:
-            return (f"The reply counts {length} characters; a {cls.label} reply takes at most "
-                    f"{cls.reply_max}.")
+            return _english("reply.too_long", length=length, label=cls.label,
+                            max=cls.reply_max)
         return None
 
     def check_reply(self, text: str) -> None:

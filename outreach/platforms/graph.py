@@ -45,6 +45,10 @@ SLOW_DOWN_AT = 90  # percent of any usage figure: stop calling until the window 
 SLOW_DOWN_SECONDS = 15 * 60  # when the platform gives no time to regain access
 
 AUTH_CODES = {190, 102, 10, 200}  # token invalid/expired, session, permission
+# "200-299: API Permission (multiple values depending on permission)": the error-handling guide,
+# https://developers.facebook.com/docs/graph-api/guides/error-handling/ ; a missing permission is
+# fixed by reconnecting with it granted, like #10 and #200.
+PERMISSION_CODES = range(200, 300)
 RATE_CODES = {4, 17, 32, 613, 80001, 80002, 80003, 80004, 80005, 80006, 80008, 80009, 80014}
 # 368 "Temporarily blocked for policies violations": the error-handling guide says "wait and
 # retry the operation"; subcode 1390008 is Meta's "you are posting too fast".
@@ -398,7 +402,7 @@ class GraphPlatform(Platform):
             return PublishError.coded(
                 ErrorKind.rate_limited, "graph.rate", label=self.label, minutes=f"{wait / 60:.0f}",
                 retry_after=wait, status=status, code=str(code))
-        if code in AUTH_CODES:
+        if code in AUTH_CODES or code in PERMISSION_CODES:
             return PublishError.coded(
                 ErrorKind.auth_expired, "graph.auth_said", label=self.label, said=said,
                 why=self._auth_message(code, subcode), status=status, code=tag)
@@ -435,7 +439,7 @@ class GraphPlatform(Platform):
             why = reason("graph.token_expired")
         elif code == 190 and subcode == 460:
             why = reason("graph.password_changed")
-        elif code in (10, 200):
+        elif code == 10 or code in PERMISSION_CODES:
             why = reason("graph.permission")
         else:
             why = reason("graph.token_invalid")

@@ -48,6 +48,9 @@ WITHDRAWN: dict[str, set[str]] = {}  # process-wide, per Graph URL
 # Container errors worth retrying (error-codes page): 2207003 the image took too long to
 # download (code -2, is_transient), 2207052 the fetch failed (e.g. the address did not answer).
 FETCH_FAILED = (2207003, 2207052)
+# The image itself refused (same page): 2207004 too large to download (over 8 MiB), 2207005 a
+# format it does not take, 2207009 an aspect ratio outside 4:5 to 1.91:1. A person must change it.
+IMAGE_REFUSED = (2207004, 2207005, 2207009)
 QUOTA_WAIT = 3600.0  # the quota is a rolling 24 h: look again in an hour
 COMMENT_PAGES = 5  # pages of 50 comments read per post and sync
 COMMENT_PAGE = 50
@@ -323,6 +326,10 @@ class InstagramPlatform(GraphPlatform):
             return PublishError(ErrorKind.transient, "Instagram could not fetch the image from "
                                 f"this service's address ({said}); it will be tried again.",
                                 status=status, code=str(subcode))
+        if subcode in IMAGE_REFUSED:
+            return PublishError.coded(ErrorKind.rejected, "ig.image_refused", said=said,
+                                      tag=f"{code}/{subcode}", status=status,
+                                      code=str(subcode))
         return super().rejected(code, subcode, said, status)
 
     # -- reconcile --------------------------------------------------------------------------

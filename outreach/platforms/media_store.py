@@ -29,6 +29,7 @@ from outreach.db import get_engine
 from outreach.media import ensure_asset, public_url
 from outreach.platforms.base import ErrorKind, PublishError
 from outreach.platforms.http import mask_secrets, register_secrets
+from outreach.platforms.reasons import reason
 
 # botocore retries throttling and 5xx answers itself; a few attempts, then the dispatcher's
 # own backoff takes over.
@@ -84,7 +85,7 @@ class S3Store:
         """Upload the file unless the bucket has it already; its presigned GET URL."""
         file = Path(path)
         if not file.is_file():
-            raise PublishError(ErrorKind.rejected, f"Image not found: {file.name}",
+            raise PublishError(ErrorKind.rejected, reason("store.missing", name=file.name),
                                code="media_missing")
         key = self.key_for(file)
         try:
@@ -125,41 +126,33 @@ class S3Store:
         where = self.settings.s3_endpoint_url or "AWS S3"
         if isinstance(exc, ClientError):
             code = _code(exc)
-            said = self.mask(str(exc.response.get("Error", {}).get("Message") or ""))
-            said = f" (the store said: {code}" + (f", {said})" if said else ")")
+            message = self.mask(str(exc.response.get("Error", {}).get("Message") or ""))
+            # The store's own code and words, always present, so the sentence has one shape.
+            said = ", ".join(part for part in (code, message) if part) or "no code"
+            bucket = repr(self.bucket)
             if code in CREDENTIALS:
-                return _config(f"The object store refused the credentials while {action}: "
-                               "check OUTREACH_S3_ACCESS_KEY_ID and "
-                               f"OUTREACH_S3_SECRET_ACCESS_KEY{said}.")
+                return _config(reason("store.credentials", action=action, said=said))
             if code in FORBIDDEN:
-                return _config(f"The object store refused access to the bucket {self.bucket!r} "
-                               f"while {action}: check OUTREACH_S3_ACCESS_KEY_ID and "
-                               "OUTREACH_S3_SECRET_ACCESS_KEY, and that this key may read and "
-                               f"write objects under OUTREACH_S3_PREFIX there{said}.")
+                return _config(reason("store.forbidden", bucket=bucket, action=action, said=said))
             if code in NO_BUCKET:
-                return _config(f"The bucket {self.bucket!r} does not exist at {where}: check "
-                               f"OUTREACH_S3_BUCKET and OUTREACH_S3_ENDPOINT_URL{said}.")
+                return _config(reason("store.no_bucket", bucket=bucket, where=where, said=said))
             if code in WRONG_REGION:
-                return _config(f"The object store did not accept the request while {action}: "
-                               "check OUTREACH_S3_REGION and OUTREACH_S3_ENDPOINT_URL"
-                               f"{said}.")
+                return _config(reason("store.region", action=action, said=said))
             if code in TRANSIENT or code.isdigit() and int(code) >= 500:
-                return PublishError(ErrorKind.transient, f"The object store was briefly "
-                                    f"unavailable while {action}; it will be tried again"
-                                    f"{said}.", code="media_store")
-            return _config(f"The object store refused {action}{said}.")
+                return PublishError(ErrorKind.transient,
+                                    reason("store.busy", action=action, said=said),
+                                    code="media_store")
+            return _config(reason("store.refused", action=action, said=said))
         if isinstance(exc, NoCredentialsError | PartialCredentialsError):
-            return _config("No credentials for the object store: set OUTREACH_S3_ACCESS_KEY_ID "
-                           "and OUTREACH_S3_SECRET_ACCESS_KEY.")
+            return _config(reason("store.no_credentials"))
         if isinstance(exc, ParamValidationError):
-            return _config(f"The object store settings are not valid: {self.mask(str(exc))}")
+            return _config(reason("store.settings", said=self.mask(str(exc))))
         if isinstance(exc, ConnectionError):
-            return PublishError(ErrorKind.transient, f"Could not reach the object store at "
-                                f"{where} while {action}; it will be tried again (check "
-                                "OUTREACH_S3_ENDPOINT_URL if this goes on).", code="media_store")
-        return PublishError(ErrorKind.transient, f"The object store failed while {action} "
-                            f"({type(exc).__name__}); it will be tried again.",
-                            code="media_store")
+            return PublishError(ErrorKind.transient,
+                                reason("store.unreachable", where=where, action=action),
+                                code="media_store")
+        return PublishError(ErrorKind.transient, reason(
+            "store.failed", action=action, error=type(exc).__name__), code="media_store")
 
     def mask(self, text: str) -> str:
         return mask_secrets(" ".join(text.split())[:300], self._secrets)

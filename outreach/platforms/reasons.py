@@ -18,6 +18,7 @@ from collections.abc import Callable
 from markupsafe import Markup, escape
 
 from outreach.errors import Sentences
+from outreach.platforms.reasons_access import ACCESS
 
 REASONS: dict[str, tuple[str, str]] = {
     # -- how a failure is settled (dispatch/outcomes.py, dispatcher.py)
@@ -208,12 +209,199 @@ REASONS: dict[str, tuple[str, str]] = {
                        "Instagram could not fetch the image from this service's address "
                        "({said}); it will be tried again."),
     "ig.not_ready": ("Instagram belum siap: {said}", "Instagram was not ready: {said}"),
-    # -- tokens (tokens.py)
-    "token.ended": ("Akses ke {label} untuk {name} berakhir: admin harus masuk lagi.",
-                    "The access to {label} for {name} ended: an admin must sign in again."),
-    "token.busy": ("Akses ke {label} sedang diperbarui oleh proses lain; dicoba lagi nanti.",
-                   "The access to {label} is being renewed by another worker; trying again "
-                   "later."),
+    "ig.image_refused": ("Instagram menolak gambarnya ({tag}): {said}",
+                         "Instagram refused the image ({tag}): {said}"),
+    "ig.no_public_url": (
+        "Instagram mengambil gambar dari alamat publik, dan belum ada yang diatur: isi "
+        "OUTREACH_PUBLIC_BASE_URL, atau OUTREACH_MEDIA_STORE=s3 beserta bucket-nya.",
+        "Instagram fetches images from a public address, and none is configured: set "
+        "OUTREACH_PUBLIC_BASE_URL, or OUTREACH_MEDIA_STORE=s3 with a bucket."),
+    "ig.cannot_offer": ("Gambar {name} tidak dapat ditawarkan ke Instagram: {why}",
+                        "The image {name} cannot be offered to Instagram: {why}"),
+    "ig.published_missing": (
+        "Instagram menyatakan kiriman ini sudah terbit, tetapi kiriman itu tidak ada di antara "
+        "kiriman terbaru akun ini.",
+        "Instagram says this post was published, but it is not among the account's recent "
+        "posts."),
+    "ig.published_missing_": (
+        "Instagram menyatakan kirimannya sudah terbit, tetapi kiriman itu tidak ada di antara "
+        "kiriman terbaru akun ini.",
+        "Instagram says the post was published but it is not among the account's recent "
+        "posts."),
+    "ig.cannot_go": ("Kiriman ini tidak dapat dikirim ke Instagram: {problems}.",
+                     "This post cannot go to Instagram: {problems}."),
+    "ig.needs_image": ("kiriman Instagram memerlukan paling sedikit satu gambar",
+                       "Instagram posts need at least one image"),
+    "ig.too_many": ("{n} gambar, Instagram menerima paling banyak {max}",
+                    "{n} images: Instagram takes at most {max}"),
+    "ig.caption_long": ("keterangannya {n} karakter, Instagram menerima paling banyak {max}",
+                        "the caption has {n} characters, Instagram takes at most {max}"),
+    "ig.hashtags": ("{n} tagar, paling banyak {max} yang diizinkan "
+                    "(OUTREACH_INSTAGRAM_MAX_HASHTAGS)",
+                    "{n} hashtags, at most {max} are allowed (OUTREACH_INSTAGRAM_MAX_HASHTAGS)"),
+    "ig.mentions": ("{n} sebutan @, Instagram menerima paling banyak {max}",
+                    "{n} @-mentions, Instagram takes at most {max}"),
+    # -- Instagram without the Graph API: its answers (instagram_private/)
+    "igp.no_answer": ("Instagram tidak menjawab saat {action}: {what}; akan dicoba lagi.",
+                      "Instagram did not answer while {action}: {what}; it will be tried "
+                      "again."),
+    "igp.no_answer_publish": (
+        "Instagram tidak menjawab saat {action}: {what}; kiriman mungkin sudah ada, jadi akan "
+        "dicari dulu sebelum mencoba lagi.",
+        "Instagram did not answer while {action}: {what}; the post may exist, so it will be "
+        "looked for before any new attempt."),
+    "igp.temporary_publish": (
+        "Instagram mengalami masalah sementara saat {action} ({tag}); kiriman mungkin sudah "
+        "ada, jadi akan dicari dulu sebelum mencoba lagi.",
+        "Instagram had a temporary problem while {action} ({tag}); the post may exist, so it "
+        "will be looked for before any new attempt."),
+    "igp.unreadable": ("jawabannya tidak dapat dibaca", "its answer could not be read"),
+    "igp.reupload": ("Instagram belum siap dengan gambar yang diunggah ({said}); gambarnya akan "
+                     "diunggah lagi.",
+                     "Instagram was not ready with the uploaded image ({said}); it will be "
+                     "uploaded again."),
+    "igp.reupload_publish": (
+        "Instagram belum siap dengan gambar yang diunggah ({said}); kiriman mungkin sudah ada, "
+        "jadi akan dicari dulu sebelum mencoba lagi.",
+        "Instagram was not ready with the uploaded image ({said}); the post may exist, so it "
+        "will be looked for before any new attempt."),
+    "igp.gone": ("Instagram tidak lagi memiliki kiriman ini.",
+                 "Instagram no longer has this post."),
+    "igp.went_wrong_publish": (
+        "Terjadi kesalahan saat {action} ({error}); kiriman mungkin sudah ada, jadi akan dicari "
+        "dulu sebelum mencoba lagi.",
+        "Something went wrong while {action} ({error}); the post may exist, so it will be "
+        "looked for before any new attempt."),
+    "igp.went_wrong": ("Terjadi kesalahan saat {action} ({error}); akan dicoba lagi.",
+                       "Something went wrong while {action} ({error}); it will be tried again."),
+    "igp.refused": ("Instagram menolak kiriman ini: {said}", "Instagram refused the post: {said}"),
+    "igp.album_no_id": (
+        "Instagram menjawab album ini tanpa menyebut kiriman mana yang dibuatnya; akan dicari.",
+        "Instagram answered the album without saying which post it made; it will be looked "
+        "for."),
+    "igp.album_unreadable": (
+        "Jawaban Instagram atas album ini tidak dapat dibaca; akan dicari dulu sebelum mencoba "
+        "lagi.",
+        "Instagram's answer to the album could not be read; it will be looked for before any "
+        "new attempt."),
+    "igp.no_id": ("Instagram menerima kiriman, tetapi tidak menyebut kiriman yang mana; akan "
+                  "dicari.",
+                  "Instagram accepted the post but did not say which post it is; it will be "
+                  "looked for."),
+    "igp.no_recent": (
+        "Instagram tidak menampilkan kiriman terbaru akun ini, jadi tidak dapat dipastikan "
+        "apakah kirimannya sudah ada.",
+        "Instagram did not show the account's recent posts, so it cannot be told whether the "
+        "post exists."),
+    # -- X's images and texts (x/media.py, x/platform.py)
+    "x.too_many": ("{n} gambar: satu kiriman X menerima paling banyak {max}.",
+                   "{n} images: a post on X takes at most {max}."),
+    "x.media_failed": ("X tidak dapat memproses gambar ini: {said} Coba berkas lain.",
+                       "X could not process this image: {said} Try another file."),
+    "x.media_failed_plain": ("X tidak dapat memproses gambar ini. Coba berkas lain.",
+                             "X could not process this image. Try another file."),
+    "x.media_processing": ("X masih memproses gambarnya; kiriman akan dicoba lagi nanti.",
+                           "X is still processing the image; the post will be tried again "
+                           "later."),
+    "x.media_no_id": ("X tidak menyebut gambar mana yang diterimanya; unggahan akan dicoba lagi.",
+                      "X did not say which image it received; the upload will be tried again."),
+    "x.upload_failed": ("Gambar gagal diunggah: {why}", "Uploading an image failed: {why}"),
+    "x.upload_unreadable": ("Jawaban X atas unggahan gambar tidak dapat dibaca.",
+                            "X's answer to an image upload could not be read."),
+    "x.reply_no_id": ("X menerima balasan, tetapi tidak menyebut kiriman yang mana.",
+                      "X accepted the reply but did not say which post it is."),
+    "x.too_long": (
+        "{where} berisi {length} dari {max} karakter yang diizinkan X (tautan dihitung 23, "
+        "emoji dan aksara CJK 2): persingkat.",
+        "{where} counts {length} of the {max} characters X allows (links count 23, emoji and "
+        "CJK characters 2): shorten it."),
+    "x.the_text": ("Teksnya", "The text"),
+    "x.part": ("Bagian {number} dari utas", "Part {number} of the thread"),
+    # -- checks every platform makes (base.py, images.py, facebook.py, graph.py)
+    "search.unsupported": ("{label} belum dapat ditelusuri untuk kiriman ini; periksa akunnya.",
+                           "{label} cannot be searched for this post yet; please check the "
+                           "account."),
+    "reply.unsupported_here": (
+        "Membalas komentar di {label} dari aplikasi ini tidak didukung; jawab langsung di "
+        "{label}.",
+        "Replying to comments on {label} from this app is not supported; answer on {label} "
+        "itself."),
+    "reply.unsupported": ("Membalas komentar di {label} dari aplikasi ini tidak didukung.",
+                          "Replying to comments on {label} from this app is not supported."),
+    "reply.empty": ("Balasannya kosong.", "The reply is empty."),
+    "reply.too_long": ("Balasannya {length} karakter; balasan {label} paling banyak {max}.",
+                       "The reply counts {length} characters; a {label} reply takes at most "
+                       "{max}."),
+    "fb.text_long": ("Teksnya {length} karakter; Facebook menerima paling banyak {max}.",
+                     "The text has {length} characters; Facebook takes at most {max}."),
+    "fb.too_many": ("{n} gambar: kiriman Facebook di sini paling banyak {max}.",
+                    "{n} images: a Facebook post here takes at most {max}."),
+    "graph.batch_unreadable": ("Jawaban gabungan {label} tidak dapat dibaca.",
+                               "{label}'s batch answer could not be read."),
+    "image.unreadable": ("Gambar {name} tidak dapat dibaca (sudah dipindah atau dihapus?): "
+                         "tambahkan lagi.",
+                         "The image {name} cannot be read (was it moved or deleted?): add it "
+                         "again."),
+    "image.not_image": ("{name} bukan gambar yang diterima {label} (JPEG atau PNG).",
+                        "{name} is not an image {label} accepts (JPEG or PNG)."),
+    "image.refused": ("Gambar {name} tidak dapat dikirim ke {label}: {problems}.",
+                      "The image {name} cannot go to {label}: {problems}."),
+    "image.format": ("formatnya {kind}, {label} menerima {kinds}",
+                     "it is {kind}, {label} takes {kinds}"),
+    "image.size": ("ukurannya {mb} MB, {label} menerima paling besar {max} MB",
+                   "it is {mb} MB, {label} takes at most {max} MB"),
+    "image.shape": ("bentuknya ({width}×{height}) di luar yang diterima {label} (dari 4:5 "
+                    "tegak sampai 1,91:1 melebar)",
+                    "its shape ({width}×{height}) is outside what {label} takes (from 4:5 "
+                    "upright to 1.91:1 wide)"),
+    "image.narrow": ("lebarnya {width} piksel, {label} memerlukan paling sedikit {min}",
+                     "it is {width} pixels wide, {label} needs at least {min}"),
+    # -- the object store Instagram fetches images from (media_store.py)
+    "store.missing": ("Gambar tidak ditemukan: {name}", "Image not found: {name}"),
+    "store.credentials": (
+        "Penyimpanan objek menolak kredensialnya saat {action}: periksa OUTREACH_S3_ACCESS_KEY_ID "
+        "dan OUTREACH_S3_SECRET_ACCESS_KEY (penyimpanan mengatakan: {said}).",
+        "The object store refused the credentials while {action}: check "
+        "OUTREACH_S3_ACCESS_KEY_ID and OUTREACH_S3_SECRET_ACCESS_KEY (the store said: {said})."),
+    "store.forbidden": (
+        "Penyimpanan objek menolak akses ke bucket {bucket} saat {action}: periksa "
+        "OUTREACH_S3_ACCESS_KEY_ID dan OUTREACH_S3_SECRET_ACCESS_KEY, dan bahwa kunci ini boleh "
+        "membaca dan menulis objek di bawah OUTREACH_S3_PREFIX di sana (penyimpanan mengatakan: "
+        "{said}).",
+        "The object store refused access to the bucket {bucket} while {action}: check "
+        "OUTREACH_S3_ACCESS_KEY_ID and OUTREACH_S3_SECRET_ACCESS_KEY, and that this key may "
+        "read and write objects under OUTREACH_S3_PREFIX there (the store said: {said})."),
+    "store.no_bucket": (
+        "Bucket {bucket} tidak ada di {where}: periksa OUTREACH_S3_BUCKET dan "
+        "OUTREACH_S3_ENDPOINT_URL (penyimpanan mengatakan: {said}).",
+        "The bucket {bucket} does not exist at {where}: check OUTREACH_S3_BUCKET and "
+        "OUTREACH_S3_ENDPOINT_URL (the store said: {said})."),
+    "store.region": (
+        "Penyimpanan objek tidak menerima permintaan saat {action}: periksa OUTREACH_S3_REGION "
+        "dan OUTREACH_S3_ENDPOINT_URL (penyimpanan mengatakan: {said}).",
+        "The object store did not accept the request while {action}: check OUTREACH_S3_REGION "
+        "and OUTREACH_S3_ENDPOINT_URL (the store said: {said})."),
+    "store.busy": ("Penyimpanan objek sempat tidak tersedia saat {action}; akan dicoba lagi "
+                   "(penyimpanan mengatakan: {said}).",
+                   "The object store was briefly unavailable while {action}; it will be tried "
+                   "again (the store said: {said})."),
+    "store.refused": ("Penyimpanan objek menolak {action} (penyimpanan mengatakan: {said}).",
+                      "The object store refused {action} (the store said: {said})."),
+    "store.no_credentials": (
+        "Belum ada kredensial untuk penyimpanan objek: isi OUTREACH_S3_ACCESS_KEY_ID dan "
+        "OUTREACH_S3_SECRET_ACCESS_KEY.",
+        "No credentials for the object store: set OUTREACH_S3_ACCESS_KEY_ID and "
+        "OUTREACH_S3_SECRET_ACCESS_KEY."),
+    "store.settings": ("Pengaturan penyimpanan objek tidak sah: {said}",
+                       "The object store settings are not valid: {said}"),
+    "store.unreachable": (
+        "Penyimpanan objek di {where} tidak dapat dihubungi saat {action}; akan dicoba lagi "
+        "(periksa OUTREACH_S3_ENDPOINT_URL bila ini berlanjut).",
+        "Could not reach the object store at {where} while {action}; it will be tried again "
+        "(check OUTREACH_S3_ENDPOINT_URL if this goes on)."),
+    "store.failed": ("Penyimpanan objek gagal saat {action} ({error}); akan dicoba lagi.",
+                     "The object store failed while {action} ({error}); it will be tried "
+                     "again."),
 }
 
 # What the Graph client was doing (`action=` in graph.py and its platforms).
@@ -232,9 +420,18 @@ ACTIONS: dict[str, str] = {
     "sending the image to Instagram": "mengirim gambar ke Instagram",
     "checking the image": "memeriksa gambar",
     "reading the post's address": "membaca alamat kiriman",
+    # instagrapi (instagram_private/) and the object store (media_store.py)
+    "checking the session": "memeriksa sesi",
+    "signing in": "masuk",
+    "signing in again": "masuk lagi",
+    "uploading the image": "mengunggah gambar",
+    "uploading the images": "mengunggah gambar-gambar",
+    "storing the image": "menyimpan gambar",
 }
 
-NESTED = frozenset({"why", "what", "how", "action", "Action", "detail"})
+NESTED = frozenset({"why", "what", "how", "action", "Action", "detail", "where", "tag"})
+# Fields that hold several phrases joined by "; " (each translated on its own).
+LISTS = frozenset({"problems"})
 # Fields that hold what the platform itself said (its own words, in its own language).
 FOREIGN = frozenset({"said"})
 Quote = Callable[[str], str]
@@ -254,6 +451,7 @@ def say(key: str, locale: str = "id", /, **params: object) -> str:
     return (in_english if english(locale) else indonesian).format(**params)
 
 
+REASONS.update(ACCESS)
 _SENTENCES = Sentences(REASONS)
 
 
@@ -263,6 +461,8 @@ def _phrase(name: str, value: str, locale: str, quote: Quote | None) -> str:
         return inner[:1].upper() + inner[1:] if inner else value
     if name == "action":
         return ACTIONS.get(value, value)
+    if name in LISTS:
+        return "; ".join(translate(part, locale, quote) for part in value.split("; "))
     return translate(value, locale, quote)
 
 
@@ -279,7 +479,7 @@ def translate(text: str | None, locale: str = "id", quote: Quote | None = None) 
     if found is None:
         return quote(text) if quote is not None else text
     code, values = found
-    values = {k: (_phrase(k, v, locale, quote) if k in NESTED
+    values = {k: (_phrase(k, v, locale, quote) if k in NESTED | LISTS
                   else quote(v) if quote is not None and k in FOREIGN else v)
               for k, v in values.items()}
     if quote is None:

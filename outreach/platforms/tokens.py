@@ -31,6 +31,7 @@ from outreach.crypto import decrypt_credentials, encrypt_credentials
 from outreach.db import get_engine
 from outreach.models import Account, ReconnectReason, utcnow
 from outreach.platforms.base import ErrorKind, PublishError
+from outreach.platforms.reasons import reason
 
 if TYPE_CHECKING:
     from outreach.config import Settings
@@ -41,8 +42,7 @@ MARGIN = timedelta(minutes=10)  # renew this long before the access token ends
 LEASE = timedelta(seconds=60)  # longer than one refresh call may take
 WAIT_SECONDS = 0.1
 MAX_WAIT = 90.0
-LOST = ("The answer to the last renewal of the access never arrived; the access in use "
-        "still works until it ends.")
+LOST = reason("token.lost")
 _COLUMNS = (Account.credentials_encrypted, Account.refresh_token_encrypted,
             Account.token_expires_at, Account.data_access_expires_at,
             Account.refresh_lease_until, Account.refresh_locked_by, Account.refresh_error,
@@ -92,12 +92,11 @@ def fresh_credentials(account: Account, settings: Settings, cls: type[Platform],
         creds = decrypt_credentials(settings, row.credentials_encrypted) \
             if row.credentials_encrypted else {}
         if row.reconnect_reason:  # ended for good: never spend a refresh token again
-            raise PublishError(ErrorKind.auth_expired, row.refresh_error or (
-                f"The access to {cls.label} for {account.name} ended: an admin must sign in "
-                "again."))
+            raise PublishError(ErrorKind.auth_expired, row.refresh_error or reason(
+                "token.ended", label=cls.label, name=account.name))
         if row.data_access_expires_at is not None and row.data_access_expires_at <= now:
-            message = (f"{cls.label}'s data access for {account.name} ended on "
-                       f"{_day(row.data_access_expires_at)}: an admin must sign in again.")
+            message = reason("token.data_ended", label=cls.label, name=account.name,
+                             day=_day(row.data_access_expires_at))
             _ended(account, ReconnectReason.expired, message, settings)
             raise PublishError(ErrorKind.auth_expired, message)
         expires = row.token_expires_at
@@ -106,8 +105,8 @@ def fresh_credentials(account: Account, settings: Settings, cls: type[Platform],
         renew = getattr(cls, "renew_access", None)
         if not row.refresh_token_encrypted or renew is None:
             if expires <= now:
-                message = (f"The access to {cls.label} for {account.name} ended on "
-                           f"{_day(expires)}: an admin must sign in again.")
+                message = reason("token.ended_on", label=cls.label, name=account.name,
+                                 day=_day(expires))
                 _ended(account, ReconnectReason.expired, message, settings)
                 raise PublishError(ErrorKind.auth_expired, message)
             return creds
@@ -124,8 +123,7 @@ def fresh_credentials(account: Account, settings: Settings, cls: type[Platform],
                 .values(refresh_lease_until=now + LEASE, refresh_locked_by=me)).rowcount
         if taken != 1:  # another worker is renewing: wait for its tokens
             if time.monotonic() > deadline:
-                raise PublishError(ErrorKind.transient, f"The access to {cls.label} is being "
-                                   "renewed by another worker; trying again later.")
+                raise PublishError(ErrorKind.transient, reason("token.busy", label=cls.label))
             time.sleep(WAIT_SECONDS)
             continue
         return _renew(account, settings, cls, renew, me, row, creds, lost_before)
@@ -141,13 +139,10 @@ def _renew(account: Account, settings: Settings, cls: type[Platform], renew, me:
         tokens = renew(settings, decrypt_token(settings, row.refresh_token_encrypted))
     except RefreshRefused as exc:
         if lost_before:
-            message = (f"{cls.label} no longer accepts {account.name}'s refresh token: the "
-                       "answer to an earlier renewal was lost on the way, so the new token "
-                       "never arrived. An admin must sign in again.")
+            message = reason("token.refresh_lost", label=cls.label, name=account.name)
             _ended(account, ReconnectReason.refresh_failed, message, settings)
         else:
-            message = (f"{cls.label} refused to renew the access of {account.name} ({exc}); "
-                       "the access was probably withdrawn. An admin must sign in again.")
+            message = reason("token.revoked", label=cls.label, name=account.name, why=exc)
             _ended(account, ReconnectReason.revoked, message, settings)
         raise PublishError(ErrorKind.auth_expired, message) from None
     except (RefreshUnknown, RefreshFailed) as exc:
@@ -159,7 +154,7 @@ def _renew(account: Account, settings: Settings, cls: type[Platform], renew, me:
         log.warning("account %s: renewing the access failed: %s", account.id, exc)
         if row.token_expires_at > utcnow():
             return creds  # the old access still works; the next call tries again
-        raise PublishError(ErrorKind.transient, f"{exc} It will be tried again.") from None
+        raise PublishError(ErrorKind.transient, reason("token.retry", why=exc)) from None
     new_creds = {**creds, "oauth2_access_token": tokens.access_token}
     values = {"credentials_encrypted": encrypt_credentials(settings, new_creds),
               "token_expires_at": tokens.expires_at, "refresh_lease_until": None,

@@ -26,6 +26,7 @@ from outreach.platforms.base import (
 from outreach.platforms.http import BaseURLAdapter, mask_secrets, register_secrets
 from outreach.platforms.instagram_private import client as errors
 from outreach.platforms.instagram_private.client import INSTALL
+from outreach.platforms.reasons import reason
 
 if TYPE_CHECKING:
     from outreach.config import Settings
@@ -101,10 +102,9 @@ def renew(platform: InstagramPrivatePlatform) -> None:
             said = errors.said(errors.first_failure(exc), platform.mask)
             error = PublishError(
                 ErrorKind.auth_expired,
-                f"The Instagram session of @{platform.username} ended, and signing in again with "
-                f"the stored password{' and TOTP code' if code else ''} was refused: {said}. "
-                f"Store a new session ({errors.DOCS}).", status=error.status,
-                code="login_failed")
+                reason("igp.relogin_totp_refused" if code else "igp.relogin_refused",
+                       user=platform.username, said=said, docs=errors.DOCS),
+                status=error.status, code="login_failed")
         raise error from None
     platform.remember_session(cl)
 
@@ -205,10 +205,9 @@ def parse_session(raw: str, account_name: str = "") -> dict:
     except ValueError:
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("authorization_data", {}), dict):
-        whose = f" of {account_name!r}" if account_name else ""
-        raise PublishError(ErrorKind.auth_expired, f"The stored Instagram session{whose} is not "
-                           "instagrapi's settings JSON (Client.get_settings()); store a new "
-                           "session (docs/platforms.md).", code="bad_session")
+        message = reason("igp.bad_session_of", name=repr(account_name)) if account_name \
+            else reason("igp.bad_session")
+        raise PublishError(ErrorKind.auth_expired, message, code="bad_session")
     return data
 
 

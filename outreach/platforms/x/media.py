@@ -27,6 +27,7 @@ import tweepy
 
 from outreach.platforms.base import ErrorKind, PublishError
 from outreach.platforms.images import check_image, read_image
+from outreach.platforms.reasons import reason
 
 if TYPE_CHECKING:
     from outreach.platforms.x import XPlatform
@@ -41,8 +42,9 @@ _ERRORS = {400: tweepy.BadRequest, 401: tweepy.Unauthorized, 403: tweepy.Forbidd
 def upload_images(x: XPlatform, paths: list[str], alts: list[str]) -> list[str]:
     """Upload each image with its alt text; returns the media ids, in order."""
     if len(paths) > x.limits.max_media:
-        raise PublishError(ErrorKind.rejected, f"{len(paths)} images: a post on X takes at "
-                           f"most {x.limits.max_media}.", code="media_count")
+        raise PublishError(ErrorKind.rejected, reason("x.too_many", n=len(paths),
+                                                      max=x.limits.max_media),
+                           code="media_count")
     files = []
     for path in paths:  # check them all before uploading any
         data, info = read_image(path, x.label)
@@ -93,15 +95,14 @@ def _wait_until_processed(x: XPlatform, media_id: str, answer: dict) -> None:
             return
         if state == "failed":
             why = ((info.get("error") or {}).get("message") or "").strip()
-            raise PublishError(ErrorKind.rejected, "X could not process this image"
-                               + (f": {why}" if why else ".") + " Try another file.",
-                               code="media_processing")
+            raise PublishError(ErrorKind.rejected,
+                               reason("x.media_failed", said=why) if why
+                               else reason("x.media_failed_plain"), code="media_processing")
         wait = max(0.0, float(info.get("check_after_secs") or 1))
         if x.poll_interval is not None:
             wait = min(wait, x.poll_interval)
         if time.monotonic() + wait > deadline:
-            raise PublishError(ErrorKind.transient, "X is still processing the image; the "
-                               "post will be tried again later.")
+            raise PublishError(ErrorKind.transient, reason("x.media_processing"))
         time.sleep(wait)
         body = _call(x, "GET", "/2/media/upload",
                      params={"command": "STATUS", "media_id": media_id})
@@ -115,8 +116,7 @@ def _category(kind: str) -> str:
 def _media_id(body: dict) -> str:
     media_id = str((body.get("data") or {}).get("id") or body.get("media_id_string") or "")
     if not media_id:
-        raise PublishError(ErrorKind.transient, "X did not say which image it received; the "
-                           "upload will be tried again.")
+        raise PublishError(ErrorKind.transient, reason("x.media_no_id"))
     return media_id
 
 
@@ -130,11 +130,10 @@ def _call(x: XPlatform, method: str, path: str, **kwargs) -> dict:
                                 tweepy.TwitterServerError if answer.status_code >= 500
                                 else tweepy.HTTPException)
         error = x._error(exc_class(answer), publishing=False)
-        raise PublishError(error.kind, f"Uploading an image failed: {error.message}",
+        raise PublishError(error.kind, reason("x.upload_failed", why=error.message),
                            retry_after=error.retry_after, status=error.status, code=error.code)
     try:
         body = answer.json() if answer.content else {}
     except ValueError:
-        raise PublishError(ErrorKind.transient, "X's answer to an image upload could not be "
-                           "read.") from None
+        raise PublishError(ErrorKind.transient, reason("x.upload_unreadable")) from None
     return body if isinstance(body, dict) else {}

@@ -20,6 +20,7 @@ from requests_oauthlib import OAuth2Session
 
 from outreach.models import utcnow
 from outreach.platforms.http import configure_session, may_have_reached_platform
+from outreach.platforms.reasons import reason
 
 if TYPE_CHECKING:
     from outreach.config import Settings
@@ -131,12 +132,12 @@ def refresh(settings: Settings, refresh_token: str) -> Tokens:
                if "client_secret" in kw else {"client_id": settings.x_client_id})))
     except OAuth2Error as exc:
         if exc.status_code and exc.status_code >= 500:
-            raise RefreshFailed(f"X could not renew the access ({exc.status_code}).") from None
-        raise RefreshRefused(f"X refused the refresh token ({exc.error}).") from None
+            raise RefreshFailed(reason("x.renew_failed", status=exc.status_code)) from None
+        raise RefreshRefused(reason("x.refresh_refused", said=exc.error)) from None
     except requests.RequestException as exc:
         if may_have_reached_platform(exc):
-            raise RefreshUnknown("X did not answer the renewal.") from None
-        raise RefreshFailed("X could not be reached to renew the access.") from None
+            raise RefreshUnknown(reason("x.renew_no_answer")) from None
+        raise RefreshFailed(reason("x.renew_unreachable")) from None
 
 
 def revoke(settings: Settings, token: str, hint: str) -> bool:
