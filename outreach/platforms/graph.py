@@ -234,25 +234,22 @@ class GraphPlatform(Platform):
             wait = (self._regain_minutes or 0) * 60 or SLOW_DOWN_SECONDS
             self._slow_until = max(self._slow_until or 0, time.time() + wait)
         said = " ".join(self.mask(str(error.get("message") or "no answer")).split())[:200]
-        self.metrics_notes[remote_id] = (f"{self.label} did not give this post's figures this "
-                                         f"time ({tag}: {said}); they will be read again.")
+        self.metrics_notes[remote_id] = reason("graph.figures_unread", label=self.label,
+                                               tag=tag, said=said)
 
     def _insights_note(self, kind: str, error: dict) -> str:
         """Plain words on why views and reach are missing, for the delivery's page."""
         kept = self.kept_without_insights
         if kind == "few_viewers":
-            return (f"{self.label} shows no insights for a post seen by few people (\"Not "
-                    f"enough viewers\"); {kept} are kept.")
+            return reason("graph.few_viewers", label=self.label, kept=kept)
         if kind == "small_page":
-            return (f"{self.label} gives insights only for Pages with at least 100 likes; "
-                    f"{kept} are kept.")
+            return reason("graph.small_page", label=self.label, kept=kept)
         if kind == "permission":
-            return (f"The {self.label} token lacks the {self.insights_permission} permission, "
-                    f"so views and reach are missing; {kept} are kept. Reconnect the account "
-                    "with that permission to read them.")
+            return reason("graph.insights_permission", label=self.label, kept=kept,
+                          permission=self.insights_permission)
         code = error.get("code")
         said = " ".join(self.mask(str(error.get("message") or "no answer")).split())[:200]
-        return f"{self.label} did not give insights this time ({code}: {said}); {kept} are kept."
+        return reason("graph.no_insights", label=self.label, tag=code, said=said, kept=kept)
 
     kept_without_insights: ClassVar[str] = "likes and comments"
     insights_permission: ClassVar[str] = "insights"
@@ -514,7 +511,7 @@ class GraphPlatform(Platform):
         )
         if not isinstance(answer, list) or len(answer) != len(spec):
             raise PublishError(ErrorKind.transient,
-                               f"{self.label}'s batch answer could not be read.")
+                               reason("graph.batch_unreadable", label=self.label))
         results = []
         for item in answer:
             if not isinstance(item, dict):  # null: the sub-request timed out on Meta's side

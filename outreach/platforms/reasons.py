@@ -336,6 +336,31 @@ REASONS: dict[str, tuple[str, str]] = {
                      "The text has {length} characters; Facebook takes at most {max}."),
     "fb.too_many": ("{n} gambar: kiriman Facebook di sini paling banyak {max}.",
                     "{n} images: a Facebook post here takes at most {max}."),
+    # -- figures a platform withheld (graph.py's metrics notes, kept on the delivery)
+    "graph.figures_unread": (
+        "{label} tidak memberikan angka kiriman ini kali ini ({tag}: {said}); angkanya akan "
+        "dibaca lagi.",
+        "{label} did not give this post's figures this time ({tag}: {said}); they will be "
+        "read again."),
+    "graph.few_viewers": (
+        "{label} tidak menampilkan wawasan untuk kiriman yang dilihat sedikit orang (\"Not "
+        "enough viewers\"); {kept} tetap disimpan.",
+        "{label} shows no insights for a post seen by few people (\"Not enough viewers\"); "
+        "{kept} are kept."),
+    "graph.small_page": (
+        "{label} hanya memberikan wawasan untuk Halaman dengan paling sedikit 100 suka; {kept} "
+        "tetap disimpan.",
+        "{label} gives insights only for Pages with at least 100 likes; {kept} are kept."),
+    "graph.insights_permission": (
+        "Token {label} tidak punya izin {permission}, jadi tayangan dan jangkauan tidak ada; "
+        "{kept} tetap disimpan. Sambungkan ulang akunnya dengan izin itu untuk membacanya.",
+        "The {label} token lacks the {permission} permission, so views and reach are missing; "
+        "{kept} are kept. Reconnect the account with that permission to read them."),
+    "graph.no_insights": (
+        "{label} tidak memberikan wawasan kali ini ({tag}: {said}); {kept} tetap disimpan.",
+        "{label} did not give insights this time ({tag}: {said}); {kept} are kept."),
+    "kept.facebook": ("reaksi, komentar, dan bagikan", "reactions, comments and shares"),
+    "kept.graph": ("suka dan komentar", "likes and comments"),
     "graph.batch_unreadable": ("Jawaban gabungan {label} tidak dapat dibaca.",
                                "{label}'s batch answer could not be read."),
     "image.unreadable": ("Gambar {name} tidak dapat dibaca (sudah dipindah atau dihapus?): "
@@ -429,7 +454,8 @@ ACTIONS: dict[str, str] = {
     "storing the image": "menyimpan gambar",
 }
 
-NESTED = frozenset({"why", "what", "how", "action", "Action", "detail", "where", "tag"})
+NESTED = frozenset({"why", "what", "how", "action", "Action", "detail", "where", "tag",
+                    "kept"})
 # Fields that hold several phrases joined by "; " (each translated on its own).
 LISTS = frozenset({"problems"})
 # Fields that hold what the platform itself said (its own words, in its own language).

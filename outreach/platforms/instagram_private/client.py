@@ -19,15 +19,14 @@ import requests
 
 from outreach.platforms.base import ErrorKind, PublishError
 from outreach.platforms.http import may_have_reached_platform
+from outreach.platforms.reasons import reason
 
 if TYPE_CHECKING:
     from outreach.platforms.instagram_private.backend import InstagramPrivatePlatform
 
 RATE_WAIT = 15 * 60.0  # "Please wait a few minutes": the private API gives no reset time
 BLOCK_WAIT = 24 * 3600.0  # feedback_required, "Action Blocked": hours to days; stay away a day
-INSTALL = ("The unofficial Instagram backend needs the instagrapi extra, which is not installed "
-           "on this server: run pip install 'library-outreach[instagrapi]', or connect the "
-           "account through the Graph API instead.")
+INSTALL = reason("igp.not_installed")
 DOCS = "docs/platforms.md, \"Instagram without the Graph API\""
 
 
