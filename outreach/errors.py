@@ -50,14 +50,18 @@ class Sentences:
     each keep such a table beside the code that writes the sentences."""
 
     def __init__(self, table: dict[str, tuple[str, str]], values: dict[str, str] | None = None,
-                 *, inner: Sentences | None = None):
+                 *, inner: Sentences | None = None, greedy: frozenset[str] = frozenset()):
         """`values`: English words a placeholder may hold (a status such as "failed") and
         their Indonesian; a value that is a comma list of such words is said word by word.
         `inner`: the table of sentences a placeholder may hold whole (another layer's message
-        passed on), tried on values `values` does not know."""
+        passed on), tried on values `values` does not know.
+        `greedy`: fields that hold a whole sentence of their own, which may itself contain the
+        text that follows the field (an account named "Page (.env)" before " (Facebook said:");
+        they take the longest text that still lets the rest match."""
         self.table = table
         self.values = values or {}
         self.inner = inner
+        self.greedy = greedy
 
     @cached_property
     def _patterns(self) -> list[tuple[str, re.Pattern[str]]]:
@@ -71,7 +75,9 @@ class Sentences:
             for m in _FIELD.finditer(en):
                 parts.append(re.escape(en[pos:m.start()]))
                 name = m.group(1)
-                parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+                parts.append(f"(?P={name})" if name in seen
+                             else f"(?P<{name}>.+)" if name in self.greedy
+                             else f"(?P<{name}>.+?)")
                 seen.add(name)
                 pos = m.end()
             parts.append(re.escape(en[pos:]))

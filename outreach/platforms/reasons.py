@@ -478,7 +478,9 @@ def say(key: str, locale: str = "id", /, **params: object) -> str:
 
 
 REASONS.update(ACCESS)
-_SENTENCES = Sentences(REASONS)
+# Whole sentences of their own may contain what follows them (see Sentences); short phrases
+# (a tag, a place) may not.
+_SENTENCES = Sentences(REASONS, greedy=NESTED - {"tag", "where", "kept"})
 
 
 def _phrase(name: str, value: str, locale: str, quote: Quote | None) -> str:
