@@ -127,7 +127,8 @@ def _messages() -> tuple[list[tuple[str, int, str]], list[tuple[str, str]]]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         reader = _Samples(tree)
 
-        def take(node: ast.expr, line: int, name: str = path.name) -> None:
+        def take(node: ast.expr, line: int, name: str = path.name,
+                 reader: _Samples = reader) -> None:
             said = reader.of(node)
             if said is None:
                 passed.append((name, ast.unparse(node)))
@@ -195,3 +196,71 @@ def test_every_message_is_said_in_indonesian():
 @pytest.mark.parametrize("sample", sorted({s for _f, _l, s in MESSAGES})[:5])
 def test_english_pages_keep_the_english(sample):
     assert words.message(sample, "en") == sample
+
+
+# -- real broken files, imported for real, on the imports page ---------------------------------
+DATA = Path(__file__).resolve().parent / "data"
+BROKEN = [
+    ("marc", DATA / "marc" / "bad_records.mrc"),  # six damaged records (pymarc's)
+    ("marc", DATA / "marc" / "bad_marc8_escape.dat"),  # broken MARC-8 escapes: warnings
+    ("marc", DATA / "marc" / "1251.dat"),  # Windows-1251 text in records marked MARC-8
+    ("marc", DATA / "marc" / "bad_eacc_encoding.dat"),  # a cut-short CJK character
+    ("ics", DATA / "ics" / "icalendar-issue_1081_invalid_rrule_freq.ics"),
+    ("ics", DATA / "ics" / "icalendar-issue_1081_invalid_start_and_end.ics"),
+    ("ics", DATA / "ics" / "rie-bad_rrule_missing_until_event.ics"),
+    ("marc", DATA / "marc" / "tidak-ada.mrc"),  # missing: the source is unreadable
+]
+
+
+def test_real_broken_files_are_explained_in_indonesian_on_the_page_and_kept_in_english(web):
+    from markupsafe import escape
+    from web_kit import csrf_of
+
+    from outreach.models import ImportRun
+    from outreach.sources.importing import run_import
+
+    staff = web.client("staff")
+    stored: list[tuple[int, list[dict[str, str]]]] = []
+    for kind, path in BROKEN:
+        result = run_import(kind, str(path))
+        english = result.as_json()  # what the CLI's --json prints: English, unchanged
+        with web.session() as session:
+            run = session.get(ImportRun, result.run_id)
+            stored.append((run.id, list(run.errors)))
+        said = [e["message"] for e in english["errors"] + english.get("warnings", [])]
+        assert said, f"{path.name} should leave a message"
+        assert all(words.message(m, "en") == m for m in said)
+    messages = [e["message"] for _id, errors in stored for e in errors]
+    assert len(messages) >= 15
+    assert any("MARC-8" in m for m in messages) and any("RRULE" in m for m in messages)
+    assert any(m.startswith("The file ") and m.endswith("does not exist.") for m in messages)
+    quoted = 0
+    for run_id, errors in stored:
+        page = staff.get(f"/imports/{run_id}")
+        assert page.status_code == 200
+        for error in errors[:100]:
+            message = error["message"]
+            assert not words.untranslated(message), message  # the tables know every one
+            shown = str(words.message(message, "id", html=True))
+            assert shown in page.text, message
+            assert str(escape(message)) not in page.text, message
+            quoted += shown.count('<q lang="en" class="tech">')
+    # a parser's own words (icalendar's, the OS's) stay English, marked so for screen readers
+    assert quoted >= 2
+    # the English page shows the English sentences as they were stored
+    page = staff.get(f"/imports/{stored[0][0]}")
+    staff.post("/lang", data={"lang": "en", "next": "/", "csrf_token": csrf_of(page.text)})
+    english_page = staff.get(f"/imports/{stored[0][0]}")
+    for error in stored[0][1][:5]:
+        assert str(escape(error["message"])) in english_page.text
+
+
+def test_a_sentence_nobody_translated_is_marked_english_on_the_page():
+    shown = words.message("Something the parser said.", "id", html=True)
+    assert shown == '<span lang="en">Something the parser said.</span>'
+    said = words.message("the XML is broken here (mismatched <tag> at line 3); no record was "
+                         "read", "id", html=True)
+    assert said == ('XML-nya rusak di sini (<q lang="en" class="tech">mismatched &lt;tag&gt; at '
+                    'line 3</q>); tidak ada rekaman yang terbaca')
+    assert words.message("the XML is broken here (x); no record was read", "en", html=True) \
+        == "the XML is broken here (x); no record was read"
