@@ -217,9 +217,9 @@ def test_every_page_is_accessible_for_the_role_that_may_open_it(live, open_page,
         assert not missing, f"give {route.path} a real value for {missing} in browser_data.fill"
         # a route may be opened on several rows ("other_run_ids": every run with messages)
         params = re.findall(r"\{([a-z_]+)\}", route.path)
+        others = values.get(f"other_{params[0]}s", "").split() if len(params) == 1 else []
         paths = [route.path.format(**values)] + [
-            route.path.format(**{**values, params[0]: other})
-            for other in values.get(f"other_{params[0]}s", "").split() if len(params) == 1]
+            route.path.format(**{**values, params[0]: other}) for other in others]
         for path in paths:
             page = pages[role]
             probe = page.request.get(path, max_redirects=0)
