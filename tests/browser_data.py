@@ -57,6 +57,36 @@ def _import(folder: Path) -> None:
         encoding="utf-8")
     code, out = run_import_cli("events-csv", str(agenda))
     assert code == 1 and out["created"] == 2 and len(out["errors"]) == 1, out
+    _broken_imports(folder, recent)
+
+
+def _broken_imports(folder: Path, recent: str) -> None:
+    """Runs whose pages explain damage (a record that is not one, text in another encoding than
+    its leader says, broken XML in the parser's own words) and a source that cannot be read."""
+    utf8_in_marc8 = "Babad Tanah Jawi " + "é".encode().decode("latin-1")  # UTF-8 bytes
+    marc = write_iso(
+        folder / "rusak.mrc",
+        book("BTG103", "Ronggeng dukuh paruk /", entered=recent),
+        b"rusak!",
+        book("BTG104", utf8_in_marc8, entered=recent, marc8=True),
+    )
+    code, out = run_import_cli("marc", str(marc))
+    assert code == 1 and len(out["errors"]) == 1 and out["warnings"], out
+    xml = folder / "rusak.xml"
+    xml.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<collection xmlns="http://www.loc.gov/MARC21/slim">\n'
+        '<record><leader>00000nam a2200000 a 4500</leader>'
+        '<controlfield tag="001">BTG201</controlfield><datafield tag="245" ind1="1" ind2="0">'
+        '<subfield code="a">Orang-orang proyek\x01</subfield></datafield></record>\n'
+        '<record><leader>00000nam a2200000 a 4500</leader><datafield tag="245">'
+        '<subfield code="a">Rusak</datafield></record>\n</collection>\n', encoding="utf-8")
+    code, out = run_import_cli("marc", str(xml))
+    assert code == 1 and len(out["errors"]) == 1 and out["warnings"], out
+    calendar = folder / "agenda.ics"
+    calendar.write_text("Jadwal kegiatan bulan ini\n", encoding="utf-8")
+    code, out = run_import_cli("ics", str(calendar))
+    assert code == 2, out
 
 
 def fill(live, sandbox, folder: Path, author: str) -> dict[str, str]:
@@ -113,7 +143,8 @@ def fill(live, sandbox, folder: Path, author: str) -> dict[str, str]:
         session.commit()
         title = session.exec(select(Title).order_by(Title.id)).first()
         event = session.exec(select(Event).order_by(Event.id)).first()
-        run = session.exec(select(ImportRun).order_by(ImportRun.id.desc())).first()
+        runs = session.exec(select(ImportRun).order_by(ImportRun.id.desc())).all()
+        run = runs[0]
         feedback = session.exec(select(Feedback)).first()
         post = session.get(Post, waiting[0].post_id)
         values = {
@@ -121,5 +152,7 @@ def fill(live, sandbox, folder: Path, author: str) -> dict[str, str]:
             "event_id": event.id, "run_id": run.id, "account_id": branch.id,
             "feedback_id": feedback.id, "failed_id": failed.id,
             "kind": "acquisition", "platform": "x", "lang": "id",
+            # more pages of the same route: every import run that left a message
+            "other_run_ids": " ".join(str(r.id) for r in runs[1:] if r.errors),
         }
     return {key: str(value) for key, value in values.items()}

@@ -256,35 +256,41 @@ def test_every_page_is_accessible_for_the_role_that_may_open_it(live, open_page,
         assert role, f"GET {route.path} has no role check"
         missing = [p for p in re.findall(r"\{([a-z_]+)\}", route.path) if p not in values]
         assert not missing, f"give {route.path} a real value for {missing} in browser_data.fill"
-        path = route.path.format(**values)
-        page = pages[role]
-        probe = page.request.get(path, max_redirects=0)
-        if probe.status != 200:
-            findings.append(f"{path} ({role}): HTTP {probe.status}")
-            continue
-        if not probe.headers.get("content-type", "").startswith("text/html"):
-            continue  # a download (CSV, image): nothing to render
-        page.goto(path)
-        visited.append(route.path)
-        assert page.locator("h1").count() == 1, f"{path}: one <h1> per page"
-        findings += axe_findings(page, f"{path} ({role})")
-        findings += [f"{path} ({role}): English in the Indonesian page: {t!r}"
-                     for t in english_sentences(page)]
-        findings += [f"{path} ({role}): {p}" for p in page.problems.take()]
-        shot(page, _shot_name(route.path), phone=route.path in MAIN,
-             docs=DOCS.get(route.path, ""))
-        page.set_viewport_size(PHONE)
-        if not no_horizontal_scroll(page):
-            findings.append(f"{path} ({role}): the page scrolls sideways on a phone (390 px)")
-        page.set_viewport_size(DESKTOP)
-        in_english = english_pages[role]
-        in_english.goto(path)
-        findings += [f"{path} ({role}, en): Indonesian in the English page: {t!r}"
-                     for t in indonesian_sentences(in_english)]
-        findings += [f"{path} ({role}, en): {p}" for p in in_english.problems.take()]
-        if route.path in ENGLISH:
-            findings += axe_findings(in_english, f"{path} ({role}, en)")
-            shot(in_english, _shot_name(route.path) + "-en")
+        # a route may be opened on several rows ("other_run_ids": every run with messages)
+        params = re.findall(r"\{([a-z_]+)\}", route.path)
+        others = values.get(f"other_{params[0]}s", "").split() if len(params) == 1 else []
+        paths = [route.path.format(**values)] + [
+            route.path.format(**{**values, params[0]: other}) for other in others]
+        for path in paths:
+            page = pages[role]
+            probe = page.request.get(path, max_redirects=0)
+            if probe.status != 200:
+                findings.append(f"{path} ({role}): HTTP {probe.status}")
+                continue
+            if not probe.headers.get("content-type", "").startswith("text/html"):
+                continue  # a download (CSV, image): nothing to render
+            page.goto(path)
+            visited.append(route.path)
+            assert page.locator("h1").count() == 1, f"{path}: one <h1> per page"
+            findings += axe_findings(page, f"{path} ({role})")
+            findings += [f"{path} ({role}): English in the Indonesian page: {t!r}"
+                         for t in english_sentences(page)]
+            findings += [f"{path} ({role}): {p}" for p in page.problems.take()]
+            if path == paths[0]:  # one picture per route
+                shot(page, _shot_name(route.path), phone=route.path in MAIN,
+                     docs=DOCS.get(route.path, ""))
+            page.set_viewport_size(PHONE)
+            if not no_horizontal_scroll(page):
+                findings.append(f"{path} ({role}): the page scrolls sideways on a phone (390 px)")
+            page.set_viewport_size(DESKTOP)
+            in_english = english_pages[role]
+            in_english.goto(path)
+            findings += [f"{path} ({role}, en): Indonesian in the English page: {t!r}"
+                         for t in indonesian_sentences(in_english)]
+            findings += [f"{path} ({role}, en): {p}" for p in in_english.problems.take()]
+            if route.path in ENGLISH and path == paths[0]:
+                findings += axe_findings(in_english, f"{path} ({role}, en)")
+                shot(in_english, _shot_name(route.path) + "-en")
     assert len(visited) >= 5
     assert not findings, (f"{len(findings)} problem(s) over {len(visited)} pages:\n"
                           + "\n".join(findings))

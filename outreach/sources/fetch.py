@@ -18,7 +18,7 @@ import requests
 
 from outreach import __version__
 from outreach.config import get_settings
-from outreach.sources.base import SourceUnreadable
+from outreach.sources.base import SourceUnreadable, sentence
 
 USER_AGENT = f"LibraryOutreach/{__version__} (library data import)"
 _SECRET_WORDS = ("pass", "pwd", "token", "secret", "key", "auth")
@@ -100,9 +100,10 @@ def get(url: str, params: dict[str, str] | None = None) -> Iterator[requests.Res
     try:
         if response.status_code >= 400:
             reason = response.reason or ""
-            hint = {401: "it asks for a login", 403: "access is forbidden to this service",
-                    404: "no such page: check the address",
-                    500: "the server had an internal error"}.get(response.status_code, "")
+            hint = {401: sentence("it asks for a login"),
+                    403: sentence("access is forbidden to this service"),
+                    404: sentence("no such page: check the address"),
+                    500: sentence("the server had an internal error")}.get(response.status_code, "")
             raise SourceUnreadable(
                 f"Cannot read {shown}: {host} answered HTTP {response.status_code} {reason}"
                 + (f" ({hint})" if hint else "") + ".")

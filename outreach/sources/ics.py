@@ -37,6 +37,7 @@ from outreach.sources.base import (
     RecordError,
     RecordWarning,
     SourceUnreadable,
+    sentence,
 )
 from outreach.sources.dates import ISO_DAY, parse_when
 from outreach.sources.fetch import open_source
@@ -284,15 +285,19 @@ def _outside(calendar: icalendar.Calendar, start: date, end: date, tz: ZoneInfo
         return None
     parts = []
     if before or after:
-        many = before + after
-        parts.append(f"{many}{'+' if after >= MAX_COUNTED else ''} "
-                     f"{'occurrence falls' if many == 1 else 'occurrences fall'} outside the "
-                     f"import window {start} to {end} and {'was' if many == 1 else 'were'} not "
-                     f"imported ({before} before it, {after} after it)")
+        many = f"{before + after}{'+' if after >= MAX_COUNTED else ''}"
+        parts.append(sentence(
+            f"{many} occurrence falls outside the import window {start} to {end} and was not "
+            f"imported ({before} before it, {after} after it)" if many == "1" else
+            f"{many} occurrences fall outside the import window {start} to {end} and were not "
+            f"imported ({before} before it, {after} after it)"))
     if forever:
         series = len({_text(c, "UID") for c in forever})
-        parts.append(f"{series} repeating {'event goes' if series == 1 else 'events go'} on "
-                     f"after {end}; later imports take the next dates as the window moves")
+        parts.append(sentence(
+            f"{series} repeating event goes on after {end}; later imports take the next dates "
+            "as the window moves" if series == 1 else
+            f"{series} repeating events go on after {end}; later imports take the next dates "
+            "as the window moves"))
     return RecordWarning("import window", "; ".join(parts) + ". Use -o since=YYYY-MM-DD and "
                          "-o until=YYYY-MM-DD to import another window.")
 
@@ -324,7 +329,7 @@ def read_ics(source: str, **options: object) -> Iterator[Item]:
             yield _event(occurrence, tz, rules, series)
         except Exception as exc:  # noqa: BLE001 - one bad event must not cost the others
             reason = str(exc) if isinstance(exc, ValueError) else \
-                f"it could not be read ({type(exc).__name__}: {exc})"
+                sentence(f"it could not be read ({type(exc).__name__}: {exc})")
             yield RecordError(where, reason)
     try:
         if (note := _outside(calendar, start, end, tz)) is not None:

@@ -21,12 +21,15 @@ from typing import Any
 import icalendar
 from icalendar.prop import vRecur
 
+from outreach.sources.base import sentence
+
 # Properties whose value decides when the event happens: a broken one rejects the event, since
 # dropping it would put the event (or a cancelled occurrence) at a wrong time.
 _TIMING = ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID")
-_NAMES = {"DTSTART": "start", "DTEND": "end", "DURATION": "duration",
-          "RRULE": "repeat rule", "RDATE": "extra dates", "EXDATE": "excluded dates",
-          "RECURRENCE-ID": "original date"}
+_NAMES = {"DTSTART": sentence("start"), "DTEND": sentence("end"),
+          "DURATION": sentence("duration"), "RRULE": sentence("repeat rule"),
+          "RDATE": sentence("extra dates"), "EXDATE": sentence("excluded dates"),
+          "RECURRENCE-ID": sentence("original date")}
 
 
 @dataclass(slots=True)
@@ -141,9 +144,9 @@ def _repair_rules(component: Any) -> tuple[str | None, str | None]:
         try:
             rule = vRecur.from_ical(normal)
         except Exception as exc:  # noqa: BLE001 - icalendar raises ValueError and others
-            return f"its repeat rule (RRULE) {raw!r} cannot be read ({exc})", None
+            return sentence(f"its repeat rule (RRULE) {raw!r} cannot be read ({exc})"), None
         fixed.append(rule)
-        notes.append(f"the repeat rule (RRULE) {raw!r} was read as {normal!r}")
+        notes.append(sentence(f"the repeat rule (RRULE) {raw!r} was read as {normal!r}"))
     component.pop("RRULE")
     for rule in fixed:
         component.add("RRULE", rule)
@@ -155,14 +158,14 @@ def check_event(component: Any) -> tuple[str | None, str | None]:
     broken = _broken(component)
     start = component.get("DTSTART")
     if start is None:
-        return "it has no start (DTSTART)", None
+        return sentence("it has no start (DTSTART)"), None
     if isinstance(start, list):
         values = ", ".join(str(v.to_ical().decode()) for v in start)
-        return f"it has {len(start)} starts (DTSTART: {values}); an event has one", None
+        return sentence(f"it has {len(start)} starts (DTSTART: {values}); an event has one"), None
     for name in ("DTEND", "DURATION"):
         if isinstance(component.get(name), list):
-            return f"it has {len(component[name])} {_NAMES[name]}s ({name}); an event has one", \
-                None
+            return sentence(f"it has {len(component[name])} {_NAMES[name]}s ({name}); an event "
+                            "has one"), None
     note = None
     if "RRULE" in broken:
         problem, note = _repair_rules(component)
@@ -172,10 +175,10 @@ def check_event(component: Any) -> tuple[str | None, str | None]:
         if name in broken and name != "RRULE":
             value = component.get(name)
             raw = str(value[0] if isinstance(value, list) else value)
-            kind = "a duration" if name == "DURATION" else "a date or time"
-            return f"its {_NAMES[name]} ({name}) {raw!r} is not {kind}", None
+            return sentence(f"its {_NAMES[name]} ({name}) {raw!r} is not "
+                            f"{'a duration' if name == 'DURATION' else 'a date or time'}"), None
     if not _text(component.get("SUMMARY")):
-        return "it has no title (SUMMARY)", None
+        return sentence("it has no title (SUMMARY)"), None
     return None, note
 
 

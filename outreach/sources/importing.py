@@ -170,9 +170,9 @@ class _Upserter:
                             "was expected: the registry points this kind at the wrong reader")
         sid = record.source_id.strip() if record.source_id else ""
         if not sid or (self.id_limit and len(sid) > self.id_limit):
-            problem = "has no identifier" if not sid else \
-                f"has an identifier longer than {self.id_limit} characters"
-            self.result.errors.append(RecordError(f"record {sid[:40]!r}", f"the record {problem}"))
+            self.result.errors.append(RecordError(
+                f"record {sid[:40]!r}", "the record has no identifier" if not sid else
+                f"the record has an identifier longer than {self.id_limit} characters"))
             return
         if self.open_library and not record.cover_url and record.isbns:
             record.cover_url = OPEN_LIBRARY_COVER.format(isbn=record.isbns[0])

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from outreach.sources.base import SourceUnreadable
+from outreach.sources.base import SourceUnreadable, sentence
 from outreach.sources.marc_text import MARC8, REPLACEMENT, UTF8, choose_encoding, decode_field
 
 CHUNK = 1 << 20
@@ -107,17 +107,19 @@ class RecordSplitter:
             self._fill(LEADER_LENGTH)
             head = self.buf[self.pos:self.pos + 5]
             if len(head) < 5 or not head.isdigit():
-                what = "the file does not start with a MARC record: " if number == 1 else ""
                 seen = self.buf[self.pos:self.pos + 12]
                 skipped = self._resync()
-                yield number, offset, (
-                    f"{what}a record starts with its length in 5 digits, but here there is "
+                message = sentence(
+                    f"a record starts with its length in 5 digits, but here there is "
                     f"{_preview(seen[:skipped])}; skipped {skipped} bytes{self._rest()}")
+                if number == 1:
+                    message = sentence("the file does not start with a MARC record: " + message)
+                yield number, offset, message
                 continue
             length = int(head)
             if length < LEADER_LENGTH:
                 skipped = self._resync()
-                yield number, offset, (
+                yield number, offset, sentence(
                     f"the record declares a length of {length} bytes, less than its own "
                     f"24-byte leader; skipped {skipped} bytes{self._rest()}")
                 continue
@@ -125,16 +127,17 @@ class RecordSplitter:
             if available < length:
                 skipped = self._resync()
                 if self.pos >= len(self.buf):
-                    message = (f"the file ends in the middle of this record: it declares "
+                    message = sentence(f"the file ends in the middle of this record: it declares "
                                f"{length} bytes but only {available} remain")
                 else:
-                    message = (f"the record declares {length} bytes but the next record starts "
-                               f"after {skipped}: it is damaged and was skipped")
+                    message = sentence(f"the record declares {length} bytes but the next "
+                                       f"record starts after {skipped}: it is damaged and was "
+                                       "skipped")
                 yield number, offset, message
                 continue
             if self.buf[self.pos + length - 1] != END_OF_RECORD:
                 skipped = self._resync()
-                yield number, offset, (
+                yield number, offset, sentence(
                     f"the record does not end where its leader says (byte {offset + length - 1} "
                     f"should be the end-of-record mark 0x1D): it is cut short or its length is "
                     f"wrong; skipped {skipped} bytes{self._rest()}")
@@ -183,8 +186,8 @@ def _field(tag: str, text: str, problems: list[str] | None = None) -> MarcField:
             # A damaged code (a replaced byte before the real one): the next letter or digit.
             rest = part.lstrip(part[0] + REPLACEMENT)
             if rest and rest[0].isascii() and rest[0].isalnum():
-                problems.append(f"field {tag}: a damaged subfield code before ${rest[0]} was "
-                                "skipped")
+                problems.append(sentence(f"field {tag}: a damaged subfield code before "
+                                         f"${rest[0]} was skipped"))
                 code, part = rest[0], rest
         subfields.append((code, part[1:]))
     return MarcField(tag, None, head[0] if head else " ", head[1] if len(head) > 1 else " ",
@@ -200,7 +203,7 @@ def _marc8_field(tag: str, raw: bytes, problems: list[str]) -> MarcField:
         if part:
             text, note = decode_field(part[1:], MARC8)
             if note:
-                problems.append(f"field {tag}: {note}")
+                problems.append(sentence(f"field {tag}: {note}"))
             subfields.append((chr(part[0]), text))
     return MarcField(tag, None, ind1, ind2, subfields)
 
@@ -209,9 +212,9 @@ def _bad_entry(directory: bytes) -> str:
     for i in range(0, len(directory), 12):
         entry = directory[i:i + 12]
         if not _DIRECTORY.fullmatch(entry):
-            return (f"its directory is damaged: entry {i // 12 + 1} reads "
+            return sentence(f"its directory is damaged: entry {i // 12 + 1} reads "
                     f"{entry.decode('latin-1')!r}, not a tag, a length and a position")
-    return ("its directory (the list of fields after the leader) is damaged: "
+    return sentence("its directory (the list of fields after the leader) is damaged: "
             f"{len(directory)} bytes is not a whole number of 12-byte entries")
 
 
@@ -228,14 +231,17 @@ def decode_record(chunk: bytes, encoding: str, wanted: frozenset[str],
     notes: list[str] = problems if problems is not None else []
     leader_bytes = chunk[:LEADER_LENGTH]
     if not leader_bytes.isascii():
-        return "its leader (the first 24 bytes) contains bytes that are not plain ASCII"
+        return sentence("its leader (the first 24 bytes) contains bytes that are not plain "
+                        "ASCII")
     leader = leader_bytes.decode("ascii")
     if not leader[12:17].isdigit():
-        return "its leader gives no valid start of the data (base address, bytes 12-16)"
+        return sentence("its leader gives no valid start of the data (base address, bytes "
+                        "12-16)")
     base = int(leader[12:17])
     end = len(chunk) - 1  # the end-of-record mark
     if base <= LEADER_LENGTH or base > end:
-        return f"its leader puts the start of the data (base address {base}) outside the record"
+        return sentence(f"its leader puts the start of the data (base address {base}) outside "
+                        "the record")
     directory = chunk[LEADER_LENGTH:base - 1]
     if not _DIRECTORY.fullmatch(directory):
         return _bad_entry(directory)
@@ -246,7 +252,8 @@ def decode_record(chunk: bytes, encoding: str, wanted: frozenset[str],
         start = base + int(offset)
         stop = start + int(length) - 1  # without the field terminator
         if stop > end or stop < start:
-            return f"its field {tag} lies outside the record (the directory is damaged)"
+            return sentence(f"its field {tag} lies outside the record (the directory is "
+                            "damaged)")
         entries.append((tag, start, stop))
     # Most records are plain ASCII: decode once, and byte offsets are character offsets.
     whole = chunk.decode("ascii") if _PLAIN_ASCII.fullmatch(chunk, base) else None
@@ -266,7 +273,7 @@ def decode_record(chunk: bytes, encoding: str, wanted: frozenset[str],
         else:
             text, note = decode_field(chunk[start:stop], encoding)
             if note:
-                notes.append(f"field {tag}: {note}")
+                notes.append(sentence(f"field {tag}: {note}"))
             field = _field(tag, text, notes)
         by_tag.setdefault(tag, []).append(field)
     return leader, by_tag

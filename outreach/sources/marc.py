@@ -20,7 +20,14 @@ from xml.sax.expatreader import ExpatLocator
 from xml.sax.handler import ContentHandler, feature_external_ges, feature_namespaces
 
 from outreach.config import get_settings
-from outreach.sources.base import Item, RecordError, RecordWarning, SourceUnreadable, TitleRecord
+from outreach.sources.base import (
+    Item,
+    RecordError,
+    RecordWarning,
+    SourceUnreadable,
+    TitleRecord,
+    sentence,
+)
 from outreach.sources.iso2709 import MarcField, RecordSplitter, decode_record
 from outreach.sources.marc_identity import IdentityCounter, IdField
 from outreach.sources.marc_mapping import (
@@ -84,7 +91,7 @@ def _decode(chunk: bytes, encoding: str, where: str, mapper: _Mapper) -> Iterato
     try:
         decoded = decode_record(chunk, encoding, mapper.wanted, problems)
     except Exception as exc:  # noqa: BLE001 - one odd record must not stop the import
-        decoded = f"it could not be read (unexpected {type(exc).__name__}: {exc})"
+        decoded = sentence(f"it could not be read (unexpected {type(exc).__name__}: {exc})")
     if isinstance(decoded, str):
         yield RecordError(where, decoded)
         return

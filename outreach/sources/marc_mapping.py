@@ -230,8 +230,9 @@ def title_from_fields(leader: str, by_tag: dict[str, list], *, id_field: IdField
                              "long; at most 200 are expected")
     title, subtitle = _titles(by_tag)
     if title is None and not withdrawn:
-        named = f"the record {own_id!r}" if own_id else "the record"
-        raise RecordRejected(f"{named} has no title (field 245 $a is missing or empty)")
+        raise RecordRejected(
+            f"the record {own_id!r} has no title (field 245 $a is missing or empty)" if own_id
+            else "the record has no title (field 245 $a is missing or empty)")
 
     f008 = control("008")
     publication = next((f for f in by_tag.get("264", ()) if f.indicator2 == "1"), None)

@@ -26,6 +26,8 @@ import unicodedata
 
 from pymarc.marc8 import marc8_to_unicode
 
+from outreach.sources.base import sentence
+
 UTF8, MARC8 = "utf-8", "marc-8"
 # -o encoding= names a file's real encoding when the leaders lie about it.
 SINGLE_BYTE = {"windows-1251": "cp1251", "cp1251": "cp1251", "windows-1252": "cp1252",
@@ -71,19 +73,19 @@ def choose_encoding(declared: str, sample: bytes) -> tuple[str, str | None]:
         if not _has_utf8_sequence(sample):
             guess = _single_byte(sample, high)
             if guess:
-                return guess, (f"it is marked as UTF-8 but its text is in {NAMES[guess]}; "
+                return guess, sentence(f"it is marked as UTF-8 but its text is in {NAMES[guess]}; "
                                "it was read as such")
         return UTF8, None
     if b"\x1b" not in sample:
         try:
             sample.decode("utf-8")
-            return UTF8, ("it is marked as MARC-8 (leader/09 blank) but its text is in UTF-8; "
-                          "it was read as UTF-8")
+            return UTF8, sentence("it is marked as MARC-8 (leader/09 blank) but its text is "
+                                  "in UTF-8; it was read as UTF-8")
         except UnicodeDecodeError:
             pass
         guess = _single_byte(sample, high)
         if guess:
-            return guess, (f"it is marked as MARC-8 (leader/09 blank) but its text is in "
+            return guess, sentence(f"it is marked as MARC-8 (leader/09 blank) but its text is in "
                            f"{NAMES[guess]}; it was read as such")
     return MARC8, None
 
@@ -112,21 +114,25 @@ def decode_field(raw: bytes, encoding: str) -> tuple[str, str | None]:
                 with contextlib.redirect_stderr(io.StringIO()) as said:
                     text = marc8_to_unicode(raw, True)
                 if said.getvalue():
-                    return nfc(text), ("a multi-byte MARC-8 character that was cut short was "
-                                       "left out")
+                    return nfc(text), sentence("a multi-byte MARC-8 character that was cut "
+                                               "short was left out")
         except Exception:  # noqa: BLE001 - pymarc's converter fails on some damage
             text = raw.decode("ascii", "replace")
-            return nfc(text), "bytes that are not valid MARC-8 were replaced by \ufffd"
+            return nfc(text), sentence("bytes that are not valid MARC-8 were replaced by "
+                                          "\ufffd")
         # Subfield delimiters stay; any other control character is the debris of a broken
         # escape sequence.
         cleaned = _CONTROL.sub(lambda m: m[0] if m[0] == "\x1f" else REPLACEMENT, text)
         if cleaned != text:
-            return nfc(cleaned), "a broken MARC-8 escape sequence was replaced by \ufffd"
+            return nfc(cleaned), sentence("a broken MARC-8 escape sequence was replaced by "
+                                            "\ufffd")
         return nfc(text), None
     try:
         return nfc(raw.decode(encoding)), None
     except UnicodeDecodeError:
         text = raw.decode(encoding, "replace")
         count = text.count(REPLACEMENT)
-        what = "a byte that is" if count == 1 else f"{count} bytes that are"
-        return nfc(text), f"{what} not valid {NAMES.get(encoding, encoding)} replaced by \ufffd"
+        shown = NAMES.get(encoding, encoding)
+        return nfc(text), sentence(f"a byte that is not valid {shown} replaced by \ufffd"
+                                   if count == 1 else
+                                   f"{count} bytes that are not valid {shown} replaced by \ufffd")

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from outreach.sources.base import HarvestState, SourceUnreadable
+from outreach.sources.base import HarvestState, SourceUnreadable, sentence
 from outreach.sources.dates import CLOCK, FRACTION, ISO_DAY, ZONE, parse_when
 from outreach.sources.fetch import get, is_url, mask_url, read_chunks
 
@@ -26,13 +26,17 @@ MAX_PAGES = 100_000  # a server repeating itself forever must not keep the clock
 
 # What each OAI error means for the library's IT person (protocol section 3.6).
 _ERRORS = {
-    "badResumptionToken": "the server no longer accepts the resumption token of page {page} "
-                          "(it expired or the server restarted); the next run starts again",
-    "cannotDisseminateFormat": "the server does not offer the metadata format {prefix!r}",
-    "badArgument": "the server refused the request's arguments",
-    "badVerb": "the address does not answer OAI-PMH requests (badVerb)",
-    "noSetHierarchy": "the server has no sets",
-    "idDoesNotExist": "the server does not know that identifier",
+    "badResumptionToken": sentence("the server no longer accepts the resumption token of page "
+                                   "{page} (it expired or the server restarted); the next run "
+                                   "starts again"),
+    "cannotDisseminateFormat": sentence("the server does not offer the metadata format "
+                                        "{prefix!r}"),
+    "badArgument": sentence("the server refused the request's arguments"),
+    "badVerb": sentence("the address does not answer OAI-PMH requests (badVerb)"),
+    "noSetHierarchy": sentence("the server has no sets"),
+    "idDoesNotExist": sentence("the server does not know that identifier"),
+    # any other code
+    "": sentence("the server reported an error"),
 }
 
 
@@ -181,7 +185,7 @@ def harvest(base_url: str, prefix: str, *, state: HarvestState | None = None,
             code, text = page.error
             if code == "noRecordsMatch":
                 return  # nothing new: a normal answer
-            explained = _ERRORS.get(code, "the server reported an error").format(
+            explained = _ERRORS.get(code, _ERRORS[""]).format(
                 page=page_number, prefix=prefix)
             error = OaiFormatRefused if code == "cannotDisseminateFormat" else SourceUnreadable
             raise error(f"{shown}: {explained} (OAI error {code}"

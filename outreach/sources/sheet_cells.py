@@ -18,6 +18,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
+from outreach.sources.base import sentence
 from outreach.sources.csvfiles import normalise_header
 from outreach.sources.dates import (
     DAY_MONTH_NAME_YEAR,
@@ -101,10 +102,11 @@ def parse_day(value: Any, google: bool) -> date:
         return when.date()
     shown = str(value).strip()
     if fits_shape(text, *shapes):
-        order = "month/day/year, as Google Calendar's CSV format has it" if google \
-            else "day/month/year"
+        order = sentence("month/day/year, as Google Calendar's CSV format has it") if google \
+            else sentence("day/month/year")
         raise ValueError(f"the date {shown!r} does not exist (read as {order})")
-    example = "05/30/2026 or 2026-05-30" if google else "05/12/2026, 5 Desember 2026 or 2026-12-05"
+    example = sentence("05/30/2026 or 2026-05-30") if google else \
+        sentence("05/12/2026, 5 Desember 2026 or 2026-12-05")
     raise ValueError(f"the date {shown!r} is not a date like {example}")
 
 
@@ -175,7 +177,7 @@ def capacity(value: Any) -> tuple[int | None, str | None]:
         return None, None
     if isinstance(value, int | float) and not isinstance(value, bool):
         return (int(value), None) if float(value).is_integer() and value >= 0 else \
-            (None, f"the capacity {value!r} is not a whole number; it was left empty")
+            (None, sentence(f"the capacity {value!r} is not a whole number; it was left empty"))
     text = str(value).strip()
     if text in ("-", "–", "—"):
         return None, None
@@ -183,5 +185,5 @@ def capacity(value: Any) -> tuple[int | None, str | None]:
     if len(numbers) == 1:
         return int(numbers[0].replace(".", "")), None
     if not numbers:
-        return None, f"the capacity {text!r} has no number; it was left empty"
-    return None, f"the capacity {text!r} has several numbers; it was left empty"
+        return None, sentence(f"the capacity {text!r} has no number; it was left empty")
+    return None, sentence(f"the capacity {text!r} has several numbers; it was left empty")

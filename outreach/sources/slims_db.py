@@ -30,7 +30,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from outreach.config import get_settings
-from outreach.sources.base import Item, RecordError, SourceUnreadable, TitleRecord
+from outreach.sources.base import Item, RecordError, SourceUnreadable, TitleRecord, sentence
 from outreach.sources.dates import ANY_REST, ISO_DATE_TIME, parse_when
 from outreach.sources.fetch import mask_url
 from outreach.sources.isbn import normalize_isbn
@@ -298,11 +298,14 @@ def _mysql(url: str) -> Iterator[Connection]:
     except DBAPIError as exc:
         orig = exc.orig
         code = orig.args[0] if orig is not None and orig.args else None
-        words = {1045: "the user name or password was refused",
-                 1044: "this user may not read that database", 1049: "no such database",
-                 2003: "the server cannot be reached (is it running, is the port open?)",
-                 2005: "the host name could not be found (DNS)",
-                 1146: "a SLiMS table is missing: is this the SLiMS database?"}.get(code)
+        words = {1045: sentence("the user name or password was refused"),
+                 1044: sentence("this user may not read that database"),
+                 1049: sentence("no such database"),
+                 2003: sentence("the server cannot be reached (is it running, is the port "
+                                "open?)"),
+                 2005: sentence("the host name could not be found (DNS)"),
+                 1146: sentence("a SLiMS table is missing: is this the SLiMS database?")
+                 }.get(code)
         detail = words or (str(orig.args[1]) if orig is not None and len(orig.args) > 1
                            else type(exc).__name__)
         raise SourceUnreadable(f"Cannot read {shown}: {detail}.") from None

@@ -128,9 +128,10 @@ def _filters(request: Request, lang: str) -> dict[str, Callable[..., Any]]:
         what the platform itself said stays as it said it, marked as quoted English."""
         return Markup(escape(translate(text, lang, foreign)))
 
-    def import_said(text: str | None) -> str:
-        """A stored import message (the readers write English) in the page's language."""
-        return import_words.message(text, lang)
+    def import_said(text: str | None) -> Markup:
+        """A stored import message (the readers write English) in the page's language, as
+        HTML: escaped, with a parser's own words (which stay English) marked lang="en"."""
+        return Markup(import_words.message(text, lang, html=True))
 
     def import_where(text: str | None) -> str:
         return import_words.place(text, lang)
