@@ -129,7 +129,9 @@ def report(
             target.write_text(text, encoding="utf-8")
         err.print(f"Report for {period.label} written to {output}.", highlight=False)
     elif fmt == "table":
-        out.print(text, end="", markup=False, highlight=False)
+        # Laid out already at `width`: printed as it is (the console would wrap it again at 80
+        # columns when the output goes to a pipe or a file).
+        print(text, end="")
     else:
         print(text, end="" if text.endswith("\n") else "\n")
 
