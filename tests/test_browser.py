@@ -173,17 +173,22 @@ VISIBLE_TEXT = """() => {
 }"""
 
 
-def english_sentences(page) -> list[str]:
-    """Sentences on an Indonesian page that read as English (user content, marked with
-    data-user-content or a non-Indonesian lang attribute, is left out)."""
+def english_in_texts(texts: list[str]) -> list[str]:
+    """The sentences of `texts` that read as English: two English function words in one."""
     found = []
-    for text in page.evaluate(VISIBLE_TEXT):
+    for text in texts:
         for sentence in re.split(r"(?<=[.!?:;])\s+", text):
             words = f" {sentence.lower()} "
             hits = [w for w in ENGLISH_WORDS if f" {w} " in words]
             if len(hits) >= 2:
                 found.append(sentence[:120])
     return found
+
+
+def english_sentences(page) -> list[str]:
+    """Sentences on an Indonesian page that read as English (user content, marked with
+    data-user-content or a non-Indonesian lang attribute, is left out)."""
+    return english_in_texts(page.evaluate(VISIBLE_TEXT))
 
 
 # Indonesian function words: two of them in one sentence outside user content, on a page whose

@@ -57,7 +57,7 @@ def english_in(html: str) -> list[str]:
     out)."""
     from html.parser import HTMLParser
 
-    from test_browser import ENGLISH_WORDS
+    from test_browser import english_in_texts
 
     class Text(HTMLParser):
         VOID = {"br", "img", "input", "meta", "link", "hr", "source", "wbr"}
@@ -93,12 +93,7 @@ def english_in(html: str) -> list[str]:
         text = " ".join(parser.parts)
     else:  # a plain-text refusal
         text = html
-    found = []
-    for sentence in re.split(r"(?<=[.!?:;])\s+", " ".join(text.split())):
-        words = f" {sentence.lower()} "
-        if sum(f" {w} " in words for w in ENGLISH_WORDS) >= 2:
-            found.append(sentence[:120])
-    return found
+    return english_in_texts([" ".join(text.split())])
 
 
 def test_a_wrong_type_in_the_address_is_a_page_in_the_persons_language(web):

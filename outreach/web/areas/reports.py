@@ -280,9 +280,9 @@ def export_csv(request: Request, user: Manager, session: DB, start: str | None =
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/reports/monthly")
-def monthly(request: Request, user: Manager, session: DB, month: str | None = None) -> Response:
-    """The monthly evaluation (Bahasa Indonesia), a standalone page to print or save as PDF."""
+def _monthly_report(request: Request, session: DB, month: str | None) -> Report | Response:
+    """The monthly evaluation's report for `month` (last month by default), or the page that
+    says the month cannot be read."""
     settings = request.app.state.settings
     try:
         period = parse_period(settings, month=month or _last_month(request))
@@ -291,9 +291,18 @@ def monthly(request: Request, user: Manager, session: DB, month: str | None = No
             "title": _(request, "Bulan tidak dapat dibaca"),
             "message": _(request, "Tulis bulan seperti 2026-11."),
         }, status_code=400)
-    report = build_report(session, period, settings, include_deliveries=False)
+    return build_report(session, period, settings, include_deliveries=False)
+
+
+@router.get("/reports/monthly")
+def monthly(request: Request, user: Manager, session: DB, month: str | None = None) -> Response:
+    """The monthly evaluation (Bahasa Indonesia), a standalone page to print or save as PDF."""
+    settings = request.app.state.settings
+    report = _monthly_report(request, session, month)
+    if isinstance(report, Response):
+        return report
     return HTMLResponse(to_html(report, settings,
-                                pdf_link=f"/reports/monthly.pdf?month={period.key}"))
+                                pdf_link=f"/reports/monthly.pdf?month={report.period.key}"))
 
 
 @router.get("/reports/monthly.pdf")
@@ -303,14 +312,9 @@ def monthly_pdf(request: Request, user: Manager, session: DB,
     from outreach.reports.pdf import PdfUnavailable, to_pdf
 
     settings = request.app.state.settings
-    try:
-        period = parse_period(settings, month=month or _last_month(request))
-    except PeriodError:
-        return render(request, "error.html", {
-            "title": _(request, "Bulan tidak dapat dibaca"),
-            "message": _(request, "Tulis bulan seperti 2026-11."),
-        }, status_code=400)
-    report = build_report(session, period, settings, include_deliveries=False)
+    report = _monthly_report(request, session, month)
+    if isinstance(report, Response):
+        return report
     try:
         data = to_pdf(report, settings)
     except PdfUnavailable:
@@ -320,4 +324,4 @@ def monthly_pdf(request: Request, user: Manager, session: DB,
                                   "lalu cetak ke PDF dari peramban."),
         }, status_code=503)
     return Response(data, media_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="laporan-evaluasi-{period.key}.pdf"'})
+        "Content-Disposition": f'attachment; filename="laporan-evaluasi-{report.period.key}.pdf"'})
